@@ -1,0 +1,117 @@
+"""The library's error hierarchy: every failure is an `ItilL2Error`.
+
+Hosts catch one base class; each subclass carries the facts a caller needs to
+explain the refusal to a user (which phase, which parts are missing, ...).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+__all__ = [
+    "ConcurrencyError",
+    "CorruptHistory",
+    "DuplicateLink",
+    "EntryRefused",
+    "EventOutOfOrder",
+    "IncompleteHandover",
+    "InvalidTransition",
+    "ItilL2Error",
+    "NaiveDatetime",
+    "NotPermitted",
+    "TierSkipRefused",
+    "UnknownHoldReason",
+    "UnknownResolutionCode",
+    "ValidationError",
+    "WorkflowError",
+]
+
+
+class ItilL2Error(Exception):
+    """Base class of every error raised by itil_l2."""
+
+
+class ValidationError(ItilL2Error, ValueError):
+    """A value handed to the library is malformed (empty title, bad mapping, ...)."""
+
+
+class NaiveDatetime(ValidationError):
+    """A datetime without time zone was given; the library only accepts aware ones."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"{name} must be a timezone-aware datetime, got a naive one")
+        self.name = name
+
+
+class UnknownResolutionCode(ValidationError):
+    """The resolution code is not one of the configured codes."""
+
+
+class UnknownHoldReason(ValidationError):
+    """The hold reason is not one of the configured reasons."""
+
+
+class EventOutOfOrder(ItilL2Error):
+    """A trigger's `at` lies before the entity's last event: time never goes back."""
+
+
+class CorruptHistory(ItilL2Error):
+    """A history cannot be replayed (gaps, wrong entity, an illegal step)."""
+
+
+class ConcurrencyError(ItilL2Error):
+    """A stale write: the stored version is not the one the entity was loaded with."""
+
+
+class NotPermitted(ItilL2Error):
+    """The permissions policy refuses this actor this trigger on this entity."""
+
+    def __init__(self, actor_id: str, trigger: str, entity_id: str) -> None:
+        super().__init__(f"actor {actor_id!r} may not {trigger} {entity_id!r}")
+        self.actor_id = actor_id
+        self.trigger = trigger
+        self.entity_id = entity_id
+
+
+class WorkflowError(ItilL2Error):
+    """A workflow rule refuses the trigger."""
+
+
+class InvalidTransition(WorkflowError):
+    """The trigger is not allowed from the entity's current phase and tier."""
+
+    def __init__(
+        self,
+        trigger: str,
+        phase: str,
+        tier: str | None,
+        allowed: Iterable[str],
+        detail: str = "",
+    ) -> None:
+        self.trigger = trigger
+        self.phase = phase
+        self.tier = tier
+        self.allowed = tuple(sorted(allowed))
+        where = f"{phase} at {tier}" if tier else phase
+        msg = f"cannot {trigger} from {where}; allowed: {', '.join(self.allowed) or 'none'}"
+        super().__init__(f"{msg} ({detail})" if detail else msg)
+
+
+class IncompleteHandover(WorkflowError):
+    """An escalation's handover lacks parts the receiving tier needs; names them all."""
+
+    def __init__(self, missing: Iterable[str]) -> None:
+        self.missing = tuple(missing)
+        super().__init__("incomplete handover, missing: " + "; ".join(self.missing))
+
+
+class TierSkipRefused(WorkflowError):
+    """The move would skip a support tier and the configuration forbids that."""
+
+
+class EntryRefused(WorkflowError):
+    """A new ticket may not enter above L1 this way (see `EntryPolicy`)."""
+
+
+class DuplicateLink(WorkflowError):
+    """The entity already carries exactly this link."""

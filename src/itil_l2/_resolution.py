@@ -1,0 +1,67 @@
+"""How a ticket was resolved: a configurable code set and the resolution record."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import attrs
+from attrs import frozen
+
+from . import _checks
+
+__all__ = ["Resolution", "ResolutionCode"]
+
+
+@frozen
+class ResolutionCode:
+    """A resolution code; `successful` says whether it counts as solved.
+
+    The resolution-rate KPI counts tickets whose code is successful, so the
+    flag is part of the code, not a guess made later.
+
+    >>> ResolutionCode("solved_permanently", "Solved (permanently)", successful=True).successful
+    True
+    """
+
+    code: str = attrs.field(validator=_checks.text)
+    label: str = attrs.field(validator=_checks.text)
+    successful: bool = attrs.field(validator=attrs.validators.instance_of(bool))
+
+
+SOLVED_PERMANENTLY = ResolutionCode("solved_permanently", "Solved (permanently)", successful=True)
+SOLVED_WORKAROUND = ResolutionCode("solved_workaround", "Solved (workaround)", successful=True)
+NOT_REPRODUCIBLE = ResolutionCode("not_reproducible", "Not reproducible", successful=False)
+NOT_SOLVED = ResolutionCode(
+    "not_solved", "Not solved (not reproducible or no fix)", successful=False
+)
+CANCELLED_BY_CALLER = ResolutionCode("cancelled_by_caller", "Cancelled by caller", successful=False)
+DUPLICATE = ResolutionCode("duplicate", "Duplicate", successful=False)
+
+DEFAULT_RESOLUTION_CODES = (
+    SOLVED_PERMANENTLY,
+    SOLVED_WORKAROUND,
+    NOT_REPRODUCIBLE,
+    NOT_SOLVED,
+    CANCELLED_BY_CALLER,
+    DUPLICATE,
+)
+
+
+def _kb_refs(value: str | Iterable[str]) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,)
+    return tuple(value)
+
+
+@frozen
+class Resolution:
+    """A resolution: its code, notes, and the KB articles that helped.
+
+    >>> r = Resolution(SOLVED_PERMANENTLY, "rebuilt index", kb_refs=["KB-123"])
+    >>> r.kb_refs
+    ('KB-123',)
+    """
+
+    code: ResolutionCode = attrs.field(validator=attrs.validators.instance_of(ResolutionCode))
+    notes: str = attrs.field(validator=_checks.text)
+    kb_refs: tuple[str, ...] = attrs.field(default=(), converter=_kb_refs, validator=_checks.texts)
