@@ -80,6 +80,8 @@ def _updated(t: Any, p: ev.Updated, _at: datetime) -> None:
 
 
 def _resolved(t: Any, p: ev.Resolved, at: datetime) -> None:
+    if t.group is None:  # first-contact resolution from new: the logging desk solved it
+        _set(t, "group", t.owner_group)
     _set(t, "resolution", p.resolution)
     _set(t, "resolved_at", at)
     _set(t, "hold_reason", None)

@@ -1,0 +1,70 @@
+"""Test helpers for hosts: hypothesis strategies and the stateful workflow test.
+
+Needs the `testing` extra (`pip install itil-l2[testing]`).
+
+>>> from hypothesis import given
+>>> from itil_l2.testing import tickets
+>>> @given(tickets())
+... def test_versions_count_events(ticket):
+...     assert ticket.version == len(ticket.history)
+>>> test_versions_count_events()
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from itil_l2._actor import SYSTEM
+from itil_l2._priority import Impact, Urgency
+from itil_l2._ticket import Ticket
+
+from ._moves import DEFAULT_GROUPS, Move, draw_move
+from ._oracle import expected_move
+from ._stateful import TicketWorkflowMachine, assert_same_ticket, snapshot
+from ._strategies import (
+    actors,
+    aware_datetimes,
+    handovers,
+    hold_reasons,
+    l3_targets,
+    resolutions,
+    support_groups,
+    tickets,
+)
+
+__all__ = [
+    "DEFAULT_GROUPS",
+    "Move",
+    "TicketWorkflowMachine",
+    "actors",
+    "assert_same_ticket",
+    "aware_datetimes",
+    "draw_move",
+    "example_ticket",
+    "expected_move",
+    "handovers",
+    "hold_reasons",
+    "l3_targets",
+    "resolutions",
+    "snapshot",
+    "support_groups",
+    "tickets",
+]
+
+
+def example_ticket() -> Ticket:
+    """A small fixed ticket (opened, assigned at L1, started), for examples and smoke tests."""
+    t0 = datetime(2026, 1, 5, 9, tzinfo=UTC)
+    desk = DEFAULT_GROUPS[0]
+    ticket = Ticket.open(
+        id="INC-EXAMPLE",
+        title="Printer on floor 3 jams",
+        impact=Impact.LOW,
+        urgency=Urgency.MEDIUM,
+        owner_group=desk,
+        at=t0,
+        actor=SYSTEM,
+    )
+    ticket.assign(desk, at=t0 + timedelta(minutes=1), actor=SYSTEM)
+    ticket.start(at=t0 + timedelta(minutes=5), actor=SYSTEM)
+    return ticket
