@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from support import Clock
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SERVICENOW_LOG_DIR = REPO_ROOT.parent / "shared" / "data" / "uci-incident-event-log"
 SERVICENOW_LOG_FILE = "incident_event_log.csv.gz"
@@ -36,3 +38,9 @@ def servicenow_log_path() -> Path:
     if not path.is_file():
         _missing_data(f"real-data file not found: {path}")
     return path
+
+
+@pytest.fixture
+def clock() -> Clock:
+    """Strictly increasing aware timestamps for one test."""
+    return Clock()

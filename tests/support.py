@@ -1,0 +1,94 @@
+"""Domain objects and helpers shared by the unit tests."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from itil_l2 import (
+    SOLVED_PERMANENTLY,
+    Actor,
+    Handover,
+    Impact,
+    L3Target,
+    L3TargetKind,
+    Priority,
+    Resolution,
+    SolutionAttempt,
+    SupportGroup,
+    Ticket,
+    Tier,
+    Urgency,
+    WorkflowConfig,
+)
+
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+DESK = SupportGroup("service-desk", Tier.L1)
+FIELD = SupportGroup("field-support", Tier.L1)
+DBA = SupportGroup("database-l2", Tier.L2, {"database"})
+NET = SupportGroup("network-l2", Tier.L2, {"network"})
+VENDOR = SupportGroup("vendor-l3", Tier.L3)
+DEV = SupportGroup("development-l3", Tier.L3)
+ANN = Actor("ann", groups={"service-desk"})
+BOB = Actor("bob", groups={"database-l2"})
+NINA = Actor("nina", groups={"network-l2"})
+VIC = Actor("vic", groups={"vendor-l3"})
+GOOD_HANDOVER = Handover(
+    description="ORA-12541 on db-prod-3 since 09:10 for every user of the order app",
+    attempts=[SolutionAttempt("restarted the listener", "no change")],
+    ci_refs=["db-prod-3"],
+    priority=Priority.P2,
+    impact=Impact.HIGH,
+)
+ORACLE = L3Target(L3TargetKind.VENDOR, "Oracle Support", "SR 3-1")
+FIXED = Resolution(SOLVED_PERMANENTLY, "rebuilt the index", ["KB-123"])
+
+
+class Clock:
+    """Hands out strictly increasing aware timestamps, one minute apart."""
+
+    def __init__(self) -> None:
+        self.now = T0
+
+    def __call__(self) -> datetime:
+        self.now += timedelta(minutes=1)
+        return self.now
+
+
+def open_ticket(clock: Clock, config: WorkflowConfig | None = None, **fields: object) -> Ticket:
+    """A new P2 database incident logged by the service desk."""
+    values: dict[str, object] = {
+        "id": "INC-1",
+        "title": "Order app cannot reach its database",
+        "impact": Impact.HIGH,
+        "urgency": Urgency.MEDIUM,
+        "owner_group": DESK,
+        "caller": "carol",
+        "ci_refs": ["db-prod-3"],
+        "at": clock(),
+        "actor": ANN,
+        **fields,
+    }
+    if config is not None:
+        values["config"] = config
+    return Ticket.open(**values)  # type: ignore[arg-type]
+
+
+def at_l1(clock: Clock, config: WorkflowConfig | None = None) -> Ticket:
+    t = open_ticket(clock, config)
+    t.assign(DESK, at=clock(), actor=ANN)
+    t.start(at=clock(), actor=ANN)
+    return t
+
+
+def at_l2(clock: Clock, config: WorkflowConfig | None = None) -> Ticket:
+    t = at_l1(clock, config)
+    t.escalate(DBA, GOOD_HANDOVER, at=clock(), actor=ANN)
+    t.start(at=clock(), actor=BOB)
+    return t
+
+
+def at_l3(clock: Clock, config: WorkflowConfig | None = None) -> Ticket:
+    t = at_l2(clock, config)
+    t.escalate(VENDOR, GOOD_HANDOVER, at=clock(), actor=BOB, target=ORACLE)
+    t.start(at=clock(), actor=VIC)
+    return t
