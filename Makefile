@@ -1,0 +1,34 @@
+# Bootstraps .venv on first use; nothing needs to be installed beforehand but Python 3.11+.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint typecheck check bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)  ## the main job: a scripted L1→L2→L3 incident, its history and the diagram
+	$(BIN)/python -m itil_l2
+
+test: $(STAMP)  ## the whole test suite (unit, property, real-data, doctests)
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+typecheck: $(STAMP)
+	$(BIN)/mypy --strict src
+
+check: test lint typecheck
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_workflow.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
