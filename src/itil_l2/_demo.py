@@ -52,7 +52,9 @@ def scenario() -> tuple[Ticket, str]:
     t.start(at=next(at), actor=lena)
     attempts = [SolutionAttempt("restarted the app server", "same error")]
     try:
-        t.escalate(dba, Handover(description="DB broken", attempts=attempts), at=next(at), actor=lena)
+        t.escalate(
+            dba, Handover(description="DB broken", attempts=attempts), at=next(at), actor=lena
+        )
     except IncompleteHandover as exc:
         refused = str(exc)
     handover = Handover(
@@ -94,7 +96,8 @@ def _describe(event: TicketEvent) -> str:
         value = getattr(p, name, None)
         if value is not None:
             detail = f"{detail} {value}".strip()
-    return f"{event.version:>3}  {event.at:%Y-%m-%d %H:%M}  {event.actor_id:<15} {event.kind:<14} {detail}"
+    when = f"{event.at:%Y-%m-%d %H:%M}"
+    return f"{event.version:>3}  {when}  {event.actor_id:<15} {event.kind:<14} {detail}"
 
 
 def main() -> None:
@@ -104,7 +107,9 @@ def main() -> None:
     print("History of", ticket.id)
     for event in ticket.history:
         print(_describe(event))
-    print(f"\nFinal: {ticket!r}; escalations={ticket.escalation_count}, reopens={ticket.reopen_count}")
+    print(
+        f"\nFinal: {ticket!r}; escalations={ticket.escalation_count}, reopens={ticket.reopen_count}"
+    )
     print("\nWorkflow diagram (mermaid):\n")
     print(diagram("ticket"))
 

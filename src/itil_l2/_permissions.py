@@ -8,7 +8,7 @@ from attrs import frozen
 
 from ._actor import Actor, Role
 from ._ticket_fields import Link, LinkKind, Phase, Trigger
-from ._tier import SupportGroup, Tier
+from ._tier import SupportGroup
 
 __all__ = ["DefaultPermissions", "Permissions", "TicketFacts"]
 
@@ -64,9 +64,11 @@ class DefaultPermissions:
     - a problem manager may link any ticket, and resolve tickets that are
       linked to a problem.
 
-    >>> DefaultPermissions().permits(Actor("x"), Trigger.ADD_NOTE, _Facts())
+    >>> from itil_l2.testing import example_ticket
+    >>> ticket = example_ticket()  # assigned to "service-desk"
+    >>> DefaultPermissions().permits(Actor("x"), Trigger.ADD_NOTE, ticket)
     False
-    >>> DefaultPermissions().permits(Actor("x", groups={"service-desk"}), Trigger.ASSIGN, _Facts())
+    >>> DefaultPermissions().permits(Actor("x", groups={"service-desk"}), Trigger.HOLD, ticket)
     True
     """
 
@@ -94,15 +96,3 @@ class DefaultPermissions:
             if trigger is Trigger.RESOLVE:
                 return any(link.kind is LinkKind.PROBLEM for link in ticket.links)
         return False
-
-
-@frozen
-class _Facts:
-    """A bare ticket view for the doctest above."""
-
-    id: str = "INC-1"
-    phase: Phase = Phase.NEW
-    group: SupportGroup | None = None
-    owner_group: SupportGroup = SupportGroup("service-desk", Tier.L1)
-    caller: str | None = None
-    links: tuple[Link, ...] = ()
