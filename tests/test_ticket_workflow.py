@@ -466,3 +466,17 @@ def test_imported_handover_is_for_the_system_actor_only(clock: Clock) -> None:
     refused(t, ItilL2Error, lambda: t.escalate(DBA, imported, at=clock(), actor=ANN))
     t.escalate(DBA, imported, at=clock(), actor=SYSTEM)
     assert t.tier is Tier.L2 and t.handover == imported
+
+
+def test_attributes_stay_read_only_after_update(clock: Clock) -> None:
+    t = open_ticket(clock, attributes={"made_sla": True})
+    t.update(at=clock(), actor=ANN, attributes={"made_sla": False, "rows": [1, 2]})
+    assert dict(t.attributes) == {"made_sla": False, "rows": [1, 2]}
+    with pytest.raises(TypeError):
+        t.attributes["x"] = 1  # type: ignore[index]
+    change = t.history[-1].payload.changes[0]  # type: ignore[union-attr]
+    assert (change.field, change.old, change.new) == (
+        "attributes",
+        {"made_sla": True},
+        {"made_sla": False, "rows": [1, 2]},
+    )

@@ -544,7 +544,7 @@ def _group(group: object) -> SupportGroup:
 def _apply_opened(t: Ticket, p: ev.Opened) -> None:
     for name in _OPENED_FIELDS:
         _set(t, name, getattr(p, name))
-    _set(t, "attributes", MappingProxyType(p.attributes))
+    _set(t, "attributes", MappingProxyType(dict(p.attributes)))
 
 
 _OPENED_FIELDS = tuple(f.name for f in attrs.fields(ev.Opened) if f.name != "attributes")

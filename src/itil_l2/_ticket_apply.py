@@ -7,8 +7,9 @@ ticket untouched. Replay (`Ticket.from_history`) uses the same appliers.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
+from types import MappingProxyType
 from typing import Any
 
 from attrs import evolve
@@ -127,16 +128,20 @@ def _same(value: Any) -> Any:
     return value
 
 
-def _optional(decode: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    return lambda value: None if value is None else decode(value)
-
-
 def _strings_to_json(value: tuple[str, ...]) -> list[str]:
     return list(value)
 
 
 def _enum_to_json(value: Any) -> Any:
     return value.value
+
+
+def _mapping_to_json(value: Mapping[str, Any]) -> dict[str, Any]:
+    return dict(value)
+
+
+def _read_only(value: Mapping[str, Any]) -> Mapping[str, Any]:
+    return MappingProxyType(dict(value))
 
 
 FIELD_CODECS: dict[str, tuple[Callable[[Any], Any], Callable[[Any], Any]]] = {
@@ -153,6 +158,6 @@ FIELD_CODECS: dict[str, tuple[Callable[[Any], Any], Callable[[Any], Any]]] = {
     "priority": (_enum_to_json, Priority),
     "ci_refs": (_strings_to_json, tuple),
     "major_incident": (_same, _same),
-    "attributes": (_same, _optional(dict)),
+    "attributes": (_mapping_to_json, _read_only),
 }
 """Per updatable field: (to JSON for the event, from JSON back to the field value)."""

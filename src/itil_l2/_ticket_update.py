@@ -51,8 +51,6 @@ def field_changes(ticket: Any, given: dict[str, Any]) -> tuple[FieldChange, ...]
     for name, value in new.items():
         encode = FIELD_CODECS[name][0]
         old_json, new_json = encode(getattr(ticket, name)), encode(value)
-        if name == "attributes":
-            old_json = dict(old_json)
         if old_json != new_json:
             changes.append(FieldChange(name, old_json, new_json))
     if not changes:
