@@ -87,4 +87,4 @@ class PriorityMatrix:
 
     def priority(self, impact: Impact, urgency: Urgency) -> Priority:
         """The priority for this impact and urgency."""
-        return self.rows[_INDEX[impact.value]][_INDEX[urgency.value]]
+        return self.rows[_INDEX[impact]][_INDEX[urgency]]  # StrEnum members key by value

@@ -152,9 +152,7 @@ class Ticket:
         )
         ensure_aware(at)
         check_instance(actor, Actor, "actor")
-        ticket = cls._blank(id, config)
-        ticket._append(ev.TicketEvent(id, 1, at, actor.id, payload), "new")
-        return ticket
+        return cls._from_opened(ev.TicketEvent(id, 1, at, actor.id, payload), config)
 
     @classmethod
     def from_history(
@@ -166,29 +164,33 @@ class Ticket:
         The rebuilt ticket has no pending events.
         """
         events = tuple(events)
-        if not events or not isinstance(events[0].payload, ev.Opened):
-            raise CorruptHistory("a ticket history starts with an Opened event")
-        ticket = cls._blank(events[0].ticket_id, config)
-        for number, event in enumerate(events, start=1):
+        first = events[0] if events else None
+        if first is None or not isinstance(first.payload, ev.Opened) or first.version != 1:
+            raise CorruptHistory("a ticket history starts with an Opened event, version 1")
+        ticket = cls._from_opened(first, config)
+        for number, event in enumerate(events[1:], start=2):
             ticket._replay(number, event)
         _set(ticket, "_persisted", len(events))
         return ticket
 
     @classmethod
-    def _blank(cls, id: str, config: WorkflowConfig) -> Ticket:
+    def _from_opened(cls, event: ev.TicketEvent, config: WorkflowConfig) -> Ticket:
+        """A ticket whose history is just its Opened event (one pass over the fields)."""
         ticket = cls.__new__(cls)
-        for name, value in _BLANK.items():
+        payload = event.payload
+        for name, value in _BLANK:
             _set(ticket, name, value)
-        _set(ticket, "id", id)
+        for name in _OPENED_FIELDS:
+            _set(ticket, name, getattr(payload, name))
+        _set(ticket, "attributes", MappingProxyType(dict(payload.attributes)))  # type: ignore[union-attr]
+        _set(ticket, "id", event.ticket_id)
         _set(ticket, "config", config)
+        _set(ticket, "history", (event,))
         return ticket
 
     def _replay(self, number: int, event: ev.TicketEvent) -> None:
         if event.ticket_id != self.id or event.version != number:
             raise CorruptHistory(f"{self.id}: event {number} is {event.ticket_id} v{event.version}")
-        if number == 1:
-            self._append(event, "new")
-            return
         try:
             ensure_aware(event.at)
             ensure_not_before(event.at, self.history[-1].at, self.id)
@@ -263,23 +265,27 @@ class Ticket:
     ) -> None:
         """Check everything, then append one event and apply it (atomic)."""
         trigger = payload.TRIGGER
-        ensure_aware(at)
+        history = self.history
+        # Hot path: the common case is checked inline; the helpers raise the errors.
+        if not isinstance(at, datetime) or at.utcoffset() is None:
+            ensure_aware(at)
         if not isinstance(actor, Actor):
             raise ValidationError(f"actor must be an Actor, got {type(actor).__name__}")
-        ensure_not_before(at, self.history[-1].at, self.id)
+        if at < history[-1].at:
+            ensure_not_before(at, history[-1].at, self.id)
         dest = route(self, trigger, payload)
         if not self.config.permissions.permits(actor, trigger, self):
             raise NotPermitted(actor.id, trigger.value, self.id)
         if check is not None:
             check()
-        self._append(ev.TicketEvent(self.id, len(self.history) + 1, at, actor.id, payload), dest)
+        event = ev.TicketEvent(self.id, len(history) + 1, at, actor.id, payload)
+        APPLIERS[type(payload)](self, payload, at)
+        _set(self, "state", dest)
+        _set(self, "history", (*history, event))
 
     def _append(self, event: ev.TicketEvent, dest: str) -> None:
         payload = event.payload
-        if isinstance(payload, ev.Opened):
-            _apply_opened(self, payload)
-        else:
-            APPLIERS[type(payload)](self, payload, event.at)
+        APPLIERS[type(payload)](self, payload, event.at)
         _set(self, "state", dest)
         _set(self, "history", (*self.history, event))
 
@@ -541,27 +547,20 @@ def _group(group: object) -> SupportGroup:
     return check_instance(group, SupportGroup, "group")
 
 
-def _apply_opened(t: Ticket, p: ev.Opened) -> None:
-    for name in _OPENED_FIELDS:
-        _set(t, name, getattr(p, name))
-    _set(t, "attributes", MappingProxyType(dict(p.attributes)))
-
-
 _OPENED_FIELDS = tuple(f.name for f in attrs.fields(ev.Opened) if f.name != "attributes")
-_BLANK: dict[str, Any] = {
-    "group": None,
-    "assignee": None,
-    "hold_reason": None,
-    "l3_target": None,
-    "handover": None,
-    "resolution": None,
-    "resolved_at": None,
-    "duplicate_of": None,
-    "links": (),
-    "reassignment_count": 0,
-    "reopen_count": 0,
-    "escalation_count": 0,
-    "history": (),
-    "state": "new",
-    "_persisted": 0,
-}
+_BLANK: tuple[tuple[str, Any], ...] = (
+    ("group", None),
+    ("assignee", None),
+    ("hold_reason", None),
+    ("l3_target", None),
+    ("handover", None),
+    ("resolution", None),
+    ("resolved_at", None),
+    ("duplicate_of", None),
+    ("links", ()),
+    ("reassignment_count", 0),
+    ("reopen_count", 0),
+    ("escalation_count", 0),
+    ("state", "new"),
+    ("_persisted", 0),
+)

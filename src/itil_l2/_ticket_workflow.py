@@ -139,7 +139,7 @@ def route(ticket: Any, trigger: Trigger, payload: Any) -> str:
     the compiled table.
     """
     state: str = ticket.state
-    candidates = TABLE.get((state, trigger.value))
+    candidates = TABLE.get((state, trigger))  # a StrEnum hashes and compares as its value
     if candidates is None:
         raise _invalid(ticket, trigger)
     for dest, conditions in candidates:
