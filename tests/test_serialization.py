@@ -6,9 +6,11 @@ import json
 from copy import deepcopy
 from typing import Any
 
+import attrs
 import pytest
 
 from itil_l2 import (
+    CiChange,
     CorruptHistory,
     LinkKind,
     NaiveDatetime,
@@ -29,7 +31,10 @@ def _full_ticket(clock: Clock) -> Ticket:
     t.hand_back(DBA, "apply patch", at=clock(), actor=VIC, fix="patch 1")
     t.start(at=clock(), actor=BOB)
     t.update(at=clock(), actor=BOB, attributes={"made_sla": True, "src": {"rows": [1, 2]}})
-    t.resolve(FIXED, at=clock(), actor=BOB)
+    patched = attrs.evolve(
+        FIXED, problem_ref="PRB-1", ci_changes=[CiChange("db-prod-3", "patch", "19.3.0", "19.3.1")]
+    )
+    t.resolve(patched, at=clock(), actor=BOB)
     t.close(at=clock(), actor=ANN)
     t.link(LinkKind.PROBLEM, "PRB-1", at=clock(), actor=ANN)
     return t

@@ -153,3 +153,17 @@ def test_workflow_config_defaults_and_validation() -> None:
         WorkflowConfig(resolution_codes=(DEFAULT_RESOLUTION_CODES[0], DEFAULT_RESOLUTION_CODES[0]))
     with pytest.raises(attrs.exceptions.FrozenInstanceError):
         cfg.allow_tier_skip = True  # type: ignore[misc]
+
+
+def test_resolution_can_name_a_problem_and_ci_changes() -> None:
+    from itil_l2 import CiChange
+
+    change = CiChange("db-prod-3", "patch_level", "19.3.0", "19.3.1")
+    r = Resolution(DEFAULT_RESOLUTION_CODES[0], "patched", problem_ref="PRB-1", ci_changes=[change])
+    assert r.ci_changes == (change,) and r.problem_ref == "PRB-1"
+    with pytest.raises(ValidationError):
+        CiChange("db-prod-3", "installed", None, {1, 2})
+    with pytest.raises(ValidationError):
+        Resolution(DEFAULT_RESOLUTION_CODES[0], "patched", ci_changes=["db-prod-3"])  # type: ignore[list-item]
+    with pytest.raises(ValidationError):
+        Resolution(DEFAULT_RESOLUTION_CODES[0], "patched", problem_ref=" ")

@@ -40,6 +40,7 @@ from ._resolution import (
     NOT_SOLVED,
     SOLVED_PERMANENTLY,
     SOLVED_WORKAROUND,
+    CiChange,
     Resolution,
     ResolutionCode,
 )
@@ -89,6 +90,7 @@ __all__ = [
     "Assigned",
     "Cancelled",
     "Channel",
+    "CiChange",
     "Closed",
     "ConcurrencyError",
     "CorruptHistory",

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import attrs
 from attrs import frozen
 
 from . import _checks
+from ._errors import ValidationError
 
-__all__ = ["Resolution", "ResolutionCode"]
+
+def _json_value(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    _checks.json_safe(value, attribute.name)
+
+
+__all__ = ["CiChange", "Resolution", "ResolutionCode"]
 
 
 @frozen
@@ -54,14 +61,39 @@ def _kb_refs(value: str | Iterable[str]) -> tuple[str, ...]:
 
 
 @frozen
+class CiChange:
+    """A configuration item change made while resolving (the CMDB records which ticket did it).
+
+    Values are JSON-safe (strings, numbers, booleans, None, lists, mappings).
+    """
+
+    ci_ref: str = attrs.field(validator=_checks.text)
+    attribute: str = attrs.field(validator=_checks.text)
+    old: Any = attrs.field(validator=_json_value)
+    new: Any = attrs.field(validator=_json_value)
+
+
+def _ci_changes(value: Iterable[CiChange]) -> tuple[CiChange, ...]:
+    items = tuple(value)
+    if not all(isinstance(item, CiChange) for item in items):
+        raise ValidationError("ci_changes must be CiChange values")
+    return items
+
+
+@frozen
 class Resolution:
-    """A resolution: its code, notes, and the KB articles that helped.
+    """A resolution: its code, notes, the KB articles that helped, and more.
+
+    `problem_ref` names the problem whose fix resolved the ticket;
+    `ci_changes` lists the CMDB changes the resolution made.
 
     >>> r = Resolution(SOLVED_PERMANENTLY, "rebuilt index", kb_refs=["KB-123"])
-    >>> r.kb_refs
-    ('KB-123',)
+    >>> r.kb_refs, r.problem_ref, r.ci_changes
+    (('KB-123',), None, ())
     """
 
     code: ResolutionCode = attrs.field(validator=attrs.validators.instance_of(ResolutionCode))
     notes: str = attrs.field(validator=_checks.text)
     kb_refs: tuple[str, ...] = attrs.field(default=(), converter=_kb_refs, validator=_checks.texts)
+    problem_ref: str | None = attrs.field(default=None, validator=_checks.optional_text)
+    ci_changes: tuple[CiChange, ...] = attrs.field(default=(), converter=_ci_changes)

@@ -19,12 +19,12 @@ from . import _ticket_events as ev
 from ._actor import Actor, Role
 from ._checks import check_instance, check_optional_text, check_text, check_texts, frozen_json
 from ._config import EntryPolicy, WorkflowConfig
+from ._entity import Entity
 from ._errors import (
     CorruptHistory,
     DuplicateLink,
     EntryRefused,
     IncompleteHandover,
-    ItilL2Error,
     NotPermitted,
     UnknownHoldReason,
     UnknownResolutionCode,
@@ -39,7 +39,7 @@ from ._ticket_fields import Channel, Link, LinkKind, NoteVisibility, Phase, Tick
 from ._ticket_update import UNSET, Unset, field_changes
 from ._ticket_workflow import ALLOWED_TRIGGERS, PHASE_OF, route
 from ._tier import SupportGroup, Tier
-from ._time import ensure_aware, ensure_not_before
+from ._time import ensure_aware
 
 __all__ = ["Ticket"]
 
@@ -48,7 +48,7 @@ _DEFAULT_CONFIG = WorkflowConfig()
 
 
 @attrs.define(frozen=True, eq=False, init=False, repr=False)
-class Ticket:
+class Ticket(Entity[ev.TicketEvent]):  # type: ignore[override]  # attrs: no __init__ either way
     """An incident or service request with its tier, phase and full history.
 
     Create one with `Ticket.open`, move it with its trigger methods, rebuild
@@ -67,7 +67,6 @@ class Ticket:
     ('queued', 'L1', 'P2', 2)
     """
 
-    id: str
     kind: TicketKind
     title: str
     description: str
@@ -96,10 +95,10 @@ class Ticket:
     reassignment_count: int
     reopen_count: int
     escalation_count: int
-    history: tuple[ev.TicketEvent, ...]
     config: WorkflowConfig
-    state: str
-    _persisted: int
+
+    _EVENT = ev.TicketEvent
+    _APPLIERS = APPLIERS
 
     # -- creation and replay -------------------------------------------------
 
@@ -163,41 +162,31 @@ class Ticket:
         Raises `CorruptHistory` when the events do not form one legal history.
         The rebuilt ticket has no pending events.
         """
-        events = tuple(events)
-        first = events[0] if events else None
-        if first is None or not isinstance(first.payload, ev.Opened) or first.version != 1:
-            raise CorruptHistory("a ticket history starts with an Opened event, version 1")
-        ticket = cls._from_opened(first, config)
-        for number, event in enumerate(events[1:], start=2):
-            ticket._replay(number, event)
-        _set(ticket, "_persisted", len(events))
-        return ticket
+        return cls._rebuild(events, lambda first: cls._from_opened(first, config))
 
     @classmethod
     def _from_opened(cls, event: ev.TicketEvent, config: WorkflowConfig) -> Ticket:
-        """A ticket whose history is just its Opened event (one pass over the fields)."""
-        ticket = cls.__new__(cls)
+        """A ticket whose history is just its Opened event."""
         payload = event.payload
-        for name, value in _BLANK:
-            _set(ticket, name, value)
-        for name in _OPENED_FIELDS:
-            _set(ticket, name, getattr(payload, name))
-        _set(ticket, "attributes", MappingProxyType(dict(payload.attributes)))  # type: ignore[union-attr]
-        _set(ticket, "id", event.ticket_id)
-        _set(ticket, "config", config)
-        _set(ticket, "history", (event,))
-        return ticket
+        if not isinstance(payload, ev.Opened):
+            raise CorruptHistory("a ticket history starts with an Opened event")
+        fields = [(name, getattr(payload, name)) for name in _OPENED_FIELDS]
+        fields += [
+            *_BLANK,
+            ("attributes", MappingProxyType(dict(payload.attributes))),
+            ("id", event.ticket_id),
+            ("config", config),
+        ]
+        return cls._start(event, fields)
 
-    def _replay(self, number: int, event: ev.TicketEvent) -> None:
-        if event.ticket_id != self.id or event.version != number:
-            raise CorruptHistory(f"{self.id}: event {number} is {event.ticket_id} v{event.version}")
-        try:
-            ensure_aware(event.at)
-            ensure_not_before(event.at, self.history[-1].at, self.id)
-            dest = route(self, event.payload.TRIGGER, event.payload)
-        except ItilL2Error as exc:
-            raise CorruptHistory(f"{self.id}: event {number} cannot be replayed: {exc}") from exc
-        self._append(event, dest)
+    def _route(self, trigger: str, payload: Any) -> str:
+        return route(self, trigger, payload)  # type: ignore[arg-type]
+
+    def _permits(self, actor: Actor, trigger: str) -> bool:
+        return self.config.permissions.permits(actor, trigger, self)  # type: ignore[arg-type]
+
+    def _entity_id(self, event: ev.TicketEvent) -> str:
+        return event.ticket_id
 
     # -- derived facts -------------------------------------------------------
 
@@ -210,21 +199,6 @@ class Ticket:
     def tier(self) -> Tier:
         """The assigned group's tier; while unassigned, the owner group's."""
         return (self.group or self.owner_group).tier
-
-    @property
-    def version(self) -> int:
-        """The number of events in the history (for optimistic concurrency)."""
-        return len(self.history)
-
-    @property
-    def opened_at(self) -> datetime:
-        """When the ticket was logged."""
-        return self.history[0].at
-
-    @property
-    def updated_at(self) -> datetime:
-        """When the last event happened."""
-        return self.history[-1].at
 
     def allowed_triggers(self) -> tuple[Trigger, ...]:
         """The triggers the workflow allows from the current phase and tier.
@@ -240,54 +214,11 @@ class Ticket:
             return False
         return at - self.resolved_at >= self.config.auto_close_after
 
-    def pending_events(self) -> tuple[ev.TicketEvent, ...]:
-        """Events not yet handed to storage, oldest first (for a unit of work)."""
-        return self.history[self._persisted :]
-
-    def mark_persisted(self) -> None:
-        """Tell the ticket that storage has every event so far."""
-        _set(self, "_persisted", len(self.history))
-
     def __repr__(self) -> str:
         return (
             f"<Ticket {self.id} {self.phase.value} at {self.tier.value} "
             f"{self.priority.name} v{self.version}>"
         )
-
-    # -- the engine ----------------------------------------------------------
-
-    def _fire(
-        self,
-        payload: ev.TicketPayload,
-        at: datetime,
-        actor: Actor,
-        check: Callable[[], None] | None = None,
-    ) -> None:
-        """Check everything, then append one event and apply it (atomic)."""
-        trigger = payload.TRIGGER
-        history = self.history
-        # Hot path: the common case is checked inline; the helpers raise the errors.
-        if not isinstance(at, datetime) or at.utcoffset() is None:
-            ensure_aware(at)
-        if not isinstance(actor, Actor):
-            raise ValidationError(f"actor must be an Actor, got {type(actor).__name__}")
-        if at < history[-1].at:
-            ensure_not_before(at, history[-1].at, self.id)
-        dest = route(self, trigger, payload)
-        if not self.config.permissions.permits(actor, trigger, self):
-            raise NotPermitted(actor.id, trigger.value, self.id)
-        if check is not None:
-            check()
-        event = ev.TicketEvent(self.id, len(history) + 1, at, actor.id, payload)
-        APPLIERS[type(payload)](self, payload, at)
-        _set(self, "state", dest)
-        _set(self, "history", (*history, event))
-
-    def _append(self, event: ev.TicketEvent, dest: str) -> None:
-        payload = event.payload
-        APPLIERS[type(payload)](self, payload, event.at)
-        _set(self, "state", dest)
-        _set(self, "history", (*self.history, event))
 
     # -- triggers --------------------------------------------------------------
 
@@ -562,5 +493,4 @@ _BLANK: tuple[tuple[str, Any], ...] = (
     ("reopen_count", 0),
     ("escalation_count", 0),
     ("state", "new"),
-    ("_persisted", 0),
 )
