@@ -44,7 +44,13 @@ from ._resolution import (
     Resolution,
     ResolutionCode,
 )
-from ._serialization import converter, ticket_from_json, ticket_to_json
+from ._serialization import (
+    converter,
+    entity_from_json,
+    entity_to_json,
+    ticket_from_json,
+    ticket_to_json,
+)
 from ._ticket import Ticket
 from ._ticket_events import (
     Assigned,
@@ -153,6 +159,8 @@ __all__ = [
     "WorkflowError",
     "converter",
     "diagram",
+    "entity_from_json",
+    "entity_to_json",
     "ticket_from_json",
     "ticket_to_json",
 ]

@@ -56,6 +56,8 @@ class Entity(Generic[E]):
     _persisted: int
 
     _EVENT: ClassVar[Callable[..., Any]]
+    _PAYLOADS: ClassVar[Any]
+    """The union of this entity's payload classes (tagged by trigger in JSON)."""
     _APPLIERS: ClassVar[Mapping[type, Applier]]
 
     # -- the subclass's hooks ----------------------------------------------------

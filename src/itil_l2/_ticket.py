@@ -98,6 +98,7 @@ class Ticket(Entity[ev.TicketEvent]):  # type: ignore[override]  # attrs: no __i
     config: WorkflowConfig
 
     _EVENT = ev.TicketEvent
+    _PAYLOADS = ev.TicketPayload
     _APPLIERS = APPLIERS
 
     # -- creation and replay -------------------------------------------------
