@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 from transitions.extensions.diagrams import HierarchicalGraphMachine
 
-from . import _ticket_workflow
 from ._compile import DottedState
 from ._errors import ValidationError
 
@@ -23,14 +23,15 @@ class _Canvas:
     """A throwaway model: the graph machine draws for a model, never for a ticket."""
 
 
-_DEFINITIONS: dict[str, tuple[list[Any], list[dict[str, Any]], str, str]] = {
-    "ticket": (
-        _ticket_workflow.STATES,
-        _ticket_workflow.TRANSITIONS,
-        "new",
-        "Ticket workflow (L1 → L2 → L3)",
-    ),
+_DEFINITIONS: dict[str, str] = {
+    "ticket": "itil_l2._ticket_workflow",
 }
+"""Workflow kind → the module defining it (STATES, TRANSITIONS, INITIAL, TITLE)."""
+
+
+def _definition(kind: str) -> tuple[list[Any], list[dict[str, Any]], str, str]:
+    module = importlib.import_module(_DEFINITIONS[kind])
+    return module.STATES, module.TRANSITIONS, module.INITIAL, module.TITLE
 
 
 def diagram(kind: str, *, internal: bool = False) -> str:
@@ -48,7 +49,7 @@ def diagram(kind: str, *, internal: bool = False) -> str:
         raise ValidationError(
             f"no workflow called {kind!r}; known: {', '.join(sorted(_DEFINITIONS))}"
         )
-    states, transitions, initial, title = _DEFINITIONS[kind]
+    states, transitions, initial, title = _definition(kind)
     if not internal:
         transitions = [t for t in transitions if t["dest"] is not None]
     canvas = _Canvas()

@@ -99,11 +99,14 @@ TRANSITIONS: list[dict[str, Any]] = [
     _t(Trigger.LINK, [*_OPEN, "resolved", "closed", "cancelled"], None),
 ]
 
+INITIAL = "new"
+TITLE = "Ticket workflow (L1 → L2 → L3)"
+
 MACHINE = DottedMachine(
     model=None,
     states=STATES,
     transitions=TRANSITIONS,
-    initial="new",
+    initial=INITIAL,
     auto_transitions=False,
     name="ticket",
 )
