@@ -448,6 +448,12 @@ def test_triggers_refuse_wrong_types(clock: Clock) -> None:
     refused(t, ValidationError, lambda: t.resume("", at=clock(), actor=ANN))
 
 
+def test_start_refuses_a_non_actor_on_an_unassigned_ticket(clock: Clock) -> None:
+    t = open_ticket(clock)
+    t.assign(DESK, at=clock(), actor=ANN)
+    refused(t, ValidationError, lambda: t.start(at=clock(), actor="ann"))  # type: ignore[arg-type]
+
+
 def test_fields_are_read_only(clock: Clock) -> None:
     t = open_ticket(clock)
     with pytest.raises(AttributeError):

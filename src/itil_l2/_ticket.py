@@ -252,6 +252,7 @@ class Ticket(Entity[ev.TicketEvent]):  # type: ignore[override]  # attrs: no __i
 
     def start(self, *, at: datetime, actor: Actor) -> None:
         """Start work on a queued ticket; an unassigned ticket goes to the actor."""
+        check_instance(actor, Actor, "actor")
         self._fire(ev.Started(self.assignee or actor.id), at, actor)
 
     def reassign(
