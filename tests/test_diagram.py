@@ -38,3 +38,9 @@ def test_internal_transitions_on_request() -> None:
 def test_unknown_diagram_is_a_typed_error() -> None:
     with pytest.raises(ValidationError, match="ticket"):
         diagram("spaceship")
+
+
+def test_ci_lifecycle_diagram() -> None:
+    text = diagram("ci")
+    assert "planned --> active: change_status" in text
+    assert "state retired" in text or '"retired"' in text

@@ -21,6 +21,7 @@ class Role:
     PROBLEM_MANAGER: ClassVar[str] = "problem_manager"
     CHANGE_MANAGER: ClassVar[str] = "change_manager"
     SUPERVISOR: ClassVar[str] = "supervisor"
+    CONFIGURATION_MANAGER: ClassVar[str] = "configuration_manager"
 
 
 def _names(value: str | Iterable[str]) -> frozenset[str]:

@@ -25,6 +25,7 @@ class _Canvas:
 
 _DEFINITIONS: dict[str, str] = {
     "ticket": "itil_l2._ticket_workflow",
+    "ci": "itil_l2._cmdb_workflow",
 }
 """Workflow kind → the module defining it (STATES, TRANSITIONS, INITIAL, TITLE)."""
 

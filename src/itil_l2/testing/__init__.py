@@ -18,6 +18,16 @@ from itil_l2._actor import SYSTEM
 from itil_l2._priority import Impact, Urgency
 from itil_l2._ticket import Ticket
 
+from ._cmdb import (
+    ci_attributes,
+    ci_nodes,
+    ci_refs,
+    cmdb_graphs,
+    configuration_items,
+    json_values,
+    propagating_kinds,
+    relation_kinds,
+)
 from ._moves import DEFAULT_GROUPS, Move, draw_move
 from ._oracle import expected_move
 from ._stateful import TicketWorkflowMachine, assert_same_ticket, snapshot
@@ -37,6 +47,14 @@ __all__ = [
     "Move",
     "TicketWorkflowMachine",
     "actors",
+    "ci_attributes",
+    "ci_nodes",
+    "ci_refs",
+    "cmdb_graphs",
+    "configuration_items",
+    "json_values",
+    "propagating_kinds",
+    "relation_kinds",
     "assert_same_ticket",
     "aware_datetimes",
     "draw_move",

@@ -11,6 +11,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 
 from itil_l2._actor import SYSTEM, Actor
 from itil_l2._config import WorkflowConfig
+from itil_l2._entity import Entity
 from itil_l2._errors import ItilL2Error
 from itil_l2._handover import L3TargetKind
 from itil_l2._priority import Impact, Urgency
@@ -48,13 +49,17 @@ _PREFERENCE = (
 )
 
 
-def snapshot(ticket: Ticket) -> dict[str, Any]:
-    """Every field of a ticket (history included), for before/after comparisons."""
-    return {f.name: getattr(ticket, f.name) for f in attrs.fields(type(ticket))}
+def snapshot(entity: Entity[Any]) -> dict[str, Any]:
+    """Every field of an entity (history included), for before/after comparisons."""
+    return {f.name: getattr(entity, f.name) for f in attrs.fields(type(entity))}
 
 
-def assert_same_ticket(actual: Ticket, expected: Ticket) -> None:
-    """Fail, naming the first differing field, unless both tickets match field by field."""
+def assert_same_ticket(actual: Entity[Any], expected: Entity[Any]) -> None:
+    """Fail, naming the first differing field, unless both entities match field by field.
+
+    Works for every entity (tickets, problems, changes, articles, CIs); the
+    pending-events marker is not compared.
+    """
     a, e = snapshot(actual), snapshot(expected)
     a.pop("_persisted")
     e.pop("_persisted")

@@ -1,0 +1,75 @@
+"""The CI lifecycle: its compiled table agrees with the transitions machine, and the diagram data."""
+
+from __future__ import annotations
+
+import itertools
+from types import SimpleNamespace
+
+from transitions import MachineError
+
+from itil_l2 import InvalidTransition
+from itil_l2._cmdb_events import CiStatus, CiTrigger
+from itil_l2._cmdb_workflow import (
+    INITIAL,
+    MACHINE,
+    STATES,
+    TABLE,
+    TITLE,
+    TRANSITIONS,
+    route,
+)
+from itil_l2._compile import leaf_states
+
+
+def _table(ci: SimpleNamespace, trigger: str, payload: SimpleNamespace) -> str | None:
+    try:
+        return route(ci, CiTrigger(trigger), payload)
+    except InvalidTransition:
+        return None
+
+
+def _machine(ci: SimpleNamespace, trigger: str, payload: SimpleNamespace) -> str | None:
+    model = SimpleNamespace(state=ci.state)
+    try:
+        moved = MACHINE.trigger_event(model, trigger, ci, payload)
+    except MachineError:
+        return None
+    return str(model.state) if moved else None
+
+
+def test_every_state_trigger_and_condition_outcome_agrees() -> None:
+    # conditions look at the requested status and at the recorded old status:
+    # try every (state, trigger, new, old) so every condition outcome occurs.
+    cases = list(itertools.product(leaf_states(MACHINE), MACHINE.events, CiStatus, CiStatus))
+    disagreements, moves = [], 0
+    for state, trigger, new, old in cases:
+        ci = SimpleNamespace(state=state)
+        payload = SimpleNamespace(new=new, old=old)
+        table, machine = _table(ci, trigger, payload), _machine(ci, trigger, payload)
+        moves += table is not None and table != state
+        if table != machine:
+            disagreements.append((state, trigger, new, old, table, machine))
+    assert not disagreements, disagreements[:10]
+    assert len(cases) == 4 * 6 * 4 * 4
+    assert moves == 6  # exactly the six status moves, each once with a matching old status
+
+
+def test_lifecycle_data_for_the_diagram() -> None:
+    assert STATES == ["planned", "active", "maintenance", "retired"]
+    assert INITIAL == "planned"
+    assert TITLE
+    moves = {(t["source"], t["dest"]) for t in TRANSITIONS if t["dest"] is not None}
+    assert moves == {
+        ("planned", "active"),
+        ("planned", "retired"),
+        ("active", "maintenance"),
+        ("active", "retired"),
+        ("maintenance", "active"),
+        ("maintenance", "retired"),
+    }
+    for t in TRANSITIONS:
+        assert set(t) == {"trigger", "source", "dest", "conditions"}
+
+
+def test_retired_only_allows_unrelate() -> None:
+    assert {trigger for state, trigger in TABLE if state == "retired"} == {"unrelate"}
