@@ -44,3 +44,16 @@ def test_ci_lifecycle_diagram() -> None:
     text = diagram("ci")
     assert "planned --> active: change_status" in text
     assert "state retired" in text or '"retired"' in text
+
+
+def test_problem_diagram() -> None:
+    text = diagram("problem")
+    assert "root_cause_analysis --> fix_in_progress: start_fix [root_cause_known]" in text
+    assert "--> resolved: resolve [rca_settled]" in text
+
+
+def test_change_diagram_shows_the_three_paths() -> None:
+    text = diagram("change")
+    assert "new --> assess: submit [is_normal]" in text
+    assert "new --> authorize: submit [is_emergency]" in text
+    assert "new --> scheduled: schedule [is_standard]" in text

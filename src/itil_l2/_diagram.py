@@ -26,6 +26,8 @@ class _Canvas:
 _DEFINITIONS: dict[str, str] = {
     "ticket": "itil_l2._ticket_workflow",
     "ci": "itil_l2._cmdb_workflow",
+    "problem": "itil_l2._problem_workflow",
+    "change": "itil_l2._change_workflow",
 }
 """Workflow kind → the module defining it (STATES, TRANSITIONS, INITIAL, TITLE)."""
 

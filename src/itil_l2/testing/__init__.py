@@ -18,6 +18,17 @@ from itil_l2._actor import SYSTEM
 from itil_l2._priority import Impact, Urgency
 from itil_l2._ticket import Ticket
 
+from ._change import (
+    CHANGE_GROUPS,
+    ChangeModel,
+    ChangeWorkflowMachine,
+    assert_same_change,
+    change_requests,
+    change_snapshot,
+    draw_change_kwargs,
+    expected_change,
+    observe_change,
+)
 from ._cmdb import (
     ci_attributes,
     ci_nodes,
@@ -30,6 +41,15 @@ from ._cmdb import (
 )
 from ._moves import DEFAULT_GROUPS, Move, draw_move
 from ._oracle import expected_move
+from ._problem import ProblemWorkflowMachine
+from ._problem_strategies import (
+    PROBLEM_TEAM,
+    ShadowProblem,
+    assert_same_problem,
+    expected_problem_phase,
+    rca_analyses,
+    rca_records,
+)
 from ._stateful import TicketWorkflowMachine, assert_same_ticket, snapshot
 from ._strategies import (
     actors,
@@ -43,6 +63,22 @@ from ._strategies import (
 )
 
 __all__ = [
+    "CHANGE_GROUPS",
+    "ChangeModel",
+    "ChangeWorkflowMachine",
+    "assert_same_change",
+    "change_requests",
+    "change_snapshot",
+    "draw_change_kwargs",
+    "expected_change",
+    "observe_change",
+    "PROBLEM_TEAM",
+    "ProblemWorkflowMachine",
+    "ShadowProblem",
+    "assert_same_problem",
+    "expected_problem_phase",
+    "rca_analyses",
+    "rca_records",
     "DEFAULT_GROUPS",
     "Move",
     "TicketWorkflowMachine",

@@ -1,0 +1,424 @@
+"""The stateful problem workflow test, as a base class hosts extend with their own rules.
+
+`ProblemWorkflowMachine` fires random problem triggers (with valid and
+invalid inputs, by authorised and unauthorised actors, at earlier and later
+times) at a few problems and incidents, and checks every outcome against
+`expected_problem_phase` and a shadow model kept by the machine itself, never
+read back from the problems under test.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any, ClassVar
+
+import attrs
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+
+from itil_l2._actor import SYSTEM, Actor, Role
+from itil_l2._errors import ItilL2Error
+from itil_l2._hold import HoldReason
+from itil_l2._priority import Impact, Urgency
+from itil_l2._problem import Problem
+from itil_l2._problem_config import ProblemConfig, ProblemResolutionCode
+from itil_l2._problem_workflow import ProblemPhase, ProblemTrigger
+from itil_l2._rca import RcaStatus
+from itil_l2._resolution import SOLVED_PERMANENTLY, Resolution
+from itil_l2._ticket import Ticket
+from itil_l2._ticket_fields import Link, LinkKind, Phase, TicketKind
+from itil_l2._tier import SupportGroup, Tier
+
+from ._problem_strategies import PROBLEM_TEAM, ShadowProblem, assert_same_problem, rca_records
+from ._stateful import snapshot
+
+__all__ = ["ProblemWorkflowMachine"]
+
+_OTHER_TEAM = SupportGroup("network-l2", Tier.L2, {"network"})
+_DESK = SupportGroup("service-desk", Tier.L1)
+_PM = Actor("pat", roles={Role.PROBLEM_MANAGER})
+_MEMBER = Actor("pia", groups={PROBLEM_TEAM.name})
+_OUTSIDER = Actor("mallory", groups={"marketing"})
+_T0 = datetime(2026, 3, 2, 8, tzinfo=UTC)
+_TEXT = st.sampled_from(["disk full", "listener crashed", "cert expired", "patch 19.3 missing"])
+_ROGUE_CODE = ProblemResolutionCode("made_up", "Made up", requires_rca=False)
+_P, _T = ProblemPhase, ProblemTrigger
+
+
+_PREFERENCE = (
+    _T.ASSESS,
+    _T.START_ANALYSIS,
+    _T.RECORD_RCA,
+    _T.LINK_INCIDENT,
+    _T.PUBLISH_WORKAROUND,
+    _T.START_FIX,
+    _T.RAISE_KNOWN_ERROR,
+    _T.RESOLVE,
+    _T.REANALYZE,
+    _T.ASSIGN,
+    _T.ADD_NOTE,
+    _T.CLOSE,
+    _T.CANCEL,
+)
+# Walks should get deep (RCA, links, fixes, resolutions) before a cancel ends them;
+# hypothesis favours early entries, so progress comes first.
+_WEIGHTS = {_T.RECORD_RCA: 3, _T.LINK_INCIDENT: 4, _T.START_FIX: 2, _T.RESOLVE: 2, _T.CANCEL: 0}
+_WEIGHTED = tuple(t for t in _PREFERENCE for _ in range(_WEIGHTS.get(t, 1)))
+_ACTORS = (_PM, SYSTEM, _PM, _MEMBER, _OUTSIDER)
+_PROGRESS = {
+    _P.NEW: _T.ASSESS,
+    _P.ASSESS: _T.START_ANALYSIS,
+    _P.ROOT_CAUSE_ANALYSIS: _T.START_FIX,
+    _P.FIX_IN_PROGRESS: _T.RESOLVE,
+    _P.RESOLVED: _T.CLOSE,
+}
+
+
+class ProblemWorkflowMachine(RuleBasedStateMachine):
+    """Random problem triggers against a shadow model and `expected_problem_phase`.
+
+    Checked after every step: a trigger succeeds exactly when the oracle,
+    the input and the actor allow it (at a time not before the last one),
+    and a refused trigger changes no problem and no ticket; linking writes
+    both histories; resolving resolves exactly the linked incidents on hold
+    awaiting the problem; histories replay to equal problems. Subclass it
+    with another `config` or more invariants; run it through `.TestCase`:
+
+        class OurProblems(ProblemWorkflowMachine):
+            config = ProblemConfig(fix_needs_root_cause=False)
+
+            @invariant()
+            def closed_problems_have_a_known_error(self) -> None:
+                for p in self.problems:
+                    assert p.phase is not ProblemPhase.CLOSED or p.known_error
+
+        TestOurProblems = OurProblems.TestCase
+    """
+
+    config: ClassVar[ProblemConfig] = ProblemConfig()
+    max_problems: ClassVar[int] = 2
+    max_tickets: ClassVar[int] = 4
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.problems: list[Problem] = []
+        self.shadows: dict[str, ShadowProblem] = {}
+        self.tickets: list[Ticket] = []
+        self.owner: dict[str, str] = {}  # ticket id -> problem id it belongs to
+        self.now = _T0
+
+    @initialize()
+    def start(self) -> None:
+        """Every run starts with one problem and two incidents, one waiting for a problem."""
+        self.open_problem()
+        self.open_ticket(TicketKind.INCIDENT)
+        self.open_ticket(TicketKind.INCIDENT)
+        self.tickets[0].hold(self.config.awaiting_reason, at=self.now, actor=SYSTEM)
+
+    @precondition(
+        lambda self: (
+            len(self.problems) < self.max_problems and all(p.version > 5 for p in self.problems)
+        )
+    )
+    @rule()
+    def open_problem(self) -> None:
+        """Log a problem for the problem team (once the others have some history)."""
+        pid = f"PRB-{len(self.problems) + 1}"
+        problem = Problem.open(
+            id=pid,
+            statement="Order app loses its database",
+            impact=Impact.HIGH,
+            urgency=Urgency.MEDIUM,
+            group=PROBLEM_TEAM,
+            at=self.now,
+            actor=SYSTEM,
+            config=self.config,
+        )
+        self.problems.append(problem)
+        self.shadows[pid] = ShadowProblem()
+
+    @precondition(lambda self: len(self.tickets) < self.max_tickets)
+    @rule(
+        kind=st.sampled_from([TicketKind.INCIDENT, TicketKind.INCIDENT, TicketKind.SERVICE_REQUEST])
+    )
+    def open_ticket(self, kind: TicketKind) -> None:
+        """Log a ticket at the desk and start work on it."""
+        ticket = Ticket.open(
+            id=f"INC-{len(self.tickets) + 1}",
+            title="Orders fail",
+            impact=Impact.MEDIUM,
+            urgency=Urgency.MEDIUM,
+            owner_group=_DESK,
+            kind=kind,
+            at=self.now,
+            actor=SYSTEM,
+        )
+        ticket.assign(_DESK, at=self.now, actor=SYSTEM)
+        ticket.start(at=self.now, actor=SYSTEM)
+        self.tickets.append(ticket)
+
+    @precondition(lambda self: bool(self.tickets))
+    @rule(data=st.data())
+    def move_ticket(self, data: st.DataObject) -> None:
+        """Hold, resume, resolve or close a ticket (legal moves only, by the system)."""
+        ticket: Ticket = data.draw(st.sampled_from(self.tickets))
+        if ticket.phase is Phase.IN_PROGRESS:
+            reasons = [self.config.awaiting_reason, HoldReason.AWAITING_CALLER, None]
+            reason = data.draw(st.sampled_from(reasons))
+            if reason is None:
+                ticket.resolve(Resolution(SOLVED_PERMANENTLY, "done"), at=self.now, actor=SYSTEM)
+            else:
+                ticket.hold(reason, at=self.now, actor=SYSTEM)
+        elif ticket.phase is Phase.ON_HOLD and data.draw(st.booleans()):
+            ticket.resume("problem news", at=self.now, actor=SYSTEM)
+        elif ticket.phase is Phase.RESOLVED:
+            ticket.close(at=self.now, actor=SYSTEM)
+
+    @precondition(lambda self: bool(self.problems))
+    @rule(data=st.data())
+    def fire(self, data: st.DataObject) -> None:
+        """Fire a random problem trigger, by a random actor, at a random (maybe earlier) time."""
+        problem: Problem = data.draw(st.sampled_from(self.problems))
+        shadow = self.shadows[problem.id]
+        trigger, progress = self._trigger(data, problem, shadow)
+        kwargs, valid = self._arguments(data, problem, shadow, trigger, progress)
+        actor = data.draw(st.sampled_from(_ACTORS))
+        at = self.now + timedelta(minutes=data.draw(st.sampled_from([1, 0, 30, -90])))
+        valid = valid and self._authorised(actor, shadow, trigger)
+        self._check(problem, shadow, trigger, kwargs, valid, at, actor)
+        self.now = max(self.now, at)
+
+    # -- drawing moves ------------------------------------------------------------------
+
+    def _trigger(
+        self, data: st.DataObject, problem: Problem, shadow: ShadowProblem
+    ) -> tuple[ProblemTrigger, bool]:
+        """A trigger: the next step forward, one the workflow allows here, or any at all."""
+        mode = data.draw(st.sampled_from(["progress", "allowed", "allowed", "any"]))
+        rca = shadow.rca
+        if mode == "progress" and shadow.phase in _PROGRESS:
+            trigger = _PROGRESS[shadow.phase]
+            if shadow.phase.is_open and any(t.id not in self.owner for t in self.tickets):
+                trigger = _T.LINK_INCIDENT
+            if trigger is _T.START_FIX and (rca is None or rca.root_cause is None):
+                trigger = _T.RECORD_RCA
+            if trigger is _T.RESOLVE and (rca is None or rca.status is not RcaStatus.COMPLETED):
+                trigger = _T.RECORD_RCA
+            return trigger, True
+        allowed = [t for t in _WEIGHTED if t in problem.allowed_triggers()]
+        pool = allowed if mode == "allowed" and allowed else list(_PREFERENCE)
+        trigger = data.draw(st.sampled_from(pool))
+        if trigger is _T.LINK_INCIDENT and not self.tickets:
+            trigger = _T.ADD_NOTE
+        return trigger, False
+
+    def _arguments(
+        self,
+        data: st.DataObject,
+        problem: Problem,
+        shadow: ShadowProblem,
+        trigger: ProblemTrigger,
+        progress: bool = False,
+    ) -> tuple[dict[str, Any], bool]:
+        """Keyword arguments for `trigger`, and whether they are valid input now."""
+        ok: bool = data.draw(st.sampled_from([True, True, False]))
+        if trigger is _T.ASSIGN:
+            group = data.draw(st.sampled_from([PROBLEM_TEAM, _OTHER_TEAM]))
+            who = data.draw(st.sampled_from([None, "pia"]))
+            return {"group": group, "assignee": who}, (group, who) != (
+                shadow.group,
+                shadow.assignee,
+            )
+        if trigger in (_T.ASSESS, _T.START_ANALYSIS, _T.CLOSE):
+            return {}, True
+        if trigger is _T.START_FIX:
+            return {"change_ref": data.draw(st.sampled_from([None, "CHG-1"]))}, True
+        if trigger is _T.RECORD_RCA:
+            if not ok:
+                return {"rca": "not an RCA"}, False
+            rca = data.draw(rca_records(complete=True if progress else None))
+            if not data.draw(st.booleans()):  # hypothesis likes repeating its last draw
+                rca = attrs.evolve(rca, findings=(*rca.findings, f"step {problem.version}"))
+            return {"rca": rca}, rca != shadow.rca
+        if trigger is _T.PUBLISH_WORKAROUND:
+            text = data.draw(_TEXT) if ok else " "
+            return {"text": text}, ok and text != shadow.workaround
+        if trigger in (_T.ADD_NOTE, _T.REANALYZE, _T.CANCEL):
+            name = "text" if trigger is _T.ADD_NOTE else "reason"
+            return {name: "seen again" if ok else ""}, ok
+        if trigger is _T.RAISE_KNOWN_ERROR:
+            known = shadow.rca
+            ready = known is not None and known.root_cause is not None and bool(shadow.workaround)
+            return {"id": f"KE-{problem.id}" if ok else ""}, ok and ready and not shadow.known_error
+        if trigger is _T.LINK_INCIDENT:
+            return self._link_arguments(data, problem, shadow, ok)
+        return self._resolve_arguments(data, problem, shadow, ok)
+
+    def _link_arguments(
+        self, data: st.DataObject, problem: Problem, shadow: ShadowProblem, ok: bool
+    ) -> tuple[dict[str, Any], bool]:
+        ticket: Ticket = data.draw(st.sampled_from(self.tickets))
+        owner = self.owner.get(ticket.id)
+        moved_from = owner if owner not in (None, problem.id) and data.draw(st.booleans()) else None
+        if not ok:
+            moved_from = "PRB-9"
+        fine = (
+            ok
+            and ticket.kind is TicketKind.INCIDENT
+            and ticket.id not in shadow.incidents
+            and owner in (None, moved_from)
+        )
+        return {"ticket": ticket, "moved_from": moved_from}, fine
+
+    def _resolve_arguments(
+        self, data: st.DataObject, problem: Problem, shadow: ShadowProblem, ok: bool
+    ) -> tuple[dict[str, Any], bool]:
+        complete = shadow.rca is not None and shadow.rca.status is RcaStatus.COMPLETED
+        codes = sorted(  # usable codes first: hypothesis favours early entries
+            self.config.resolution_codes,
+            key=lambda c: (c.requires_rca and not complete, c.incident_code is None),
+        )
+        code: ProblemResolutionCode = data.draw(st.sampled_from(codes))
+        duplicate_of = "PRB-OTHER" if code.duplicate else None
+        if not ok:
+            flaw = data.draw(st.sampled_from(["rogue", "duplicate_of"]))
+            if flaw == "rogue":
+                code = _ROGUE_CODE
+            else:
+                duplicate_of = None if code.duplicate else "PRB-OTHER"
+        fine = ok and (not self._waiting(shadow) or code.incident_code is not None)
+        kwargs = {
+            "code": code,
+            "notes": "rotated the logs",
+            "incidents": list(self.tickets),
+            "duplicate_of": duplicate_of,
+        }
+        return kwargs, fine
+
+    def _waiting(self, shadow: ShadowProblem) -> list[Ticket]:
+        """Tickets the shadow links to the problem that are on hold awaiting it."""
+        return [
+            t
+            for t in self.tickets
+            if t.id in shadow.incidents
+            and t.phase is Phase.ON_HOLD
+            and t.hold_reason == self.config.awaiting_reason
+        ]
+
+    @staticmethod
+    def _authorised(actor: Actor, shadow: ShadowProblem, trigger: ProblemTrigger) -> bool:
+        if actor in (SYSTEM, _PM):
+            return True
+        if actor == _MEMBER:  # the tickets' desk would refuse the member a link
+            return trigger is not _T.LINK_INCIDENT and shadow.group == PROBLEM_TEAM
+        return False
+
+    # -- checking a move ----------------------------------------------------------------
+
+    def _check(
+        self,
+        problem: Problem,
+        shadow: ShadowProblem,
+        trigger: ProblemTrigger,
+        kwargs: dict[str, Any],
+        allowed: bool,
+        at: datetime,
+        actor: Actor,
+    ) -> None:
+        before = snapshot(problem)
+        tickets_before = {t.id: snapshot(t) for t in self.tickets}
+        expected = shadow.expected(trigger, kwargs.get("code"), self.config)
+        waiting = self._waiting(shadow) if trigger is _T.RESOLVE else []
+        try:
+            result = getattr(problem, trigger.value)(at=at, actor=actor, **kwargs)
+        except ItilL2Error:
+            assert snapshot(problem) == before, f"refused {trigger} changed {problem.id}"
+            for t in self.tickets:
+                assert snapshot(t) == tickets_before[t.id], f"refused {trigger} changed {t.id}"
+            must = expected is not None and allowed and at >= self.now
+            assert not must, f"{trigger} {kwargs} by {actor.id} refused on {problem!r}"
+            return
+        assert expected is not None, f"{trigger} allowed from {shadow.phase}"
+        assert allowed, f"{trigger} accepted {kwargs} from {actor.id}"
+        assert at >= before["history"][-1].at
+        assert problem.phase is expected
+        assert problem.version == len(before["history"]) + 1
+        assert problem.history[-1].kind == trigger.value
+        changed = self._check_tickets(problem, trigger, kwargs, result, waiting)
+        for t in self.tickets:
+            if t.id not in changed:
+                assert snapshot(t) == tickets_before[t.id], f"{trigger} changed {t.id}"
+        shadow.record(trigger, kwargs, expected)
+        if trigger is _T.LINK_INCIDENT:
+            self.owner[kwargs["ticket"].id] = problem.id
+
+    def _check_tickets(
+        self,
+        problem: Problem,
+        trigger: ProblemTrigger,
+        kwargs: dict[str, Any],
+        result: Any,
+        waiting: list[Ticket],
+    ) -> set[str]:
+        """Check the tickets the move had to change; return their ids."""
+        if trigger is _T.LINK_INCIDENT:
+            ticket: Ticket = kwargs["ticket"]
+            assert ticket.links[-1] == Link(LinkKind.PROBLEM, problem.id)
+            assert ticket.history[-1].kind == "link"
+            return {ticket.id}
+        if trigger is _T.RESOLVE:
+            assert [t.id for t in result] == [t.id for t in waiting]
+            for t in result:
+                assert t.phase is Phase.RESOLVED and t.resolution is not None
+                assert t.resolution.problem_ref == problem.id
+                assert t.resolution.code == kwargs["code"].incident_code
+            return {t.id for t in result}
+        assert result is None or trigger is _T.RAISE_KNOWN_ERROR
+        return set()
+
+    # -- invariants -------------------------------------------------------------------------
+
+    @invariant()
+    def problems_match_the_shadow(self) -> None:
+        """Phase, links, workaround and resolution code are what the moves made them."""
+        for p in self.problems:
+            shadow = self.shadows[p.id]
+            assert p.phase is shadow.phase
+            assert list(p.incident_ids) == shadow.incidents
+            assert (p.workaround, p.rca, p.known_error is not None) == (
+                shadow.workaround,
+                shadow.rca,
+                shadow.known_error,
+            )
+            assert (p.resolution.code if p.resolution else None) == shadow.code
+
+    @invariant()
+    def links_are_mirrored(self) -> None:
+        """Every incident a problem lists links back to it, and belongs to it."""
+        by_id = {t.id: t for t in self.tickets}
+        for p in self.problems:
+            for tid in p.incident_ids:
+                assert Link(LinkKind.PROBLEM, p.id) in by_id[tid].links
+        for t in self.tickets:
+            mine = [link.ref for link in t.links if link.kind is LinkKind.PROBLEM]
+            assert (mine[-1] if mine else None) == self.owner.get(t.id)
+
+    @invariant()
+    def resolved_problems_respect_the_rca_rule(self) -> None:
+        """A problem resolved with an RCA-requiring code has a completed RCA."""
+        for p in self.problems:
+            if p.resolution is not None and p.resolution.code.requires_rca:
+                assert p.rca is not None and p.rca.status is RcaStatus.COMPLETED
+                assert p.rca.root_cause is not None and p.rca.corrective_actions
+
+    @invariant()
+    def histories_replay(self) -> None:
+        """Versions count events, time never goes back, final problems stay final."""
+        for p in self.problems:
+            assert [e.version for e in p.history] == list(range(1, p.version + 1))
+            times = [e.at for e in p.history]
+            assert times == sorted(times)
+            kinds = [e.kind for e in p.history]
+            final = next((i for i, k in enumerate(kinds) if k in ("close", "cancel")), None)
+            assert final is None or final == len(kinds) - 1
+            assert_same_problem(Problem.from_history(p.history, config=self.config), p)

@@ -1,0 +1,80 @@
+"""The compiled change table and the transitions machine must never disagree."""
+
+from __future__ import annotations
+
+import itertools
+from types import SimpleNamespace
+
+from transitions import MachineError
+
+from itil_l2 import ItilL2Error
+from itil_l2._change_config import ChangeConfig
+from itil_l2._change_events import Approval, ApprovalBoard, ApprovalDecision, ChangeRisk
+from itil_l2._change_workflow import (
+    MACHINE,
+    STATES,
+    TABLE,
+    TRANSITIONS,
+    ChangeTrigger,
+    ChangeType,
+    route,
+)
+from itil_l2._compile import leaf_states
+from support import T0
+
+_APPROVAL = Approval("cara", ApprovalBoard.CAB, ApprovalDecision.APPROVED, None, T0)
+
+
+def _table(change: SimpleNamespace, trigger: str) -> str | None:
+    try:
+        return route(change, ChangeTrigger(trigger), None)
+    except ItilL2Error:
+        return None
+
+
+def _machine(change: SimpleNamespace, trigger: str) -> str | None:
+    model = SimpleNamespace(state=change.state)
+    try:
+        moved = MACHINE.trigger_event(model, trigger, change, None)
+    except MachineError:
+        return None
+    return str(model.state) if moved else None
+
+
+def test_every_state_trigger_and_condition_outcome_agrees() -> None:
+    disagreements, moves, cases = [], 0, 0
+    config = ChangeConfig()
+    for state, trigger, kind, approved in itertools.product(
+        STATES, MACHINE.events, ChangeType, (False, True)
+    ):
+        change = SimpleNamespace(
+            id="CHG-1",
+            state=state,
+            change_type=kind,
+            risk=ChangeRisk.HIGH,
+            approvals=(_APPROVAL,) if approved else (),
+            config=config,
+        )
+        table, machine = _table(change, trigger), _machine(change, trigger)
+        cases += 1
+        moves += table is not None
+        if table != machine:
+            disagreements.append((state, trigger, kind, approved, table, machine))
+    assert not disagreements, disagreements
+    assert cases == len(STATES) * len(MACHINE.events) * 6 and moves > 100
+
+
+def test_table_covers_every_state_and_the_type_conditions_are_named() -> None:
+    assert {state for state, _ in TABLE} == set(leaf_states(MACHINE)) == set(STATES)
+    conditional = {
+        (t["source"], t["dest"]): [c.__name__ for c in t["conditions"]]
+        for t in TRANSITIONS
+        if t["conditions"]
+    }
+    assert conditional == {
+        ("new", "assess"): ["is_normal"],
+        ("new", "authorize"): ["is_emergency"],
+        ("new", "scheduled"): ["is_standard"],
+        ("authorize", "scheduled"): ["approvals_complete"],
+    }
+    assert ("closed", "link") in TABLE and ("implement", "cancel") not in TABLE
