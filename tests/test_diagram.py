@@ -57,3 +57,9 @@ def test_change_diagram_shows_the_three_paths() -> None:
     assert "new --> assess: submit [is_normal]" in text
     assert "new --> authorize: submit [is_emergency]" in text
     assert "new --> scheduled: schedule [is_standard]" in text
+
+
+def test_knowledge_diagram() -> None:
+    text = diagram("knowledge")
+    assert "not_validated --> scheduled: validate [publish_later]" in text
+    assert "--> outdated: supersede" in text

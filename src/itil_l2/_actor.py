@@ -22,6 +22,9 @@ class Role:
     CHANGE_MANAGER: ClassVar[str] = "change_manager"
     SUPERVISOR: ClassVar[str] = "supervisor"
     CONFIGURATION_MANAGER: ClassVar[str] = "configuration_manager"
+    KNOWLEDGE_MANAGER: ClassVar[str] = "knowledge_manager"
+    CAB_MEMBER: ClassVar[str] = "cab_member"
+    GROUP_MANAGER: ClassVar[str] = "group_manager"
 
 
 def _names(value: str | Iterable[str]) -> frozenset[str]:

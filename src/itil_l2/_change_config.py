@@ -29,9 +29,9 @@ __all__ = [
     "DefaultChangePermissions",
 ]
 
-CAB_MEMBER = "cab_member"
+CAB_MEMBER = Role.CAB_MEMBER
 """The default role of change advisory board members."""
-GROUP_MANAGER = "group_manager"
+GROUP_MANAGER = Role.GROUP_MANAGER
 """The default role of a group's manager (who must also be a member of the group)."""
 
 

@@ -28,6 +28,7 @@ _DEFINITIONS: dict[str, str] = {
     "ci": "itil_l2._cmdb_workflow",
     "problem": "itil_l2._problem_workflow",
     "change": "itil_l2._change_workflow",
+    "knowledge": "itil_l2._knowledge_workflow",
 }
 """Workflow kind → the module defining it (STATES, TRANSITIONS, INITIAL, TITLE)."""
 

@@ -13,7 +13,7 @@ has `from_history(events, **kwargs)`.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from cattrs import Converter
@@ -38,6 +38,8 @@ def _make() -> Converter:
     conv = make_converter(detailed_validation=False)
     conv.register_unstructure_hook(datetime, datetime.isoformat)
     conv.register_structure_hook(datetime, _structure_datetime)
+    conv.register_unstructure_hook(timedelta, timedelta.total_seconds)
+    conv.register_structure_hook(timedelta, _structure_timedelta)
     conv.register_unstructure_hook(frozenset, sorted)
     conv.register_unstructure_hook(HoldReason, lambda reason: reason.code)
     conv.register_structure_hook(HoldReason, lambda value, _t: HoldReason(value))
@@ -48,6 +50,12 @@ def _structure_datetime(value: Any, _type: Any) -> datetime:
     if not isinstance(value, str):
         raise ValidationError(f"expected an ISO 8601 timestamp, got {value!r}")
     return ensure_aware(datetime.fromisoformat(value), "timestamp")
+
+
+def _structure_timedelta(value: Any, _type: Any) -> timedelta:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValidationError(f"expected a duration in seconds, got {value!r}")
+    return timedelta(seconds=value)
 
 
 converter = _make()

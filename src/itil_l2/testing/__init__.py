@@ -39,6 +39,16 @@ from ._cmdb import (
     propagating_kinds,
     relation_kinds,
 )
+from ._knowledge import (
+    KnowledgeLifecycleMachine,
+    article_snapshot,
+    example_article,
+    example_printer_ticket,
+    expected_article_move,
+    expected_permission,
+    knowledge_articles,
+    training_sessions,
+)
 from ._moves import DEFAULT_GROUPS, Move, draw_move
 from ._oracle import expected_move
 from ._problem import ProblemWorkflowMachine
@@ -63,6 +73,14 @@ from ._strategies import (
 )
 
 __all__ = [
+    "KnowledgeLifecycleMachine",
+    "article_snapshot",
+    "example_article",
+    "example_printer_ticket",
+    "expected_article_move",
+    "expected_permission",
+    "knowledge_articles",
+    "training_sessions",
     "CHANGE_GROUPS",
     "ChangeModel",
     "ChangeWorkflowMachine",

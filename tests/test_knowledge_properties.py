@@ -1,0 +1,73 @@
+"""Property tests of the article lifecycle: the stateful test and generated articles."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+from types import SimpleNamespace
+
+from hypothesis import HealthCheck, given, settings
+
+from itil_l2 import ItilL2Error, entity_from_json, entity_to_json
+from itil_l2._knowledge import KnowledgeArticle
+from itil_l2._knowledge_config import KnowledgeConfig
+from itil_l2._knowledge_events import KnowledgeTrigger
+from itil_l2._knowledge_workflow import ArticleState, route
+from itil_l2.testing._knowledge import (
+    KnowledgeLifecycleMachine,
+    article_snapshot,
+    expected_article_move,
+    knowledge_articles,
+)
+
+EXAMPLES = int(os.environ.get("ITIL_L2_STATEFUL_EXAMPLES", "100"))
+_SETTINGS = settings(
+    max_examples=EXAMPLES,
+    stateful_step_count=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+
+
+class DefaultLifecycle(KnowledgeLifecycleMachine):
+    """The default configuration (no self-validation)."""
+
+
+class SelfValidatingLifecycle(KnowledgeLifecycleMachine):
+    """Authors may validate their own articles."""
+
+    config = KnowledgeConfig(allow_self_validation=True)
+
+
+TestDefaultLifecycle = DefaultLifecycle.TestCase
+TestDefaultLifecycle.settings = _SETTINGS
+TestSelfValidatingLifecycle = SelfValidatingLifecycle.TestCase
+TestSelfValidatingLifecycle.settings = settings(_SETTINGS, max_examples=max(EXAMPLES // 4, 20))
+
+
+def test_the_oracle_and_the_compiled_table_agree_everywhere() -> None:
+    for state, trigger, later in itertools.product(ArticleState, KnowledgeTrigger, (False, True)):
+        if trigger is KnowledgeTrigger.DRAFT:
+            continue
+        payload = SimpleNamespace(publish_at=object() if later else None)
+        try:
+            actual: str | None = route(SimpleNamespace(state=state.value), trigger, payload)
+        except ItilL2Error:
+            actual = None
+        expected = expected_article_move(state, trigger, scheduled=later)
+        assert actual == (expected.value if expected else None), (state, trigger, later)
+
+
+@settings(max_examples=150, deadline=None)
+@given(knowledge_articles())
+def test_generated_articles_replay_and_round_trip_through_json(article: KnowledgeArticle) -> None:
+    expected = article_snapshot(article)
+    expected.pop("_persisted")
+    for rebuilt in (
+        KnowledgeArticle.from_history(article.history),
+        entity_from_json(KnowledgeArticle, json.loads(json.dumps(entity_to_json(article)))),
+    ):
+        actual = article_snapshot(rebuilt)
+        actual.pop("_persisted")
+        assert actual == expected
