@@ -23,7 +23,8 @@ _SETTINGS = settings(
     max_examples=max(EXAMPLES // 4, 25),
     stateful_step_count=40,
     deadline=None,
-    suppress_health_check=[HealthCheck.too_slow],
+    # Swarm testing plus rule preconditions can discard many early cases: not a bug.
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 
 
