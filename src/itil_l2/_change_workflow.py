@@ -21,7 +21,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from ._compile import DottedMachine, allowed_triggers, compile_table
+from ._compile import allowed_triggers, first_match, shared_machine
 from ._errors import InvalidTransition, WorkflowError
 
 if TYPE_CHECKING:
@@ -168,18 +168,9 @@ TRANSITIONS: list[dict[str, Any]] = [
     _t(ChangeTrigger.LINK, STATES, None),
 ]
 
-MACHINE = DottedMachine(
-    model=None,
-    states=STATES,
-    transitions=TRANSITIONS,
-    initial=INITIAL,
-    auto_transitions=False,
-    name="change",
-)
+MACHINE, TABLE = shared_machine("change", STATES, TRANSITIONS, INITIAL)
 """The single shared machine (no models); the source of truth for routing and diagrams."""
-
-TABLE = compile_table(MACHINE)
-ALLOWED = allowed_triggers(TABLE)
+ALLOWED = allowed_triggers(TABLE, ChangeTrigger)
 
 
 def route(change: Any, trigger: ChangeTrigger, payload: Any) -> str:
@@ -192,12 +183,9 @@ def route(change: Any, trigger: ChangeTrigger, payload: Any) -> str:
     candidates = TABLE.get((state, trigger))
     if candidates is None:
         raise _invalid(change, trigger)
-    for dest, conditions in candidates:
-        for condition in conditions:
-            if not condition(change, payload):
-                break
-        else:
-            return state if dest is None else dest
+    dest = first_match(candidates, change, payload, state)
+    if dest is not None:
+        return dest
     raise _diagnose(change, trigger)
 
 
@@ -208,12 +196,12 @@ def open_triggers(change: Any) -> tuple[ChangeTrigger, ...]:
     for trigger in ALLOWED.get(state, ()):
         candidates = TABLE[(state, trigger)]
         if any(all(c(change, None) for c in conditions) for _, conditions in candidates):
-            found.append(ChangeTrigger(trigger))
+            found.append(trigger)
     return tuple(found)
 
 
 def _invalid(change: Any, trigger: ChangeTrigger, detail: str = "") -> InvalidTransition:
-    allowed = ALLOWED.get(change.state, ())
+    allowed = (str(t) for t in ALLOWED.get(change.state, ()))
     return InvalidTransition(str(trigger), change.state, None, allowed, detail)
 
 

@@ -24,7 +24,7 @@ from attrs import frozen
 
 from ._actor import Actor, Role
 from ._cmdb_events import CiStatus, CiTrigger
-from ._compile import DottedMachine, allowed_triggers, compile_table
+from ._compile import allowed_triggers, first_match, shared_machine
 from ._errors import InvalidTransition, ValidationError, WorkflowError
 from ._tier import SupportGroup
 
@@ -90,21 +90,9 @@ TRANSITIONS: list[dict[str, Any]] = [
     _t(CiTrigger.UNRELATE, [*_LIVE, CiStatus.RETIRED.value], None),
 ]
 
-MACHINE = DottedMachine(
-    model=None,
-    states=STATES,
-    transitions=TRANSITIONS,
-    initial=INITIAL,
-    auto_transitions=False,
-    name="configuration_item",
-)
+MACHINE, TABLE = shared_machine("configuration_item", STATES, TRANSITIONS, INITIAL)
 """The single shared machine (no models); the source of truth for routing and diagrams."""
-
-TABLE = compile_table(MACHINE)
-ALLOWED_TRIGGERS: dict[str, tuple[CiTrigger, ...]] = {
-    state: tuple(CiTrigger(t) for t in triggers)
-    for state, triggers in allowed_triggers(TABLE).items()
-}
+ALLOWED_TRIGGERS = allowed_triggers(TABLE, CiTrigger)
 NEXT_STATUSES: dict[CiStatus, tuple[CiStatus, ...]] = {
     status: tuple(b for a, b in _STATUS_MOVES if a is status) for status in CiStatus
 }
@@ -118,10 +106,9 @@ def route(ci: Any, trigger: CiTrigger, payload: Any) -> str:
     """
     state: str = ci.state
     candidates = TABLE.get((state, trigger))
-    if candidates is not None:
-        for dest, conditions in candidates:
-            if all(condition(ci, payload) for condition in conditions):
-                return state if dest is None else dest
+    dest = None if candidates is None else first_match(candidates, ci, payload, state)
+    if dest is not None:
+        return dest
     detail = ""
     if trigger is CiTrigger.CHANGE_STATUS:
         allowed = ", ".join(s.value for s in NEXT_STATUSES[CiStatus(state)]) or "nothing"

@@ -11,13 +11,14 @@ trigger, condition outcome) through both and demands the same answer.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from transitions.extensions.nesting import HierarchicalMachine, NestedState
 
 Condition = Callable[[Any, Any], bool]
 Candidate = tuple[str | None, tuple[Condition, ...]]
 Table = dict[tuple[str, str], tuple[Candidate, ...]]
+T = TypeVar("T")
 
 
 class DottedState(NestedState):
@@ -59,12 +60,43 @@ def compile_table(machine: HierarchicalMachine) -> Table:
     return table
 
 
-def allowed_triggers(table: Table) -> dict[str, tuple[str, ...]]:
+def shared_machine(
+    name: str, states: list[Any], transitions: list[dict[str, Any]], initial: str
+) -> tuple[DottedMachine, Table]:
+    """The one module-level machine of a workflow (no models) and its compiled table."""
+    machine = DottedMachine(
+        model=None,
+        states=states,
+        transitions=transitions,
+        initial=initial,
+        auto_transitions=False,
+        name=name,
+    )
+    return machine, compile_table(machine)
+
+
+def allowed_triggers(table: Table, as_trigger: Callable[[str], T]) -> dict[str, tuple[T, ...]]:
     """For each state, the sorted triggers that have at least one transition."""
     allowed: dict[str, list[str]] = {}
     for state, trigger in table:
         allowed.setdefault(state, []).append(trigger)
-    return {state: tuple(sorted(triggers)) for state, triggers in allowed.items()}
+    return {state: tuple(map(as_trigger, sorted(names))) for state, names in allowed.items()}
+
+
+def first_match(
+    candidates: tuple[Candidate, ...], entity: Any, payload: Any, state: str
+) -> str | None:
+    """The destination of the first candidate whose conditions all hold, else None.
+
+    An internal transition (destination None) stays in `state`.
+    """
+    for dest, conditions in candidates:
+        for condition in conditions:
+            if not condition(entity, payload):
+                break
+        else:
+            return state if dest is None else dest
+    return None
 
 
 def _refuse_unsupported_machine(machine: HierarchicalMachine) -> None:

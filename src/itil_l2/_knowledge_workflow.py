@@ -29,7 +29,7 @@ from collections.abc import Iterable
 from enum import StrEnum
 from typing import Any
 
-from ._compile import DottedMachine, allowed_triggers, compile_table
+from ._compile import allowed_triggers, first_match, shared_machine
 from ._errors import InvalidTransition, WorkflowError
 from ._knowledge_events import KnowledgeTrigger
 
@@ -140,21 +140,9 @@ TRANSITIONS: list[dict[str, Any]] = [
     _t(T.ARCHIVE, [s.value for s in ArticleState if s is not S.ARCHIVED], S.ARCHIVED.value),
 ]
 
-MACHINE = DottedMachine(
-    model=None,
-    states=STATES,
-    transitions=TRANSITIONS,
-    initial=INITIAL,
-    auto_transitions=False,
-    name="knowledge",
-)
+MACHINE, TABLE = shared_machine("knowledge", STATES, TRANSITIONS, INITIAL)
 """The single shared machine (no models); the source of truth for routing and diagrams."""
-
-TABLE = compile_table(MACHINE)
-ALLOWED_TRIGGERS: dict[str, tuple[KnowledgeTrigger, ...]] = {
-    state: tuple(KnowledgeTrigger(t) for t in triggers)
-    for state, triggers in allowed_triggers(TABLE).items()
-}
+ALLOWED_TRIGGERS = allowed_triggers(TABLE, KnowledgeTrigger)
 _NONE: tuple[KnowledgeTrigger, ...] = ()
 
 
@@ -166,9 +154,8 @@ def route(article: Any, trigger: KnowledgeTrigger, payload: Any) -> str:
     """
     state: str = article.state
     candidates = TABLE.get((state, trigger))
-    if candidates is not None:
-        for dest, conditions in candidates:
-            if all(condition(article, payload) for condition in conditions):
-                return state if dest is None else dest
+    dest = None if candidates is None else first_match(candidates, article, payload, state)
+    if dest is not None:
+        return dest
     allowed = (t.value for t in ALLOWED_TRIGGERS.get(state, _NONE))
     raise InvalidTransition(trigger.value, state, None, allowed)

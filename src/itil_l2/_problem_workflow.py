@@ -18,7 +18,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from ._compile import DottedMachine, allowed_triggers, compile_table
+from ._compile import allowed_triggers, first_match, shared_machine
 from ._errors import InvalidTransition
 from ._rca import RcaIncomplete
 
@@ -130,21 +130,9 @@ TRANSITIONS: list[dict[str, Any]] = [
     _t(ProblemTrigger.ADD_NOTE, _LIVE, None),
 ]
 
-MACHINE = DottedMachine(
-    model=None,
-    states=STATES,
-    transitions=TRANSITIONS,
-    initial=INITIAL,
-    auto_transitions=False,
-    name="problem",
-)
+MACHINE, TABLE = shared_machine("problem", STATES, TRANSITIONS, INITIAL)
 """The single shared machine (no models); the source of truth for routing and diagrams."""
-
-TABLE = compile_table(MACHINE)
-ALLOWED_TRIGGERS = {
-    state: tuple(ProblemTrigger(t) for t in triggers)
-    for state, triggers in allowed_triggers(TABLE).items()
-}
+ALLOWED_TRIGGERS = allowed_triggers(TABLE, ProblemTrigger)
 _NO_TRIGGERS: tuple[ProblemTrigger, ...] = ()
 
 
@@ -158,9 +146,9 @@ def route(problem: Any, trigger: ProblemTrigger, payload: Any) -> str:
     candidates = TABLE.get((state, trigger))
     if candidates is None:
         raise _invalid(problem, trigger)
-    for dest, conditions in candidates:
-        if all(condition(problem, payload) for condition in conditions):
-            return state if dest is None else dest
+    dest = first_match(candidates, problem, payload, state)
+    if dest is not None:
+        return dest
     raise _diagnose(problem, trigger)
 
 

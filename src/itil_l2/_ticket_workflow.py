@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._compile import DottedMachine, allowed_triggers, compile_table
+from ._compile import allowed_triggers, first_match, shared_machine
 from ._errors import InvalidTransition, TierSkipRefused
 from ._handover import L3TargetKind
 from ._ticket_fields import Phase, Trigger
@@ -102,18 +102,8 @@ TRANSITIONS: list[dict[str, Any]] = [
 INITIAL = "new"
 TITLE = "Ticket workflow (L1 → L2 → L3)"
 
-MACHINE = DottedMachine(
-    model=None,
-    states=STATES,
-    transitions=TRANSITIONS,
-    initial=INITIAL,
-    auto_transitions=False,
-    name="ticket",
-)
+MACHINE, TABLE = shared_machine("ticket", STATES, TRANSITIONS, INITIAL)
 """The single shared machine (no models); the source of truth for routing and diagrams."""
-
-TABLE = compile_table(MACHINE)
-ALLOWED = allowed_triggers(TABLE)
 
 
 def state_of(phase: Phase, tier: Tier) -> str:
@@ -129,9 +119,7 @@ PHASE_OF = {
     if name not in TIERS
 }
 
-ALLOWED_TRIGGERS = {
-    state: tuple(Trigger(t) for t in triggers) for state, triggers in ALLOWED.items()
-}
+ALLOWED_TRIGGERS = allowed_triggers(TABLE, Trigger)
 _NO_TRIGGERS: tuple[Trigger, ...] = ()
 
 
@@ -145,12 +133,9 @@ def route(ticket: Any, trigger: Trigger, payload: Any) -> str:
     candidates = TABLE.get((state, trigger))  # a StrEnum hashes and compares as its value
     if candidates is None:
         raise _invalid(ticket, trigger)
-    for dest, conditions in candidates:
-        for condition in conditions:
-            if not condition(ticket, payload):
-                break
-        else:
-            return state if dest is None else dest
+    dest = first_match(candidates, ticket, payload, state)
+    if dest is not None:
+        return dest
     raise _diagnose(ticket, trigger, payload)
 
 
