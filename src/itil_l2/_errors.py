@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 __all__ = [
+    "AlreadyExists",
     "ConcurrencyError",
     "CorruptHistory",
     "DuplicateLink",
@@ -18,10 +19,13 @@ __all__ = [
     "InvalidTransition",
     "ItilL2Error",
     "NaiveDatetime",
+    "NotFound",
     "NotPermitted",
+    "StorageError",
     "TierSkipRefused",
     "UnknownHoldReason",
     "UnknownResolutionCode",
+    "UnknownSchema",
     "ValidationError",
     "WorkflowError",
 ]
@@ -61,6 +65,32 @@ class CorruptHistory(ItilL2Error):
 
 class ConcurrencyError(ItilL2Error):
     """A stale write: the stored version is not the one the entity was loaded with."""
+
+
+class StorageError(ItilL2Error):
+    """A repository refused an operation on stored data (the base of the storage errors)."""
+
+
+class NotFound(StorageError, KeyError):
+    """No stored aggregate of this kind has this id (in this tenant)."""
+
+    def __init__(self, kind: str, entity_id: str, tenant: str | None = None) -> None:
+        where = f" in tenant {tenant!r}" if tenant else ""
+        super().__init__(f"no {kind} {entity_id!r}{where}")
+        self.kind = kind
+        self.entity_id = entity_id
+        self.tenant = tenant
+
+    def __str__(self) -> str:  # KeyError would repr() the message
+        return str(self.args[0])
+
+
+class AlreadyExists(StorageError):
+    """`add` was given an aggregate whose id is already stored (use `save` to update)."""
+
+
+class UnknownSchema(StorageError):
+    """A stored event has a schema version this library cannot read (no upcaster, or newer)."""
 
 
 class NotPermitted(ItilL2Error):

@@ -18,6 +18,7 @@ from itil_l2._actor import SYSTEM
 from itil_l2._priority import Impact, Urgency
 from itil_l2._ticket import Ticket
 
+from ._aggregates import example_known_error, example_problem, example_training_session
 from ._change import (
     CHANGE_GROUPS,
     ChangeModel,
@@ -39,6 +40,7 @@ from ._cmdb import (
     propagating_kinds,
     relation_kinds,
 )
+from ._contract import NASTY, StoreContract
 from ._knowledge import (
     KnowledgeLifecycleMachine,
     article_snapshot,
@@ -73,6 +75,11 @@ from ._strategies import (
 )
 
 __all__ = [
+    "NASTY",
+    "StoreContract",
+    "example_known_error",
+    "example_problem",
+    "example_training_session",
     "KnowledgeLifecycleMachine",
     "article_snapshot",
     "example_article",

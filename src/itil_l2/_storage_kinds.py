@@ -1,0 +1,261 @@
+"""How each aggregate becomes rows and back: the storage side of every entity.
+
+An `AggregateKind` names the table key (`"ticket"`), the class, its current
+event schema version, and `index`, which extracts the queried facts into a
+`Head`. Entities are stored as their events (append-only, replayed through the
+workflow on load, so stored data can never hold a state the rules forbid);
+frozen records (known errors, training sessions) as one row holding the
+record. Adding an aggregate to storage is one `AggregateKind` here and one
+attribute on the unit of work.
+
+Old event formats load through `Upcasters`: functions that turn a stored
+event's JSON data from schema *n* to *n + 1*, chained up to the current one.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any, Generic, TypeVar
+
+from attrs import frozen
+from cattrs.errors import BaseValidationError
+
+from ._change import ChangeRequest
+from ._cmdb import ConfigurationItem
+from ._entity import Entity
+from ._errors import CorruptHistory, ItilL2Error, UnknownSchema, ValidationError
+from ._knowledge import KnowledgeArticle
+from ._known_error import KnownError
+from ._problem import Problem
+from ._serialization import _register, converter
+from ._storage_rows import EventRow, Head, Stream
+from ._ticket import Ticket
+from ._training import TrainingSession
+
+__all__ = ["KINDS", "UPCASTERS", "AggregateKind", "Upcaster", "Upcasters"]
+
+T = TypeVar("T")
+Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
+"""Turns one stored event's data from schema n into schema n + 1."""
+
+RECORD_SCHEMA = 1
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # the event time of a record that has none
+
+
+def _dumps(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+class Upcasters:
+    """A registry of format upgrades, per aggregate kind and schema version.
+
+    >>> from itil_l2 import Upcasters
+    >>> ups = Upcasters()
+    >>> def rename_caller(data):
+    ...     payload = dict(data["payload"], caller=data["payload"].pop("reporter", None))
+    ...     return dict(data, payload=payload)
+    >>> ups.register("ticket", 0, rename_caller)
+    >>> ups.upgrade("ticket", 0, 1, {"schema": 0, "payload": {"reporter": "ann"}})
+    {'schema': 1, 'payload': {'caller': 'ann'}}
+    """
+
+    def __init__(self) -> None:
+        self._steps: dict[tuple[str, int], Upcaster] = {}
+
+    def register(self, kind: str, from_schema: int, upcaster: Upcaster) -> None:
+        """Add the step that upgrades `kind`'s events from `from_schema` to the next version."""
+        if (kind, from_schema) in self._steps:
+            raise ValidationError(f"an upcaster for {kind} schema {from_schema} is registered")
+        self._steps[(kind, from_schema)] = upcaster
+
+    def upgrade(self, kind: str, schema: int, current: int, data: dict[str, Any]) -> dict[str, Any]:
+        """Chain the steps from `schema` to `current`; a gap or a newer schema is an error."""
+        if schema > current:
+            raise UnknownSchema(
+                f"a {kind} event has schema {schema}; this library reads up to {current}"
+            )
+        while schema < current:
+            step = self._steps.get((kind, schema))
+            if step is None:
+                raise UnknownSchema(f"no upcaster from {kind} schema {schema} to {schema + 1}")
+            data = step(data)
+            schema += 1
+            data["schema"] = schema
+        return data
+
+
+UPCASTERS = Upcasters()
+"""The library's own upgrades of older stored formats (every schema is still 1)."""
+
+
+@frozen
+class AggregateKind(Generic[T]):
+    """One storable aggregate: its key, class, schema version and queried facts."""
+
+    name: str
+    cls: type[T]
+    schema: int
+    index: Callable[[T], Head]
+    event_type: type[Any] | None = None
+    """The event class of an event-sourced entity; None for a frozen record."""
+
+    @property
+    def is_entity(self) -> bool:
+        """Stored as events (True) or as one record row (False)."""
+        return self.event_type is not None
+
+    def encode(self, item: T, events: Iterable[Any]) -> tuple[Head, tuple[EventRow, ...]]:
+        """The head row and event rows for `item` (`events`: the entity's events to write)."""
+        head = self.index(item)
+        if self.event_type is None:
+            data = _dumps(converter.unstructure(item, self.cls))
+            return head, (EventRow(1, RECORD_SCHEMA, _record_time(head), "record", data),)
+        rows = tuple(
+            EventRow(
+                e.version,
+                e.schema,
+                e.at,
+                str(e.payload.TRIGGER),
+                _dumps(converter.unstructure(e, self.event_type)),
+            )
+            for e in events
+        )
+        return head, rows
+
+    def decode(self, stream: Stream, upcasters: Upcasters, config: Any = None) -> T:
+        """Rebuild the aggregate from its stored rows (upcasting, then replaying)."""
+        try:
+            if self.event_type is None:
+                data = json.loads(stream.events[0].data)
+                return converter.structure(data, self.cls)
+            events = [self._event(row, upcasters) for row in stream.events]
+        except ItilL2Error:
+            raise
+        except (BaseValidationError, LookupError, TypeError, ValueError) as exc:
+            raise CorruptHistory(f"stored {self.name} {stream.head.id!r}: {exc!r}") from exc
+        kwargs = {} if config is None else {"config": config}
+        item: T = self.cls.from_history(events, **kwargs)  # type: ignore[attr-defined]
+        return item
+
+    def _event(self, row: EventRow, upcasters: Upcasters) -> Any:
+        data = json.loads(row.data)
+        if row.schema != self.schema:
+            data = upcasters.upgrade(self.name, row.schema, self.schema, data)
+        return converter.structure(data, self.event_type)  # type: ignore[arg-type]
+
+
+def _record_time(head: Head) -> datetime:
+    return _EPOCH if head.opened_at is None else head.opened_at
+
+
+def _group_facts(group: Any) -> tuple[str | None, str | None]:
+    return (None, None) if group is None else (group.tier.value, group.name)
+
+
+def _entity_head(entity: Entity[Any], state: str, **facts: Any) -> Head:
+    return Head(
+        id=entity.id,
+        version=entity.version,
+        state=state,
+        opened_at=entity.opened_at,
+        updated_at=entity.updated_at,
+        **facts,
+    )
+
+
+def _ticket(t: Ticket) -> Head:
+    tier, group = _group_facts(t.group or t.owner_group)
+    return _entity_head(
+        t,
+        t.phase.value,
+        tier=tier,
+        group=group,
+        priority=int(t.priority),
+        category=t.category,
+        resolved_at=t.resolved_at,
+        ci_refs=t.ci_refs,
+    )
+
+
+def _problem(p: Problem) -> Head:
+    tier, group = _group_facts(p.group)
+    return _entity_head(
+        p,
+        p.state,
+        tier=tier,
+        group=group,
+        priority=int(p.priority),
+        category=p.category,
+        resolved_at=p.resolved_at,
+        ci_refs=p.ci_refs,
+    )
+
+
+def _change(c: ChangeRequest) -> Head:
+    tier, group = _group_facts(c.group)
+    return _entity_head(
+        c,
+        c.state,
+        tier=tier,
+        group=group,
+        category=c.change_type.value,
+        resolved_at=c.implementation_ended_at,
+    )
+
+
+def _article(a: KnowledgeArticle) -> Head:
+    return _entity_head(
+        a,
+        a.state,
+        category=a.categories[0] if a.categories else None,
+        ci_refs=a.ci_refs,
+    )
+
+
+def _ci(ci: ConfigurationItem) -> Head:
+    tier, group = _group_facts(ci.support_group)
+    targets = tuple(dict.fromkeys(r.target for r in ci.relations))
+    return _entity_head(
+        ci, ci.state, tier=tier, group=group, category=ci.kind.value, ci_refs=targets
+    )
+
+
+def _known_error(k: KnownError) -> Head:
+    return Head(id=k.id, version=1, state="known_error", category=k.category, ci_refs=k.ci_refs)
+
+
+def _training(s: TrainingSession) -> Head:
+    return Head(
+        id=s.id,
+        version=1,
+        state="recorded",
+        category=s.categories[0] if s.categories else None,
+        opened_at=s.start,
+        updated_at=s.start,
+    )
+
+
+def _entity_kind(name: str, cls: type[Any], schema: int, index: Callable[[Any], Head]) -> Any:
+    _register(cls)
+    return AggregateKind(name, cls, schema, index, cls._EVENT)
+
+
+def _kinds() -> dict[str, AggregateKind[Any]]:
+    from . import _change_events, _cmdb_events, _knowledge_events, _problem_events, _ticket_events
+
+    kinds: Sequence[AggregateKind[Any]] = (
+        _entity_kind("ticket", Ticket, _ticket_events.SCHEMA_VERSION, _ticket),
+        _entity_kind("problem", Problem, _problem_events.SCHEMA_VERSION, _problem),
+        _entity_kind("change", ChangeRequest, _change_events.SCHEMA_VERSION, _change),
+        _entity_kind("article", KnowledgeArticle, _knowledge_events.SCHEMA_VERSION, _article),
+        _entity_kind("ci", ConfigurationItem, _cmdb_events.SCHEMA_VERSION, _ci),
+        AggregateKind("known_error", KnownError, RECORD_SCHEMA, _known_error),
+        AggregateKind("training", TrainingSession, RECORD_SCHEMA, _training),
+    )
+    return {kind.name: kind for kind in kinds}
+
+
+KINDS = _kinds()
+"""Every aggregate the library stores, by table key."""

@@ -1,0 +1,52 @@
+"""The two row shapes every storage adapter stores: a head per aggregate, its events.
+
+A `Head` is one row per aggregate: its identity, its version (the number of
+stored events, checked on save) and the facts queries filter on, as plain
+columns an adapter can index. An `EventRow` is one stored event: version,
+schema version, time, trigger, and the event as JSON text (cattrs-unstructured).
+Adapters never look inside the JSON; the library encodes and decodes it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from attrs import frozen
+
+__all__ = ["EventRow", "Head", "Stream"]
+
+
+@frozen
+class Head:
+    """One aggregate's current facts: the indexed columns of its row."""
+
+    id: str
+    version: int
+    state: str
+    tier: str | None = None
+    group: str | None = None
+    priority: int | None = None
+    category: str | None = None
+    opened_at: datetime | None = None
+    resolved_at: datetime | None = None
+    updated_at: datetime | None = None
+    ci_refs: tuple[str, ...] = ()
+
+
+@frozen
+class EventRow:
+    """One stored event; `data` is its JSON text, `schema` the format it was written in."""
+
+    version: int
+    schema: int
+    at: datetime
+    type: str
+    data: str
+
+
+@frozen
+class Stream:
+    """A stored aggregate as an adapter returns it: its head and all its events, in order."""
+
+    head: Head
+    events: tuple[EventRow, ...]
