@@ -40,12 +40,15 @@ T = TypeVar("T")
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
 """Turns one stored event's data from schema n into schema n + 1."""
 
+EventDecoder = Callable[["AggregateKind[Any]", int, str], Any]
+"""Decodes one stored event: (kind, schema version, JSON text) -> event."""
+
 RECORD_SCHEMA = 1
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # the event time of a record that has none
 
 
-def _dumps(data: Any) -> str:
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+"""Compact JSON, unicode verbatim (one encoder: `json.dumps` with options builds one a call)."""
 
 
 class Upcasters:
@@ -124,13 +127,24 @@ class AggregateKind(Generic[T]):
         )
         return head, rows
 
-    def decode(self, stream: Stream, upcasters: Upcasters, config: Any = None) -> T:
-        """Rebuild the aggregate from its stored rows (upcasting, then replaying)."""
+    def decode(
+        self,
+        stream: Stream,
+        upcasters: Upcasters,
+        config: Any = None,
+        event: EventDecoder | None = None,
+    ) -> T:
+        """Rebuild the aggregate from its stored rows (upcasting, then replaying).
+
+        `event` decodes one row's (kind, schema, JSON text) into an event; a
+        store passes a cached one, since an event's text never changes.
+        """
+        decode = event or (lambda _kind, schema, data: self.event(schema, data, upcasters))
         try:
             if self.event_type is None:
                 data = json.loads(stream.events[0].data)
                 return converter.structure(data, self.cls)
-            events = [self._event(row, upcasters) for row in stream.events]
+            events = [decode(self, row.schema, row.data) for row in stream.events]
         except ItilL2Error:
             raise
         except (BaseValidationError, LookupError, TypeError, ValueError) as exc:
@@ -139,10 +153,11 @@ class AggregateKind(Generic[T]):
         item: T = self.cls.from_history(events, **kwargs)  # type: ignore[attr-defined]
         return item
 
-    def _event(self, row: EventRow, upcasters: Upcasters) -> Any:
-        data = json.loads(row.data)
-        if row.schema != self.schema:
-            data = upcasters.upgrade(self.name, row.schema, self.schema, data)
+    def event(self, schema: int, text: str, upcasters: Upcasters) -> Any:
+        """One stored event from its schema version and JSON text."""
+        data = json.loads(text)
+        if schema != self.schema:
+            data = upcasters.upgrade(self.name, schema, self.schema, data)
         return converter.structure(data, self.event_type)  # type: ignore[arg-type]
 
 

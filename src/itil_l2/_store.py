@@ -9,6 +9,7 @@ Adapters supply rows; they cannot get these rules wrong.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Generic, Self, TypeVar
 
@@ -19,7 +20,7 @@ from ._errors import NotFound, StorageError, ValidationError
 from ._knowledge import KnowledgeArticle
 from ._problem import Problem
 from ._query import Query
-from ._storage_kinds import KINDS, UPCASTERS, AggregateKind, Upcasters
+from ._storage_kinds import KINDS, UPCASTERS, AggregateKind, EventDecoder, Upcasters
 from ._storage_ports import StorageBackend, StorageSession
 from ._ticket import Ticket
 
@@ -58,11 +59,15 @@ class Store:
         configs: Mapping[type, Any] | None = None,
         upcasters: Upcasters = UPCASTERS,
         on_commit: OnCommit | None = None,
+        event_cache: int = 16_384,
     ) -> None:
         self.backend = backend
         self.configs = dict(configs or {})
         self.upcasters = upcasters
         self.on_commit = on_commit
+        self._event: EventDecoder = functools.lru_cache(maxsize=max(event_cache, 0))(
+            lambda kind, schema, text: kind.event(schema, text, upcasters)
+        )
 
     def unit_of_work(self, tenant: str | None = None) -> StoreUnitOfWork:
         """A new unit of work; every read and write in it is confined to `tenant`."""
@@ -141,7 +146,8 @@ class _Repo(Generic[T]):
 
     def _decode(self, stream: Any) -> T:
         store = self._uow._store
-        return self._kind.decode(stream, store.upcasters, store.configs.get(self._kind.cls))
+        config = store.configs.get(self._kind.cls)
+        return self._kind.decode(stream, store.upcasters, config, store._event)
 
 
 def _checked(query: Query | None) -> Query:

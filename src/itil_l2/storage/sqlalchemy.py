@@ -58,7 +58,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from .._errors import AlreadyExists, ConcurrencyError, NotFound
+from .._errors import AlreadyExists, ConcurrencyError, NotFound, ValidationError
 from .._query import Query
 from .._storage_kinds import UPCASTERS, Upcasters
 from .._storage_rows import EventRow, Head, Stream
@@ -338,7 +338,7 @@ class SqlAlchemyBackend:
 
     def __init__(self, bind: Engine | Connection | Session) -> None:
         if not isinstance(bind, (Engine, Connection, Session)):
-            raise TypeError(f"expected an Engine, Connection or Session, got {bind!r}")
+            raise ValidationError(f"expected an Engine, Connection or Session, got {bind!r}")
         self.bind = bind
 
     @property
