@@ -74,8 +74,8 @@ _REACHABLE = {
 def test_generated_changes_reach_exactly_the_states_of_their_path() -> None:
     seen: set[tuple[ChangeType, str]] = set()
 
-    @settings(max_examples=400, deadline=None, database=None, derandomize=True)
-    @given(change_requests(max_steps=15))
+    @settings(max_examples=1000, deadline=None, database=None, derandomize=True)
+    @given(change_requests(max_steps=25))
     def collect(rfc: ChangeRequest) -> None:
         seen.add((rfc.change_type, rfc.state))
         # a standard change never visits assess or authorize, an emergency one never assess

@@ -6,19 +6,25 @@ only, so it doubles as a worked example.
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from ._actor import SYSTEM, Actor
+from ._calendar import BusinessCalendar
 from ._diagram import diagram
 from ._errors import IncompleteHandover
 from ._handover import Handover, L3Target, L3TargetKind, SolutionAttempt
 from ._hold import HoldReason
-from ._priority import Impact, Urgency
+from ._priority import Impact, Priority, Urgency
 from ._resolution import SOLVED_PERMANENTLY, Resolution
+from ._sla import SlaMetric, SlaTarget
+from ._sla_clock import sla_status
 from ._ticket import Ticket
 from ._ticket_events import TicketEvent
 from ._tier import SupportGroup, Tier
+from .storage import SqliteStore
 
 
 def _clock(start: datetime) -> Iterator[datetime]:
@@ -100,13 +106,49 @@ def _describe(event: TicketEvent) -> str:
     return f"{event.version:>3}  {when}  {event.actor_id:<15} {event.kind:<14} {detail}"
 
 
+def _store_and_reload(ticket: Ticket, folder: str) -> Ticket:
+    """Save the ticket in the embedded SQLite store, then load it back through a new one."""
+    path = os.path.join(folder, "helpdesk.sqlite")
+    store = SqliteStore(path)
+    with store.unit_of_work() as uow:
+        uow.tickets.add(ticket)
+        uow.commit()
+    store.close()
+    again = SqliteStore(path)
+    with again.unit_of_work() as uow:
+        loaded = uow.tickets.get(ticket.id)
+        print(f"Stored in SQLite ({path}): {uow.tickets.count()} ticket, {loaded.version} events")
+    again.close()
+    return loaded
+
+
+def _sla_line(ticket: Ticket) -> str:
+    office = BusinessCalendar.weekdays(
+        time(8), time(18), zone="Europe/Berlin", country="DE", subdivision="BY"
+    )
+    target = SlaTarget(
+        "resolution",
+        SlaMetric.RESOLUTION,
+        {p: timedelta(hours=4 * p.value) for p in Priority},
+        office,
+    )
+    status = sla_status(ticket, target, ticket.updated_at)
+    return (
+        f"Resolution SLA ({ticket.priority.name}, Mon-Fri 08:00-18:00 Berlin):"
+        f" {status.stage.value}, {status.elapsed} of {status.duration} business time used"
+    )
+
+
 def main() -> None:
-    """Print the scenario's history, the final state and the workflow diagram."""
+    """Print the scenario's history (as stored and reloaded), its SLA and the diagram."""
     ticket, refused = scenario()
     print(f"Refused first escalation: {refused}\n")
-    print("History of", ticket.id)
+    with tempfile.TemporaryDirectory(prefix="itil_l2-demo-") as folder:
+        ticket = _store_and_reload(ticket, folder)
+    print("\nHistory of", ticket.id)
     for event in ticket.history:
         print(_describe(event))
+    print(_sla_line(ticket))
     print(
         f"\nFinal: {ticket!r}; escalations={ticket.escalation_count}, reopens={ticket.reopen_count}"
     )
