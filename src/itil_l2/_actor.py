@@ -10,7 +10,7 @@ from attrs import frozen
 
 from . import _checks
 
-__all__ = ["Actor", "Role"]
+__all__ = ["SYSTEM", "Actor", "Role"]
 
 
 class Role:

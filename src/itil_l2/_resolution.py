@@ -16,7 +16,18 @@ def _json_value(_inst: object, attribute: attrs.Attribute[Any], value: object) -
     _checks.json_safe(value, attribute.name)
 
 
-__all__ = ["CiChange", "Resolution", "ResolutionCode"]
+__all__ = [
+    "CANCELLED_BY_CALLER",
+    "DEFAULT_RESOLUTION_CODES",
+    "DUPLICATE",
+    "NOT_REPRODUCIBLE",
+    "NOT_SOLVED",
+    "SOLVED_PERMANENTLY",
+    "SOLVED_WORKAROUND",
+    "CiChange",
+    "Resolution",
+    "ResolutionCode",
+]
 
 
 @frozen

@@ -24,7 +24,7 @@ from ._storage_kinds import KINDS, UPCASTERS, AggregateKind, EventDecoder, Upcas
 from ._storage_ports import StorageBackend, StorageSession
 from ._ticket import Ticket
 
-__all__ = ["Store"]
+__all__ = ["Store", "StoreUnitOfWork"]
 
 T = TypeVar("T")
 OnCommit = Callable[[tuple[Any, ...]], None]

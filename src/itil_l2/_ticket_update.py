@@ -13,6 +13,8 @@ from ._ticket_apply import FIELD_CODECS
 from ._ticket_events import FieldChange
 from ._ticket_fields import Channel
 
+__all__ = ["UNSET", "Unset", "field_changes"]
+
 
 class Unset(Enum):
     """The type of `UNSET`: "leave this field as it is"."""
