@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, text
 
-from itil_l2 import SYSTEM, ConcurrencyError, Store
+from itil_l2 import SYSTEM, ConcurrencyError, StorageError, Store
 from itil_l2.storage import MemoryStore, SqliteStore
 from itil_l2.storage.sqlalchemy import SqlAlchemyStore, metadata
 from itil_l2.testing import example_ticket
@@ -189,3 +189,21 @@ def test_example_ticket_is_what_the_seed_uses() -> None:
     from itil_l2.testing._contract import _fresh
 
     assert _fresh("INC-A").version == 3 == example_ticket().version
+
+
+@pytest.mark.parametrize("kind", ["memory", "sqlite"])
+def test_a_writer_that_waits_too_long_gets_a_typed_error(kind: str, tmp_path: Path) -> None:
+    store: Store = (
+        MemoryStore(timeout=0.2)
+        if kind == "memory"
+        else SqliteStore(tmp_path / "a.sqlite", timeout=0.2)
+    )
+    from itil_l2.testing._contract import _fresh
+
+    with store.unit_of_work() as first, store.unit_of_work() as second:
+        first.tickets.add(_fresh("INC-1"))  # holds the write lock until it ends
+        with pytest.raises(StorageError, match="writ"):
+            second.tickets.add(_fresh("INC-2"))
+        first.commit()
+    with store.unit_of_work() as uow:
+        assert [t.id for t in uow.tickets.find()] == ["INC-1"]

@@ -17,7 +17,7 @@ from bisect import bisect_right, insort
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from ._errors import AlreadyExists, ConcurrencyError, NotFound
+from ._errors import AlreadyExists, ConcurrencyError, NotFound, StorageError
 from ._query import Query
 from ._storage_kinds import UPCASTERS, Upcasters
 from ._storage_rows import EventRow, Head, Stream
@@ -31,7 +31,8 @@ _Table = tuple[str, str]  # (kind, tenant)
 class MemoryBackend:
     """Rows in dictionaries, one write transaction at a time."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, timeout: float = 30.0) -> None:
+        self.timeout = timeout
         self._rows: dict[_Table, dict[str, Stream]] = {}
         self._ids: dict[_Table, list[str]] = {}
         self._read = threading.Lock()
@@ -69,7 +70,8 @@ class MemorySession:
 
     def _lock(self) -> None:
         if not self._locked:
-            self._backend._write.acquire()
+            if not self._backend._write.acquire(timeout=self._backend.timeout):
+                raise StorageError("another unit of work has been writing for too long")
             self._locked = True
 
     def _unlock(self) -> None:
@@ -159,5 +161,7 @@ class MemoryStore(Store):
         configs: Mapping[type, Any] | None = None,
         upcasters: Upcasters = UPCASTERS,
         on_commit: OnCommit | None = None,
+        timeout: float = 30.0,
     ) -> None:
-        super().__init__(MemoryBackend(), configs=configs, upcasters=upcasters, on_commit=on_commit)
+        backend = MemoryBackend(timeout=timeout)
+        super().__init__(backend, configs=configs, upcasters=upcasters, on_commit=on_commit)

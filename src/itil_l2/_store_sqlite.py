@@ -141,7 +141,10 @@ class SqliteSession:
 
     def _begin_write(self) -> None:
         if not self._db.in_transaction:
-            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:  # another writer held the lock too long
+                raise StorageError(f"{self._backend.path}: cannot start writing: {exc}") from exc
 
     def load(self, kind: str, tenant: str, id: str) -> Stream | None:
         rows = self._db.execute(_LOAD, (kind, tenant, id)).fetchall()
