@@ -12,15 +12,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-demo: $(STAMP)  ## the main job: a scripted L1→L2→L3 incident, its history and the diagram
+demo: $(STAMP)  ## the main job: a scripted incident, then a simulated quarter into itil_l2-demo/ (SQLite, KPIs, report.html)
 	$(BIN)/python -m itil_l2
 
 test: $(STAMP)  ## the whole test suite (unit, property, real-data, doctests)
 	$(BIN)/pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks docs
-	$(BIN)/ruff format --check src tests benchmarks docs
+	$(BIN)/ruff check src tests benchmarks docs scripts
+	$(BIN)/ruff format --check src tests benchmarks docs scripts
 
 typecheck: $(STAMP)
 	$(BIN)/mypy --strict src
@@ -30,8 +30,10 @@ docs: $(STAMP)  ## the docs site, strict (warnings are errors); diagrams generat
 
 check: test lint typecheck docs
 
-bench: $(STAMP)
-	$(BIN)/python benchmarks/bench_workflow.py
+bench: $(STAMP)  ## every benchmark, quick mode (the full runs: python benchmarks/bench_*.py)
+	$(BIN)/pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python benchmarks/bench_workflow.py --tickets 20000 --naive 2000 --repeat 3 --memory 5000
+	for b in storage sla kpi replay; do $(BIN)/python benchmarks/bench_$$b.py --quick || exit 1; done
 
 clean:
-	rm -rf $(VENV) site .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) site .pytest_cache .mypy_cache .ruff_cache .hypothesis itil_l2-demo

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given, seed, settings
 
 from itil_l2 import entity_from_json, entity_to_json
 from itil_l2._change import ChangeRequest
@@ -74,8 +74,11 @@ _REACHABLE = {
 def test_generated_changes_reach_exactly_the_states_of_their_path() -> None:
     seen: set[tuple[ChangeType, str]] = set()
 
-    @settings(max_examples=1000, deadline=None, database=None, derandomize=True)
-    @given(change_requests(max_steps=25))
+    # A fixed seed: `derandomize` hashes the strategy's repr, which holds memory addresses,
+    # so its "fixed" seed changed with whatever else the test session had imported.
+    @seed(20261126)
+    @settings(max_examples=1000, deadline=None, database=None)
+    @given(change_requests(max_steps=15))
     def collect(rfc: ChangeRequest) -> None:
         seen.add((rfc.change_type, rfc.state))
         # a standard change never visits assess or authorize, an emergency one never assess

@@ -1,22 +1,29 @@
-"""The demo: a scripted L1→L2→L3 incident, printed as history and diagram.
+"""The main job: a quarter of tickets into SQLite, the KPI table and the HTML report.
 
-Run with `python -m itil_l2` (or `make demo`). It exercises the public API
-only, so it doubles as a worked example.
+Run with `python -m itil_l2` (or `make demo`). First a scripted L1→L2→L3
+incident shows the rules at work (an incomplete handover is refused); then
+a simulated quarter of a service desk goes through the same workflow into
+an SQLite file, and the demo prints the KPI table and writes `report.html`
+beside it. It uses the public API only, so it doubles as a worked example.
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
-from collections.abc import Iterator
+import argparse
+import importlib
+import shutil
+import sys
+import time as timer
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
 
 from ._actor import SYSTEM, Actor
 from ._calendar import BusinessCalendar
-from ._diagram import diagram
 from ._errors import IncompleteHandover
 from ._handover import Handover, L3Target, L3TargetKind, SolutionAttempt
 from ._hold import HoldReason
+from ._kpi_table import kpi_table
 from ._priority import Impact, Priority, Urgency
 from ._resolution import SOLVED_PERMANENTLY, Resolution
 from ._sla import SlaMetric, SlaTarget
@@ -25,6 +32,12 @@ from ._ticket import Ticket
 from ._ticket_events import TicketEvent
 from ._tier import SupportGroup, Tier
 from .storage import SqliteStore
+
+__all__ = ["main", "scenario"]
+
+DEFAULT_FOLDER = Path("itil_l2-demo")
+QUARTER_TICKETS = 3000
+"""About a quarter of a mid-sized service desk (≈ 45 tickets per working day)."""
 
 
 def _clock(start: datetime) -> Iterator[datetime]:
@@ -106,22 +119,6 @@ def _describe(event: TicketEvent) -> str:
     return f"{event.version:>3}  {when}  {event.actor_id:<15} {event.kind:<14} {detail}"
 
 
-def _store_and_reload(ticket: Ticket, folder: str) -> Ticket:
-    """Save the ticket in the embedded SQLite store, then load it back through a new one."""
-    path = os.path.join(folder, "helpdesk.sqlite")
-    store = SqliteStore(path)
-    with store.unit_of_work() as uow:
-        uow.tickets.add(ticket)
-        uow.commit()
-    store.close()
-    again = SqliteStore(path)
-    with again.unit_of_work() as uow:
-        loaded = uow.tickets.get(ticket.id)
-        print(f"Stored in SQLite ({path}): {uow.tickets.count()} ticket, {loaded.version} events")
-    again.close()
-    return loaded
-
-
 def _sla_line(ticket: Ticket) -> str:
     office = BusinessCalendar.weekdays(
         time(8), time(18), zone="Europe/Berlin", country="DE", subdivision="BY"
@@ -139,22 +136,96 @@ def _sla_line(ticket: Ticket) -> str:
     )
 
 
-def main() -> None:
-    """Print the scenario's history (as stored and reloaded), its SLA and the diagram."""
+def _part_one() -> Ticket:
     ticket, refused = scenario()
+    print("== 1. One incident, L1 → L2 → L3 and back, by the rules\n")
     print(f"Refused first escalation: {refused}\n")
-    with tempfile.TemporaryDirectory(prefix="itil_l2-demo-") as folder:
-        ticket = _store_and_reload(ticket, folder)
-    print("\nHistory of", ticket.id)
+    print("History of", ticket.id)
     for event in ticket.history:
         print(_describe(event))
     print(_sla_line(ticket))
     print(
-        f"\nFinal: {ticket!r}; escalations={ticket.escalation_count}, reopens={ticket.reopen_count}"
+        f"Final: {ticket!r}; escalations={ticket.escalation_count}, reopens={ticket.reopen_count}"
     )
-    print("\nWorkflow diagram (mermaid):\n")
-    print(diagram("ticket"))
+    return ticket
+
+
+def _fresh_db(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    db = folder / "helpdesk.sqlite"
+    for stale in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
+        stale.unlink(missing_ok=True)
+    return db
+
+
+def _quarter(tickets: int, seed: int) -> list[Ticket] | None:
+    """The simulated quarter, or None while `itil_l2.importers.simulate` is not installed."""
+    try:
+        simulate = importlib.import_module("itil_l2.importers").simulate
+    except (ImportError, AttributeError):
+        return None
+    simulated: list[Ticket] = list(simulate(tickets, seed=seed))
+    return simulated
+
+
+def _store(db: Path, tickets: Sequence[Ticket]) -> int:
+    store = SqliteStore(db)
+    try:
+        with store.unit_of_work() as uow:
+            for ticket in tickets:
+                uow.tickets.add(ticket)
+            uow.commit()
+        with store.unit_of_work() as uow:
+            return uow.tickets.count()
+    finally:
+        store.close()
+
+
+def _part_two(folder: Path, tickets: int, seed: int, first: Ticket) -> None:
+    from .cli._output import kpi_rich_table
+    from .report import (
+        DEFAULT_RESOLUTION_SLA,
+        HEADLINE_METRICS,
+        all_metrics,
+        as_of,
+        render_report,
+        report_figures,
+    )
+
+    print(f"\n== 2. A simulated quarter: {tickets:,} tickets (seed {seed}) through the workflow\n")
+    started = timer.perf_counter()
+    simulated = _quarter(tickets, seed)
+    if simulated is None:
+        print("(no simulator: itil_l2.importers.simulate is missing; the scripted incident only)")
+    quarter = [first, *(simulated or [])]
+    db = _fresh_db(folder)
+    stored = _store(db, quarter)
+    print(f"SQLite database: {db} ({stored:,} tickets, {timer.perf_counter() - started:.1f} s)")
+    at = as_of(quarter)
+    rows = kpi_table(quarter, by=["tier"], metrics=all_metrics(DEFAULT_RESOLUTION_SLA, at))
+    width = shutil.get_terminal_size((100, 40)).columns if sys.stdout.isatty() else 200
+    title = f"KPIs by resolving tier, as of {at:%Y-%m-%d %H:%M}"
+    print(kpi_rich_table(rows, ["tier"], HEADLINE_METRICS, title=title, width=width), end="")
+    report = folder / "report.html"
+    html = render_report(
+        report_figures(quarter, at=at), title="ITIL L2 demo quarter", source=str(db)
+    )
+    report.write_text(html, encoding="utf-8")
+    print(f"Report: {report} (open it in a browser)")
+    print(f"Next: itil-l2 kpi --db {db} --by group,month")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the demo; `--out DIR`, `--tickets N`, `--seed S` change where and how much."""
+    parser = argparse.ArgumentParser(prog="python -m itil_l2", description=__doc__)
+    parser.add_argument("--out", type=Path, default=DEFAULT_FOLDER, help="output folder")
+    parser.add_argument("--tickets", type=int, default=QUARTER_TICKETS, help="simulated tickets")
+    parser.add_argument("--seed", type=int, default=2026, help="simulation seed")
+    args = parser.parse_args(argv)
+    first = _part_one()
+    _part_two(args.out, args.tickets, args.seed, first)
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

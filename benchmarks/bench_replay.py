@@ -1,0 +1,101 @@
+"""Benchmark: import + replay + full KPI set of the real log against pandas' naive KPIs.
+
+Run as a script (a report, not a test)::
+
+    python benchmarks/bench_replay.py [--repeat R] [--quick] [--path F]
+
+1. pandas (the `bench` extra): read the UCI ServiceNow incident event log,
+   keep each incident's last row (highest `sys_mod_count`) and compute the
+   naive KPIs: median opened → resolved hours, SLA met %, reopened %, KB used %.
+2. itil_l2: import the same log through the workflow (`itil_l2.importers`),
+   replay every ticket's history and compute the full KPI set
+   (`itil_l2.report.report_figures`: `standard_metrics()`, SLA compliance,
+   the recorded SLA verdict, funnel, recurrences, backlog).
+
+Both run in the same process; times are medians over R repeats (default 3;
+`--quick`: 1 repeat). Target: itil_l2 ≤ 3x pandas, stretch ≤ 2x.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import statistics
+import sys
+from pathlib import Path
+from time import perf_counter
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+LOG = ROOT.parent / "shared" / "data" / "uci-incident-event-log" / "incident_event_log.csv.gz"
+
+
+def pandas_kpis(path: Path) -> dict[str, float]:
+    """The naive KPIs from each incident's last row, the pandas way."""
+    import pandas as pd
+
+    columns = ["number", "sys_mod_count", "made_sla", "reopen_count", "knowledge"]
+    frame = pd.read_csv(
+        path,
+        usecols=[*columns, "opened_at", "resolved_at"],
+        na_values="?",
+        keep_default_na=False,
+    )
+    ordered = frame.sort_values(["number", "sys_mod_count"], kind="stable")
+    last = ordered.groupby("number", sort=False).tail(1)
+    opened = pd.to_datetime(last["opened_at"], format="%d/%m/%Y %H:%M")
+    resolved = pd.to_datetime(last["resolved_at"], format="%d/%m/%Y %H:%M")
+    hours = ((resolved - opened).dt.total_seconds() / 3600).dropna()
+    return {
+        "incidents": float(len(last)),
+        "median_hours": float(hours.median()),
+        "sla_met": float(last["made_sla"].astype(bool).mean()),
+        "reopened": float((last["reopen_count"] > 0).mean()),
+        "kb_used": float(last["knowledge"].astype(bool).mean()),
+    }
+
+
+def itil_kpis(path: Path) -> dict[str, Any]:
+    """Import through the workflow, replay, and compute the full KPI set."""
+    try:
+        importers: Any = importlib.import_module("itil_l2.importers")
+    except ModuleNotFoundError:
+        sys.exit("bench_replay: itil_l2.importers is not installed yet (issue 8, part A)")
+    from itil_l2.report import report_figures
+
+    tickets = list(importers.import_servicenow(path).tickets)
+    figures = report_figures(tickets)
+    return {"incidents": figures.ticket_count, "kpis": len(figures.kpis)}
+
+
+def _time(fn: Any, path: Path) -> tuple[float, Any]:
+    started = perf_counter()
+    result = fn(path)
+    return perf_counter() - started, result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--quick", action="store_true", help="one repeat")
+    parser.add_argument("--path", type=Path, default=LOG)
+    args = parser.parse_args()
+    if not args.path.is_file():
+        sys.exit(f"bench_replay: the real log is not at {args.path}")
+    repeat = 1 if args.quick else args.repeat
+    pandas_times, itil_times = [], []
+    for _ in range(repeat):
+        seconds, naive = _time(pandas_kpis, args.path)
+        pandas_times.append(seconds)
+        seconds, full = _time(itil_kpis, args.path)
+        itil_times.append(seconds)
+    p, i = statistics.median(pandas_times), statistics.median(itil_times)
+    print(f"pandas naive KPIs: {p:.2f} s  {naive}")
+    print(f"itil_l2 import + replay + full KPI set: {i:.2f} s  {full}")
+    verdict = "met" if i <= 3 * p else "NOT met"
+    print(f"ratio {i / p:.2f}x (target <= 3x: {verdict}; stretch <= 2x)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

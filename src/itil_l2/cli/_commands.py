@@ -1,0 +1,80 @@
+"""The commands of `itil-l2`: each takes the parsed arguments and returns an exit code."""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import time
+from pathlib import Path
+
+from .._diagram import diagram
+from .._kpi_table import kpi_table
+from .._ticket import Ticket
+from ..report import (
+    DEFAULT_RESOLUTION_SLA,
+    HEADLINE_METRICS,
+    all_metrics,
+    as_of,
+    render_report,
+    report_figures,
+)
+from ._errors import UsageError
+from ._importing import import_command, load_export, simulate_command
+from ._output import kpi_csv, kpi_json, kpi_rich_table
+from ._source import load_db
+
+__all__ = ["COMMANDS"]
+
+
+def _tickets(args: argparse.Namespace) -> tuple[list[Ticket], str]:
+    if args.db is not None:
+        return load_db(args.db), args.db
+    return load_export(args, quiet=True), args.path
+
+
+def kpi(args: argparse.Namespace) -> int:
+    """Print the KPI set, grouped by `--by`, as a table, CSV or JSON."""
+    tickets, source = _tickets(args)
+    metrics = all_metrics(DEFAULT_RESOLUTION_SLA, as_of(tickets), tickets)
+    rows = kpi_table(tickets, by=args.by, metrics=metrics)
+    if args.format == "csv":
+        sys.stdout.write(kpi_csv(rows))
+    elif args.format == "json":
+        sys.stdout.write(kpi_json(rows))
+    else:
+        width = shutil.get_terminal_size((100, 40)).columns if sys.stdout.isatty() else 240
+        title = f"KPIs of {len(tickets):,} tickets ({source})"
+        sys.stdout.write(kpi_rich_table(rows, args.by, HEADLINE_METRICS, title=title, width=width))
+    return 0
+
+
+def report(args: argparse.Namespace) -> int:
+    """Write the self-contained HTML report."""
+    tickets, source = _tickets(args)
+    started = time.perf_counter()
+    html = render_report(report_figures(tickets), title="ITIL L2 report", source=source)
+    out = Path(args.output)
+    try:
+        out.write_text(html, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write {out}: {exc.strerror}") from None
+    took = time.perf_counter() - started
+    print(f"wrote {out} ({len(html):,} bytes, {len(tickets):,} tickets, {took:.1f} s)")
+    return 0
+
+
+def show_diagram(args: argparse.Namespace) -> int:
+    """Print a workflow's mermaid diagram."""
+    sys.stdout.write(diagram(args.kind))
+    return 0
+
+
+COMMANDS = {
+    "import": import_command,
+    "kpi": kpi,
+    "report": report,
+    "simulate": simulate_command,
+    "diagram": show_diagram,
+}
+"""Command name → function(args) -> exit code."""

@@ -1,0 +1,111 @@
+"""Rendering KPI rows for a terminal (rich table), a spreadsheet (CSV) or a program (JSON)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Sequence
+
+from rich.console import Console
+from rich.table import Table
+
+from .._kpi_result import KpiResult
+from .._kpi_table import KpiRow
+
+__all__ = ["format_value", "kpi_csv", "kpi_json", "kpi_rich_table"]
+
+
+def format_value(result: KpiResult) -> str:
+    """A KPI value for people: hours with one decimal, ratios as percentages.
+
+    >>> format_value(KpiResult("reopen_rate", 0.125, 8, numerator=1))
+    '12.5%'
+    """
+    if result.value is None:
+        return "-"
+    if result.unit == "hours":
+        return f"{result.value:,.1f} h"
+    if result.unit == "ratio":
+        return f"{result.value:.1%}"
+    return f"{result.value:,.2f}"
+
+
+def _long_table(row: KpiRow, title: str) -> Table:
+    table = Table(title=title)
+    for name, justify in (("KPI", "left"), ("value", "right"), ("n", "right"), ("excl.", "right")):
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    for name, result in row.results.items():
+        table.add_row(
+            name, format_value(result), f"{result.sample_size:,}", f"{len(result.excluded):,}"
+        )
+    return table
+
+
+def _wide_table(
+    rows: Sequence[KpiRow], by: Sequence[str], metrics: Sequence[str], title: str
+) -> Table:
+    table = Table(title=title)
+    for name in by:
+        table.add_column(name)
+    table.add_column("ended", justify="right")
+    for name in metrics:
+        table.add_column(name.replace("_", " "), justify="right")
+    for row in rows:
+        ended = row.results["resolution_rate"].sample_size  # resolved, closed or cancelled
+        cells = [format_value(row.results[m]) for m in metrics]
+        table.add_row(*(row.key[d] for d in by), f"{ended:,}", *cells)
+    return table
+
+
+def kpi_rich_table(
+    rows: Sequence[KpiRow], by: Sequence[str], headline: Sequence[str], *, title: str, width: int
+) -> str:
+    """The terminal table: every KPI one per line without `by`, else headline KPIs per group."""
+    console = Console(file=io.StringIO(), width=width, force_terminal=False, color_system=None)
+    if by:
+        console.print(_wide_table(rows, by, headline, title))
+    elif rows:
+        console.print(_long_table(rows[0], title))
+    out = console.file.getvalue()  # type: ignore[attr-defined]
+    return str(out)
+
+
+def kpi_csv(rows: Sequence[KpiRow]) -> str:
+    """Every KPI's value and sample size per group, one CSV line per group.
+
+    >>> from itil_l2._kpi_table import KpiRow
+    >>> print(kpi_csv([KpiRow({"tier": "L1"}, {"reopen_rate": KpiResult("reopen_rate", .5, 2)})]))
+    tier,reopen_rate,reopen_rate_n
+    L1,0.5,2
+    <BLANKLINE>
+    """
+    flat = [row.flat() for row in rows]
+    if not flat:
+        return ""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(flat[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows({k: "" if v is None else v for k, v in r.items()} for r in flat)
+    return out.getvalue()
+
+
+def kpi_json(rows: Sequence[KpiRow]) -> str:
+    """Every KPI per group as a JSON list: the key, and per KPI value, n and exclusions."""
+    data = [
+        {
+            "key": dict(row.key),
+            "kpis": {
+                name: {
+                    "value": r.value,
+                    "n": r.sample_size,
+                    "numerator": r.numerator,
+                    "excluded": len(r.excluded),
+                    "unit": r.unit,
+                }
+                for name, r in row.results.items()
+            },
+        }
+        for row in rows
+    ]
+    return json.dumps(data, indent=2) + "\n"

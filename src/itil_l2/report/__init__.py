@@ -1,0 +1,40 @@
+"""The HTML report: KPIs and charts from ticket histories, in one self-contained file.
+
+`report_html(tickets)` returns the document; `report_figures(tickets)` the
+numbers behind it (shared with `itil-l2 kpi`). Standard library only.
+"""
+
+from __future__ import annotations
+
+from ._figures import (
+    DEFAULT_RESOLUTION_SLA,
+    EXTRA_METRICS,
+    HEADLINE_METRICS,
+    Figures,
+    all_metrics,
+    as_of,
+    recorded_flag,
+    recorded_flag_metric,
+    recorded_sla_met,
+    recorded_sla_metric,
+    report_figures,
+)
+from ._html import AGE_BINS, bin_counts, render_report, report_html
+
+__all__ = [
+    "AGE_BINS",
+    "DEFAULT_RESOLUTION_SLA",
+    "EXTRA_METRICS",
+    "HEADLINE_METRICS",
+    "Figures",
+    "all_metrics",
+    "as_of",
+    "bin_counts",
+    "recorded_flag",
+    "recorded_flag_metric",
+    "recorded_sla_met",
+    "recorded_sla_metric",
+    "render_report",
+    "report_figures",
+    "report_html",
+]
