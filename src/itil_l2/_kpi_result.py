@@ -57,7 +57,7 @@ class Distribution:
     (2.5, 2.5, 3.7)
     """
 
-    values: tuple[float, ...] = attrs.field(converter=_sorted)
+    values: tuple[float, ...] = attrs.field(converter=_sorted, repr=lambda v: f"<{len(v)} values>")
 
     @property
     def count(self) -> int:

@@ -1,25 +1,139 @@
-"""The commands that need the importers: `import`, `simulate`, and reading an export."""
+"""The commands that read exports: `import`, `simulate`, and `kpi`/`report` on a PATH."""
 
 from __future__ import annotations
 
 import argparse
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from .._store import Store
 from .._ticket import Ticket
+from ..importers import (
+    GroupDirectory,
+    ImportPolicy,
+    ImportReport,
+    ImportRun,
+    import_into,
+    read_servicenow,
+    read_xes,
+    simulate,
+)
+from ..storage import MemoryStore, SqliteStore
 from ._errors import UsageError
+from ._source import existing_file
 
 __all__ = ["import_command", "load_export", "simulate_command"]
+
+_XES = (".xes", ".xes.gz")
+
+
+def _format(path: Path, given: str | None) -> str:
+    if given is not None:
+        return given
+    return "xes" if path.name.lower().endswith(_XES) else "servicenow"
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise UsageError(f"--tz: unknown time zone {name!r}") from None
+
+
+def _run(args: argparse.Namespace, progress: Progress | None) -> ImportRun:
+    """An import of `args.path` with the command's options (nothing read yet)."""
+    path = existing_file(args.path, "export")
+    groups = GroupDirectory.load(args.tier_map) if args.tier_map else None
+    policy = ImportPolicy(args.policy)
+    on_row = None
+    if progress is not None:
+        task = progress.add_task(f"reading {path.name}", total=None)
+
+        def on_row(rows: int) -> None:
+            progress.update(task, completed=rows)
+
+    if _format(path, getattr(args, "input_format", None)) == "xes":
+        return read_xes(path, policy=policy, groups=groups, on_row=on_row)
+    return read_servicenow(path, zone=_zone(args.tz), policy=policy, groups=groups, on_row=on_row)
+
+
+def _progress(quiet: bool) -> Progress | None:
+    if quiet or not Console(stderr=True).is_terminal:
+        return None
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed:,} rows"),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
 
 
 def load_export(args: argparse.Namespace, *, quiet: bool) -> list[Ticket]:
     """The tickets of the export at `args.path`, imported in memory."""
-    raise UsageError("reading an export needs itil_l2.importers, which is not built yet")
+    progress = _progress(quiet)
+    if progress is None:
+        return list(_run(args, None))
+    with progress:
+        return list(_run(args, progress))
+
+
+def _target(db: str | None) -> tuple[Store, str]:
+    if db is None:
+        return MemoryStore(), "memory"
+    if os.path.exists(db):
+        raise UsageError(f"{db} exists; import into a new database file")
+    return SqliteStore(db), db
 
 
 def import_command(args: argparse.Namespace) -> int:
     """Import an export into a database (or memory) and print the conformance summary."""
-    raise UsageError("import needs itil_l2.importers, which is not built yet")
+    store, where = _target(args.db)
+    progress = _progress(quiet=False)
+    try:
+        if progress is None:
+            report = import_into(store, _run(args, None))
+        else:
+            with progress:
+                report = import_into(store, _run(args, progress))
+    finally:
+        store.close()
+    assert isinstance(report, ImportReport)
+    print(report.summary())
+    print(f"stored in {where}")
+    return 0
+
+
+def _counted(tickets: Iterator[Ticket], progress: Progress | None, n: int) -> Iterator[Ticket]:
+    task = None if progress is None else progress.add_task("simulating", total=n)
+    for ticket in tickets:
+        if progress is not None and task is not None:
+            progress.advance(task)
+        yield ticket
 
 
 def simulate_command(args: argparse.Namespace) -> int:
     """Generate a ticket stream through the workflow into a database (or memory)."""
-    raise UsageError("simulate needs itil_l2.importers, which is not built yet")
+    if args.tickets < 0:
+        raise UsageError("--tickets must not be negative")
+    store, where = _target(args.db)
+    progress = _progress(quiet=False)
+    stream = simulate(args.tickets, seed=args.seed)
+    try:
+        if progress is None:
+            import_into(store, stream)
+        else:
+            with progress:
+                import_into(store, _counted(stream, progress, args.tickets))
+        with store.unit_of_work() as uow:
+            count = uow.tickets.count()
+    finally:
+        store.close()
+    print(f"simulated {count:,} tickets (seed {args.seed}) into {where}")
+    return 0

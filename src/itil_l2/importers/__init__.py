@@ -1,0 +1,51 @@
+"""Importers: real ticket exports (ServiceNow CSV, XES event logs) → tickets.
+
+Every imported ticket is built through the library's own workflow, so it
+obeys the same rules as a live one. Where an export breaks a rule, the
+import records a `Deviation` and goes on as the `ImportPolicy` says; the
+`ImportReport` accounts for every row. `simulate` generates realistic ticket
+streams through the same workflow.
+
+>>> from itil_l2.importers import ImportPolicy, simulate
+>>> [t.id for t in simulate(3, seed=7)]
+['SIM-000001', 'SIM-000002', 'SIM-000003']
+"""
+
+from __future__ import annotations
+
+from ._conformance import (
+    ConformanceError,
+    Deviation,
+    ImportPolicy,
+    ImportReport,
+    MalformedExport,
+)
+from ._groups import GroupDirectory, infer_tiers
+from ._run import ImportRun, import_into
+from ._servicenow import read_servicenow
+from ._simulate import simulate
+from ._xes import KEEP, XesMapping, read_xes
+from ._xes_export import write_xes
+
+__all__ = [
+    "KEEP",
+    "ConformanceError",
+    "Deviation",
+    "GroupDirectory",
+    "ImportPolicy",
+    "ImportReport",
+    "ImportRun",
+    "MalformedExport",
+    "XesMapping",
+    "import_into",
+    "infer_tiers",
+    "read_servicenow",
+    "read_xes",
+    "simulate",
+    "write_xes",
+]
+
+for _name in __all__:
+    if _name != "KEEP":
+        globals()[_name].__module__ = __name__
+del _name

@@ -1,0 +1,350 @@
+"""ServiceNow incident event log (CSV, plain or gzip) → tickets, streamed.
+
+The export has one row per update of an incident (the UCI "incident
+management process enriched event log" is one). Rows are read with a plain
+`csv.reader`, grouped per incident (the export lists each incident's rows
+together), ordered by `sys_mod_count` (ties keep file order) and replayed
+through the workflow (see `_replay.py` for the moves). Only one incident's
+rows are in memory at a time.
+
+Mapping: `incident_state` New / Active / Awaiting User Info, Vendor, Problem,
+Evidence / Resolved / Closed → new / in progress / on hold (awaiting caller,
+vendor, problem, evidence) / resolved / closed; `sys_updated_at` is the
+step's time (`d/m/yyyy HH:MM`, local time in the caller's zone); `opened_at`
+opens the ticket; `assignment_group`, `assigned_to`, `impact`, `urgency`,
+`category`, `subcategory`, `u_symptom`, `cmdb_ci` per row; `problem_id`,
+`rfc`, `caused_by` become links; `vendor` names the L3 target; the fields
+the workflow does not model are kept in `attributes` (last row's values).
+`?` means missing.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import zlib
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, tzinfo
+from pathlib import Path
+from typing import IO, Any
+
+from .._config import WorkflowConfig
+from .._hold import HoldReason
+from .._priority import Impact, Urgency
+from .._resolution import SOLVED_PERMANENTLY, ResolutionCode
+from .._ticket_fields import Channel, Link, Phase
+from ._conformance import ImportPolicy, MalformedExport, Tally
+from ._groups import GroupDirectory
+from ._replay import LINK_COLUMNS, Replayer
+from ._run import ImportRun, OnRow
+from ._steps import Case, Step
+
+__all__ = ["REQUIRED_COLUMNS", "SERVICENOW_STATES", "read_servicenow"]
+
+MISSING = "?"
+REQUIRED_COLUMNS = (
+    "number",
+    "incident_state",
+    "sys_mod_count",
+    "sys_updated_at",
+    "impact",
+    "urgency",
+    "assignment_group",
+)
+"""Columns without which the export cannot be read (a `MalformedExport` names them)."""
+
+SERVICENOW_STATES: dict[str, tuple[Phase, HoldReason | None]] = {
+    "New": (Phase.NEW, None),
+    "Active": (Phase.IN_PROGRESS, None),
+    "Awaiting User Info": (Phase.ON_HOLD, HoldReason.AWAITING_CALLER),
+    "Awaiting Vendor": (Phase.ON_HOLD, HoldReason.AWAITING_VENDOR),
+    "Awaiting Problem": (Phase.ON_HOLD, HoldReason.AWAITING_PROBLEM),
+    "Awaiting Evidence": (Phase.ON_HOLD, HoldReason.AWAITING_EVIDENCE),
+    "Resolved": (Phase.RESOLVED, None),
+    "Closed": (Phase.CLOSED, None),
+}
+"""`incident_state` → (phase, hold reason). Anything else is a deviation (row ignored)."""
+
+_LEVELS = {"1 - High": "high", "2 - Medium": "medium", "3 - Low": "low"}
+_CHANNELS = {
+    "Phone": Channel.PHONE,
+    "Email": Channel.EMAIL,
+    "Self service": Channel.SELF_SERVICE,
+    "IVR": Channel.PHONE,
+    "Direct opening": Channel.WALK_IN,
+}
+_FLAGS = ("made_sla", "knowledge", "u_priority_confirmation", "active")
+_COUNTS = ("reassignment_count", "reopen_count")
+_TEXTS = (
+    "notify",
+    "location",
+    "contact_type",
+    "opened_by",
+    "closed_code",
+    "resolved_by",
+    "priority",
+    "vendor",
+    "resolved_at",
+    "closed_at",
+)
+
+
+def read_servicenow(
+    path: str | Path,
+    *,
+    zone: tzinfo = UTC,
+    policy: ImportPolicy = ImportPolicy.LENIENT,
+    groups: GroupDirectory | None = None,
+    config: WorkflowConfig | None = None,
+    resolution_code: ResolutionCode = SOLVED_PERMANENTLY,
+    on_row: OnRow | None = None,
+) -> ImportRun:
+    r"""Stream a ServiceNow incident event log (`.csv` or `.csv.gz`) into tickets.
+
+    `zone` is the time zone the export's local times are in; `groups` the
+    tier directory (without one, tiers are inferred per ticket, see
+    `infer_tiers`); `resolution_code` is the code imported resolutions get
+    (`closed_code` is kept in the notes and attributes). Nothing is read
+    until the run is iterated.
+
+    >>> import gzip, tempfile, pathlib
+    >>> from itil_l2.importers import read_servicenow
+    >>> head = ("number,incident_state,sys_mod_count,sys_updated_at,impact,urgency,"
+    ...         "assignment_group,made_sla\n")
+    >>> rows = ["INC1,New,0,1/3/2016 09:00,2 - Medium,2 - Medium,Group 1,true",
+    ...         "INC1,Active,1,1/3/2016 09:30,2 - Medium,2 - Medium,Group 2,true",
+    ...         "INC1,Resolved,2,1/3/2016 11:00,2 - Medium,2 - Medium,Group 2,true",
+    ...         "INC1,Closed,3,6/3/2016 11:00,2 - Medium,2 - Medium,Group 2,true"]
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "log.csv").write_text(head + "\n".join(rows) + "\n")
+    >>> run = read_servicenow(folder / "log.csv")
+    >>> [(t.id, t.phase.value, t.tier.value, t.escalation_count) for t in run]
+    [('INC1', 'closed', 'L2', 1)]
+    >>> run.report.rows_read, run.report.rows_accepted, run.report.deviations
+    (4, 4, ())
+    """
+    source = str(path)
+    tally = Tally(source)
+    replayer = Replayer(
+        tally, policy=policy, groups=groups, config=config, resolution_code=resolution_code
+    )
+
+    def cases(tally: Tally) -> Iterator[Case]:
+        return _cases(Path(path), zone, tally)
+
+    return ImportRun(cases, replayer, on_row)
+
+
+def _open(path: Path) -> IO[str]:
+    try:
+        with path.open("rb") as probe:
+            magic = probe.read(2)
+        if magic == b"\x1f\x8b":
+            return gzip.open(path, "rt", encoding="utf-8", newline="")
+        return path.open("r", encoding="utf-8", newline="")
+    except OSError as exc:
+        raise MalformedExport(str(path), None, f"cannot open: {exc.strerror or exc}") from None
+
+
+def _cases(path: Path, zone: tzinfo, tally: Tally) -> Iterator[Case]:
+    """Cases in file order; every read error becomes a `MalformedExport` with its line."""
+    source = str(path)
+    with _open(path) as handle:
+        reader = csv.reader(handle)
+        try:
+            yield from _group(reader, source, zone, tally)
+        except (EOFError, OSError, zlib.error, UnicodeDecodeError, csv.Error) as exc:
+            line = reader.line_num + 1
+            raise MalformedExport(source, line, f"cannot read further: {exc}") from None
+
+
+def _group(reader: Any, source: str, zone: tzinfo, tally: Tally) -> Iterator[Case]:
+    header = next(reader, None)
+    if header is None:
+        raise MalformedExport(source, 1, "empty file: no header row")
+    index = {name.strip(): i for i, name in enumerate(header)}
+    missing = [name for name in REQUIRED_COLUMNS if name not in index]
+    if missing:
+        raise MalformedExport(source, 1, f"missing columns: {', '.join(missing)}")
+    build = _Builder(index, len(header), zone)
+    key_at = index["number"]
+    seen: set[str] = set()
+    current: str | None = None
+    rows: list[tuple[int, list[str]]] = []
+    for row in reader:
+        tally.rows_read += 1
+        key = row[key_at] if len(row) > key_at else current
+        if key != current:
+            if rows:
+                yield build.case(current or "", rows)
+            if key in seen:
+                raise MalformedExport(
+                    source, reader.line_num, f"rows of {key} are not together; sort by number"
+                )
+            seen.add(key or "")
+            current, rows = key, []
+        rows.append((reader.line_num, row))
+    if rows:
+        yield build.case(current or "", rows)
+
+
+_STEP_COLUMNS = (
+    "incident_state",
+    "sys_updated_at",
+    "sys_mod_count",
+    "impact",
+    "urgency",
+    "sys_updated_by",
+    "assignment_group",
+    "assigned_to",
+    "category",
+    "subcategory",
+    "u_symptom",
+    "cmdb_ci",
+    "closed_code",
+    "vendor",
+    "problem_id",
+    "rfc",
+    "caused_by",
+)
+_IMPACTS = {text: Impact(level) for text, level in _LEVELS.items()}
+_URGENCIES = {text: Urgency(level) for text, level in _LEVELS.items()}
+
+
+class _Builder:
+    """Turns one incident's raw rows into a `Case` (with a memoised date parser).
+
+    Columns the export lacks point one past the row's end, where every row
+    gets a `?` appended, so each lookup is a plain index.
+    """
+
+    def __init__(self, index: dict[str, int], width: int, zone: tzinfo) -> None:
+        self.index = index
+        self.width = width
+        self.get: Callable[[list[str], str], str | None] = _getter(index, width)
+        self.parse_at = _date_parser(zone)
+        self.columns = tuple(index.get(name, width) for name in _STEP_COLUMNS)
+        self.link_columns = tuple(
+            (index.get(name, width), kind) for name, kind in LINK_COLUMNS.items()
+        )
+
+    def case(self, number: str, rows: list[tuple[int, list[str]]]) -> Case:
+        steps: list[tuple[int, int, Step]] = []
+        mod = -1
+        for position, (line, row) in enumerate(rows):
+            step, mod = self.step(line, row, mod)
+            steps.append((mod, position, step))
+        steps.sort(key=lambda item: (item[0], item[1]))
+        case = Case(number, [step for _, _, step in steps])
+        self._fields(case, rows)
+        return case
+
+    def step(self, line: int, row: list[str], mod: int) -> tuple[Step, int]:
+        if len(row) != self.width:
+            step = Step(line, None, None, "")
+            step.error = f"malformed row: {len(row)} fields, the header has {self.width}"
+            return step, mod
+        row.append(MISSING)
+        (i_state, i_at, i_mod, i_impact, i_urgency, i_actor, i_group, i_assignee, i_cat, i_sub,
+         i_symptom, i_ci, i_code, i_vendor, *_) = self.columns  # fmt: skip
+        raw_state = row[i_state]
+        at = self.parse_at(row[i_at])
+        mapped = SERVICENOW_STATES.get(raw_state)
+        step = Step(line, at, mapped[0] if mapped else None, raw_state)
+        try:
+            mod = int(row[i_mod])
+        except ValueError:
+            step.error = f"sys_mod_count {row[i_mod]!r} is not a number"
+        if at is None:
+            step.error = f"sys_updated_at {row[i_at]!r} is not d/m/yyyy HH:MM"
+        elif mapped is None:
+            kind = "corrupt" if raw_state.lstrip("-").isdigit() else "unknown"
+            step.error = f"{kind} incident_state {raw_state!r}"
+        else:
+            step.hold_reason = mapped[1]
+        impact, urgency = row[i_impact], row[i_urgency]
+        step.impact = _IMPACTS.get(impact)
+        step.urgency = _URGENCIES.get(urgency)
+        if step.impact is None and impact != MISSING:
+            step.error = step.error or f"unknown impact {impact!r}"
+        if step.urgency is None and urgency != MISSING:
+            step.error = step.error or f"unknown urgency {urgency!r}"
+        step.actor = _known(row[i_actor])
+        step.group = _known(row[i_group])
+        if step.phase is Phase.NEW and step.group is not None:
+            step.phase = Phase.QUEUED  # New with a group: in that group's queue
+        step.assignee = _known(row[i_assignee])
+        step.category = _known(row[i_cat])
+        step.subcategory = _known(row[i_sub])
+        step.symptom = _known(row[i_symptom])
+        ci = _known(row[i_ci])
+        step.ci_refs = (ci,) if ci is not None else None
+        links = [(kind, row[i]) for i, kind in self.link_columns if row[i] != MISSING]
+        if links:
+            step.links = tuple(Link(kind, ref) for kind, ref in links if ref.strip())
+        code = _known(row[i_code])
+        step.resolution_code = code
+        step.resolution_notes = f"ServiceNow closed_code {code}" if code else None
+        step.l3_name = _known(row[i_vendor])
+        return step, mod
+
+    def _fields(self, case: Case, rows: list[tuple[int, list[str]]]) -> None:
+        get = self.get
+        first, last = rows[0][1], rows[-1][1]
+        if len(first) > self.width:  # a well-formed row (it got its `?` appended)
+            opened = get(first, "opened_at")
+            case.opened_at = self.parse_at(opened) if opened else None
+            case.caller = get(first, "caller_id")
+            case.channel = _CHANNELS.get(get(first, "contact_type") or "", Channel.PHONE)
+        if len(last) <= self.width:
+            return
+        attributes: dict[str, Any] = {}
+        for name in _FLAGS:
+            value = get(last, name)
+            if value in ("true", "false"):
+                attributes[name] = value == "true"
+        for name in _COUNTS:
+            value = get(last, name)
+            if value is not None and value.isdigit():
+                attributes[name] = int(value)
+        for name in _TEXTS:
+            value = get(last, name)
+            if value is not None and value.strip():
+                attributes[name] = value
+        case.attributes = attributes
+
+
+def _known(value: str) -> str | None:
+    return None if value == MISSING or not value.strip() else value
+
+
+def _getter(index: dict[str, int], width: int) -> Callable[[list[str], str], str | None]:
+    def get(row: list[str], name: str) -> str | None:
+        return _known(row[index.get(name, width)])
+
+    return get
+
+
+def _date_parser(zone: tzinfo) -> Callable[[str], datetime | None]:
+    """`d/m/yyyy HH:MM` → aware datetime in `zone`, memoised (times repeat a lot)."""
+    cache: dict[str, datetime | None] = {}
+
+    def parse(text: str) -> datetime | None:
+        try:
+            return cache[text]
+        except KeyError:
+            pass
+        try:
+            day, month, rest = text.split("/")
+            year, clock = rest.split(" ")
+            hour, minute = clock.split(":")
+            at: datetime | None = datetime(
+                int(year), int(month), int(day), int(hour), int(minute), tzinfo=zone
+            )
+        except ValueError:
+            at = None
+        if len(cache) < 1_000_000:
+            cache[text] = at
+        return at
+
+    return parse
