@@ -7,7 +7,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, create_engine, select
+from sqlalchemy import (
+    Column,
+    Engine,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    create_engine,
+    select,
+    text,
+)
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from itil_l2 import ValidationError
@@ -100,3 +111,11 @@ def test_host_connection_commit_delivers_events(engine: Engine) -> None:
 def test_bind_must_be_sqlalchemy() -> None:
     with pytest.raises(ValidationError):
         SqlAlchemyStore("sqlite://")  # type: ignore[arg-type]
+
+
+def test_stored_events_cannot_be_rewritten(engine: Engine) -> None:
+    with SqlAlchemyStore(engine).unit_of_work() as uow:
+        uow.tickets.add(example_ticket())
+        uow.commit()
+    with engine.connect() as conn, pytest.raises(DBAPIError, match="append-only"):
+        conn.execute(text("UPDATE itil_events SET data = '{}'"))

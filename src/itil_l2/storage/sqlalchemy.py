@@ -36,17 +36,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
-    Column,
     ColumnElement,
     Connection,
-    DateTime,
     Engine,
-    Index,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
     and_,
     delete,
     event,
@@ -63,59 +55,9 @@ from .._query import Query
 from .._storage_kinds import UPCASTERS, Upcasters
 from .._storage_rows import EventRow, Head, Stream
 from .._store import OnCommit, Store
+from ._tables import cis, events, heads, metadata
 
 __all__ = ["SqlAlchemyBackend", "SqlAlchemyStore", "cis", "events", "heads", "metadata"]
-
-metadata = MetaData()
-"""The library's tables, for `create_all` or the host's Alembic `target_metadata`."""
-
-
-def _key() -> list[Column[Any]]:
-    return [
-        Column("kind", String(40), primary_key=True),
-        Column("tenant", String(200), primary_key=True),
-        Column("id", String(200), primary_key=True),
-    ]
-
-
-heads = Table(
-    "itil_heads",
-    metadata,
-    *_key(),
-    Column("version", Integer, nullable=False),
-    Column("state", String(64), nullable=False),
-    Column("tier", String(8)),
-    Column("grp", String(200)),
-    Column("priority", Integer),
-    Column("category", String(200)),
-    Column("opened_at", DateTime(timezone=True)),
-    Column("resolved_at", DateTime(timezone=True)),
-    Column("updated_at", DateTime(timezone=True)),
-    Index("itil_heads_state", "kind", "tenant", "state"),
-    Index("itil_heads_tier", "kind", "tenant", "tier"),
-    Index("itil_heads_grp", "kind", "tenant", "grp"),
-    Index("itil_heads_category", "kind", "tenant", "category"),
-    Index("itil_heads_opened", "kind", "tenant", "opened_at"),
-    Index("itil_heads_resolved", "kind", "tenant", "resolved_at"),
-)
-events = Table(
-    "itil_events",
-    metadata,
-    *_key(),
-    Column("version", Integer, primary_key=True),
-    Column("schema", Integer, nullable=False),
-    Column("at", DateTime(timezone=True), nullable=False),
-    Column("type", String(64), nullable=False),
-    Column("data", Text, nullable=False),
-)
-cis = Table(
-    "itil_cis",
-    metadata,
-    Column("kind", String(40), primary_key=True),
-    Column("tenant", String(200), primary_key=True),
-    Column("ci", String(200), primary_key=True),
-    Column("id", String(200), primary_key=True),
-)
 
 
 def _utc(value: datetime | None) -> datetime | None:

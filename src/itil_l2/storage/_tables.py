@@ -1,0 +1,79 @@
+"""The library's three tables as SQLAlchemy `Table`s on one `MetaData`.
+
+For `create_all` and the host's Alembic `target_metadata`, with the trigger that keeps
+the event history append-only in the database.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import DDL, Column, DateTime, Index, Integer, MetaData, String, Table, Text, event
+
+__all__ = ["cis", "events", "heads", "metadata"]
+
+metadata = MetaData()
+"""The library's tables, for `create_all` or the host's Alembic `target_metadata`."""
+
+
+def _key() -> list[Column[Any]]:
+    return [
+        Column("kind", String(40), primary_key=True),
+        Column("tenant", String(200), primary_key=True),
+        Column("id", String(200), primary_key=True),
+    ]
+
+
+heads = Table(
+    "itil_heads",
+    metadata,
+    *_key(),
+    Column("version", Integer, nullable=False),
+    Column("state", String(64), nullable=False),
+    Column("tier", String(8)),
+    Column("grp", String(200)),
+    Column("priority", Integer),
+    Column("category", String(200)),
+    Column("opened_at", DateTime(timezone=True)),
+    Column("resolved_at", DateTime(timezone=True)),
+    Column("updated_at", DateTime(timezone=True)),
+    Index("itil_heads_state", "kind", "tenant", "state"),
+    Index("itil_heads_tier", "kind", "tenant", "tier"),
+    Index("itil_heads_grp", "kind", "tenant", "grp"),
+    Index("itil_heads_category", "kind", "tenant", "category"),
+    Index("itil_heads_opened", "kind", "tenant", "opened_at"),
+    Index("itil_heads_resolved", "kind", "tenant", "resolved_at"),
+)
+events = Table(
+    "itil_events",
+    metadata,
+    *_key(),
+    Column("version", Integer, primary_key=True),
+    Column("schema", Integer, nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("type", String(64), nullable=False),
+    Column("data", Text, nullable=False),
+)
+_SQLITE_APPEND_ONLY = DDL(  # type: ignore[no-untyped-call]
+    "CREATE TRIGGER itil_events_append_only BEFORE UPDATE ON itil_events"
+    " BEGIN SELECT RAISE(ABORT, 'itil_events is append-only'); END"
+)
+_POSTGRES_APPEND_ONLY = DDL(  # type: ignore[no-untyped-call]
+    "CREATE OR REPLACE FUNCTION itil_events_append_only() RETURNS trigger LANGUAGE plpgsql"
+    " AS $$ BEGIN RAISE EXCEPTION 'itil_events is append-only'; END $$;"
+    " CREATE TRIGGER itil_events_append_only BEFORE UPDATE ON itil_events"
+    " FOR EACH ROW EXECUTE FUNCTION itil_events_append_only()"
+)
+# History is append-only in the database too; `create_all` adds the trigger. (Alembic's
+# autogenerate does not see DDL events: a host migration adds the same statement.)
+event.listen(events, "after_create", _SQLITE_APPEND_ONLY.execute_if(dialect="sqlite"))
+event.listen(events, "after_create", _POSTGRES_APPEND_ONLY.execute_if(dialect="postgresql"))
+
+cis = Table(
+    "itil_cis",
+    metadata,
+    Column("kind", String(40), primary_key=True),
+    Column("tenant", String(200), primary_key=True),
+    Column("ci", String(200), primary_key=True),
+    Column("id", String(200), primary_key=True),
+)
