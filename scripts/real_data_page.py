@@ -15,9 +15,8 @@ import argparse
 from pathlib import Path
 
 from itil_l2 import KpiResult
-from itil_l2.cli._output import format_value
 from itil_l2.importers import ImportReport, read_servicenow
-from itil_l2.report import Figures, report_figures
+from itil_l2.report import Figures, format_value, report_figures
 
 ROOT = Path(__file__).resolve().parent.parent
 LOG = ROOT.parent / "shared" / "data" / "uci-incident-event-log" / "incident_event_log.csv.gz"

@@ -10,25 +10,10 @@ from collections.abc import Sequence
 from rich.console import Console
 from rich.table import Table
 
-from .._kpi_result import KpiResult
 from .._kpi_table import KpiRow
+from ..report import format_value
 
-__all__ = ["format_value", "kpi_csv", "kpi_json", "kpi_rich_table"]
-
-
-def format_value(result: KpiResult) -> str:
-    """A KPI value for people: hours with one decimal, ratios as percentages.
-
-    >>> format_value(KpiResult("reopen_rate", 0.125, 8, numerator=1))
-    '12.5%'
-    """
-    if result.value is None:
-        return "-"
-    if result.unit == "hours":
-        return f"{result.value:,.1f} h"
-    if result.unit == "ratio":
-        return f"{result.value:.1%}"
-    return f"{result.value:,.2f}"
+__all__ = ["kpi_csv", "kpi_json", "kpi_rich_table"]
 
 
 def _long_table(row: KpiRow, title: str) -> Table:
@@ -74,6 +59,7 @@ def kpi_rich_table(
 def kpi_csv(rows: Sequence[KpiRow]) -> str:
     """Every KPI's value and sample size per group, one CSV line per group.
 
+    >>> from itil_l2 import KpiResult
     >>> from itil_l2._kpi_table import KpiRow
     >>> print(kpi_csv([KpiRow({"tier": "L1"}, {"reopen_rate": KpiResult("reopen_rate", .5, 2)})]))
     tier,reopen_rate,reopen_rate_n

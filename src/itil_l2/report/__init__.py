@@ -19,7 +19,7 @@ from ._figures import (
     recorded_sla_metric,
     report_figures,
 )
-from ._html import AGE_BINS, bin_counts, render_report, report_html
+from ._html import AGE_BINS, bin_counts, format_value, render_report, report_html
 
 __all__ = [
     "AGE_BINS",
@@ -30,6 +30,7 @@ __all__ = [
     "all_metrics",
     "as_of",
     "bin_counts",
+    "format_value",
     "recorded_flag",
     "recorded_flag_metric",
     "recorded_sla_met",

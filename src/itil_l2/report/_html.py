@@ -18,7 +18,7 @@ from .._ticket import Ticket
 from ._figures import Figures, report_figures
 from ._svg import bar_chart, funnel_chart, hbar_chart, line_chart
 
-__all__ = ["AGE_BINS", "bin_counts", "render_report", "report_html"]
+__all__ = ["AGE_BINS", "bin_counts", "format_value", "render_report", "report_html"]
 
 AGE_BINS: tuple[tuple[float, str], ...] = (
     (1, "< 1 h"),
@@ -57,7 +57,14 @@ def bin_counts(hours: Iterable[float]) -> list[int]:
     return counts
 
 
-def _value(result: KpiResult) -> str:
+def format_value(result: KpiResult) -> str:
+    """A KPI value for people: hours with one decimal, ratios as percentages.
+
+    >>> from itil_l2 import KpiResult
+    >>> from itil_l2.report import format_value
+    >>> format_value(KpiResult("reopen_rate", 0.125, 8, numerator=1))
+    '12.5%'
+    """
     if result.value is None:
         return "-"
     if result.unit == "hours":
@@ -69,7 +76,7 @@ def _value(result: KpiResult) -> str:
 
 def _kpi_table(kpis: dict[str, KpiResult]) -> str:
     rows = "".join(
-        f"<tr><td>{escape(name)}</td><td class=num>{escape(_value(r))}</td>"
+        f"<tr><td>{escape(name)}</td><td class=num>{escape(format_value(r))}</td>"
         f"<td class=num>{r.sample_size:,}</td><td class=num>{len(r.excluded):,}</td></tr>"
         for name, r in kpis.items()
     )
@@ -92,7 +99,7 @@ def _sla_section(f: Figures) -> str:
     if n:
         series.append(("recorded in the export (made_sla)", [r[3] for r in f.sla_by_month]))
     overall = f.kpis.get(f"sla_compliance:{f.sla.name}")
-    text = f"Computed overall: {escape(_value(overall))}." if overall else ""
+    text = f"Computed overall: {escape(format_value(overall))}." if overall else ""
     if n:
         text += f" Recorded by the source system: {met:,} of {n:,} met ({met / n:.1%})."
     chart = line_chart(months, series, title="SLA compliance per month") if months else ""
