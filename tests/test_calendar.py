@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import holidays
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -208,3 +210,104 @@ def test_business_time_is_additive_monotonic_and_bounded(
     assert ab >= timedelta(0) and bc >= timedelta(0)
     assert ab + bc == ac
     assert ab <= ac <= c - a
+
+
+# -- between_us against a per-day reference --------------------------------------------
+
+
+@functools.cache
+def _public_holidays(country: str, subdivision: str | None, year: int) -> frozenset[date]:
+    return frozenset(holidays.country_holidays(country, subdiv=subdivision, years=year))
+
+
+def _closed(cal: BusinessCalendar, day: date) -> bool:
+    if day in cal.extra_holidays:
+        return True
+    return cal.country is not None and day in _public_holidays(
+        cal.country, cal.subdivision, day.year
+    )
+
+
+def reference_between(cal: BusinessCalendar, a: datetime, b: datetime) -> timedelta:
+    """Business time in [a, b) the slow way: every local day, every interval, in UTC."""
+    zone = ZoneInfo(cal.zone)
+    total = timedelta(0)
+    day = a.astimezone(zone).date() - timedelta(days=1)
+    while day <= b.astimezone(zone).date() + timedelta(days=1):
+        if not _closed(cal, day):
+            midnight = datetime.combine(day, time(0), tzinfo=zone)
+            for start, end in cal.week[day.weekday()]:
+                lo = max((midnight + timedelta(seconds=start)).astimezone(UTC), a)
+                hi = min((midnight + timedelta(seconds=end)).astimezone(UTC), b)
+                total += max(hi - lo, timedelta(0))
+        day += timedelta(days=1)
+    return total
+
+
+def _around_midnight(zone: str) -> BusinessCalendar:
+    """Working time right after and before local midnight, every day but Wednesday."""
+    hours = {d: [(time(0), time(1, 30)), (time(22, 45), time(0))] for d in (0, 1, 3, 4, 5, 6)}
+    return BusinessCalendar(hours, zone=zone, extra_holidays=[date(2026, 12, 24)])
+
+
+REFERENCE_CALENDARS = st.sampled_from(
+    [
+        OFFICE,
+        LUNCH,
+        BusinessCalendar({6: [(time(0), time(0))]}, zone="Europe/Berlin"),
+        _around_midnight("Pacific/Kiritimati"),  # UTC+14
+        _around_midnight("Pacific/Pago_Pago"),  # UTC-11
+        _around_midnight("Australia/Lord_Howe"),  # half-hour DST shift
+        BusinessCalendar.weekdays(
+            time(9), time(17, 30), zone="America/St_Johns", country="CA", subdivision="NL"
+        ),
+    ]
+)
+SPANS = st.one_of(
+    st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=4)),
+    st.timedeltas(min_value=timedelta(days=60), max_value=timedelta(days=900)),
+)
+WIDE_INSTANTS = st.datetimes(
+    min_value=datetime(2019, 1, 1), max_value=datetime(2031, 12, 31), timezones=st.just(UTC)
+)
+
+
+@settings(max_examples=250, deadline=None)
+@given(REFERENCE_CALENDARS, WIDE_INSTANTS, SPANS)
+def test_between_matches_a_per_day_reference(
+    cal: BusinessCalendar, a: datetime, span: timedelta
+) -> None:
+    assert cal.between(a, a + span) == reference_between(cal, a, a + span)
+
+
+@settings(max_examples=40, deadline=None)
+@given(WIDE_INSTANTS, SPANS, SPANS)
+def test_between_does_not_depend_on_what_the_cache_holds(
+    a: datetime, warm_span: timedelta, span: timedelta
+) -> None:
+    def fresh() -> BusinessCalendar:
+        return BusinessCalendar.weekdays(time(8), time(18), zone="Europe/Berlin", country="DE")
+
+    warm = fresh()
+    warm.between(a - warm_span, a + warm_span)
+    assert warm.between(a, a + span) == fresh().between(a, a + span)
+
+
+def test_long_spans_far_apart_and_across_years() -> None:
+    # 2026 has 261 weekdays (52 weeks + Thursday Dec 31). German federal holidays on
+    # weekdays: Jan 1, Apr 3, Apr 6, May 1, May 14, May 25, Dec 25 (Oct 3 and Dec 26 are
+    # Saturdays), so 254 working days of 10 h each.
+    year = OFFICE.between(berlin(2026, 1, 1), berlin(2027, 1, 1))
+    assert year == 254 * 10 * H
+    cal = BusinessCalendar.weekdays(time(8), time(18), zone="Europe/Berlin", country="DE")
+    far = (datetime(1975, 3, 3, 12, tzinfo=UTC), datetime(2105, 6, 1, tzinfo=UTC))
+    assert cal.between(*far) == reference_between(cal, *far)
+    near = (berlin(2026, 3, 2, 9), berlin(2026, 3, 2, 10))
+    assert cal.between(*near) == H
+
+
+@settings(max_examples=150, deadline=None)
+@given(REFERENCE_CALENDARS, WIDE_INSTANTS)
+def test_is_working_matches_the_reference(cal: BusinessCalendar, at: datetime) -> None:
+    tick = timedelta(microseconds=1)
+    assert cal.is_working(at) == (reference_between(cal, at, at + tick) == tick)

@@ -12,6 +12,11 @@ time ("08:00-18:00 in Berlin"), but the length of a day is not fixed (23 or
 UTC instants with zoneinfo once and cached, and all arithmetic runs on
 integer microseconds, so `add` and `between` are exact and cost O(days
 spanned), never O(minutes).
+
+Why `between` keeps prefix sums: SLA clocks call it for every running
+stretch of every ticket. Running totals are cached per block of `BLOCK`
+local days (not from one anchor, so a query decades away costs no more than
+one today): a long span costs its edge days plus one step per block.
 """
 
 from __future__ import annotations
@@ -41,8 +46,11 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 US = timedelta(microseconds=1)
 DAY_US = 86_400_000_000
 _EPOCH_ORDINAL = EPOCH.date().toordinal()
+_FIRST_ORDINAL, _LAST_ORDINAL = date.min.toordinal(), date.max.toordinal()
 MAX_IDLE_DAYS = 3_660
 """`add` gives up after this many consecutive days (ten years) without working time."""
+BLOCK = 64
+"""Local days per cached block of prefix sums; spans with fewer full days loop over them."""
 
 Interval = tuple[int, int]
 """Seconds after local midnight: (start, end), 0 <= start < end <= 86400."""
@@ -66,8 +74,11 @@ def to_us(value: datetime) -> int:
 
 
 def from_us(value: int, zone: Any = UTC) -> datetime:
-    """The aware datetime `value` microseconds after the epoch, shown in `zone`."""
-    return (EPOCH + timedelta(microseconds=value)).astimezone(zone)
+    """The aware datetime `value` microseconds after the epoch, shown in `zone`.
+
+    `US * value` is exact and much faster than `timedelta(microseconds=value)`.
+    """
+    return (EPOCH + US * value).astimezone(zone)
 
 
 def _seconds(value: time) -> int:
@@ -161,6 +172,10 @@ class BusinessCalendar:
     _closed: dict[int, frozenset[date]] = attrs.field(
         init=False, eq=False, repr=False, factory=dict
     )
+    _blocks: dict[int, list[int]] = attrs.field(init=False, eq=False, repr=False, factory=dict)
+    _nears: dict[int, tuple[Interval, ...]] = attrs.field(
+        init=False, eq=False, repr=False, factory=dict
+    )
     _always: bool = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
@@ -209,7 +224,7 @@ class BusinessCalendar:
     def is_working(self, at: datetime) -> bool:
         """Whether `at` lies inside a working interval (start inclusive, end exclusive)."""
         t = to_us(ensure_aware(at))
-        return any(s <= t < e for d in _days_around(t, t) for s, e in self._intervals(d))
+        return any(s <= t < e for s, e in self._near(t // DAY_US))
 
     def next_working(self, at: datetime) -> datetime:
         """`at` itself if it is working time, else the start of the next working interval.
@@ -235,17 +250,27 @@ class BusinessCalendar:
         x, y = to_us(ensure_aware(a, "a")), to_us(ensure_aware(b, "b"))
         if y < x:
             raise NegativeDuration(f"between: {b.isoformat()} is before {a.isoformat()}")
-        return timedelta(microseconds=self.between_us(x, y))
+        return US * self.between_us(x, y)
 
     # -- integer core (microseconds since the epoch) ---------------------------------
 
     def between_us(self, a: int, b: int) -> int:
-        """Business microseconds in [a, b); O(days spanned)."""
+        """Business microseconds in [a, b); O(1) per block of `BLOCK` days once cached.
+
+        Local day D's intervals lie within UTC days D-1 .. D+1 (offsets are
+        under 24 h), so only the three local days around each end can be cut
+        by `a` or `b`; every day between them counts in full, and days before
+        or after those add nothing when clipped. Short spans are clipped
+        three cached days at a time.
+        """
         if self._always or b <= a:
             return max(b - a, 0)
+        ua, ub = a // DAY_US, b // DAY_US  # UTC days since the epoch
+        if ub - ua >= BLOCK + 3:
+            return self._long_between(a, b, ua, ub)
         total = 0
-        for day in _days_around(a, b):
-            for s, e in self._days.get(day) or self._intervals(day):
+        for day in range(ua, ub + 3, 3):
+            for s, e in self._nears.get(day) or self._near(day):
                 lo = s if s > a else a
                 hi = e if e < b else b
                 if hi > lo:
@@ -260,7 +285,9 @@ class BusinessCalendar:
         day = (a // DAY_US) + _EPOCH_ORDINAL - 1
         idle = 0
         while True:
-            intervals = self._days.get(day) or self._intervals(day)
+            intervals = self._days.get(day)
+            if intervals is None:
+                intervals = self._intervals(day)
             for s, e in intervals:
                 lo = s if s > a else a
                 if e > lo:
@@ -284,7 +311,48 @@ class BusinessCalendar:
             day += 1
         raise EmptyCalendar(f"{self.name}: no working time for {MAX_IDLE_DAYS} days")
 
-    # -- per-day cache ---------------------------------------------------------------
+    # -- per-day cache and prefix sums ----------------------------------------------
+
+    def _near(self, utc_day: int) -> tuple[Interval, ...]:
+        """The intervals of the local days that can touch UTC day `utc_day` (cached)."""
+        near = self._nears.get(utc_day)
+        if near is None:
+            first = utc_day + _EPOCH_ORDINAL - 1
+            near = self._intervals(first) + self._intervals(first + 1) + self._intervals(first + 2)
+            self._nears[utc_day] = near
+        return near
+
+    def _long_between(self, a: int, b: int, ua: int, ub: int) -> int:
+        """`between_us` for spans of UTC days ua .. ub with at least `BLOCK` days between."""
+        inner = self._full_days(ua + _EPOCH_ORDINAL + 2, ub + _EPOCH_ORDINAL - 1)
+        return _clip(self._near(ua), a, b) + inner + _clip(self._near(ub), a, b)
+
+    def _full_days(self, first: int, stop: int) -> int:
+        """Business microseconds of the whole local days first .. stop-1 (stop > first)."""
+        k1, i1 = divmod(first, BLOCK)
+        k2, i2 = divmod(stop, BLOCK)
+        head = self._block(k1)
+        if k1 == k2:
+            return head[i2] - head[i1]
+        total = head[BLOCK] - head[i1]
+        for k in range(k1 + 1, k2):
+            total += self._block(k)[BLOCK]
+        return total + self._block(k2)[i2] if i2 else total
+
+    def _block(self, k: int) -> list[int]:
+        """Running totals of block `k`: item i is the business time of its first i days."""
+        cached = self._blocks.get(k)
+        if cached is not None:
+            return cached
+        run = 0
+        sums = [0]
+        for day in range(k * BLOCK, (k + 1) * BLOCK):
+            if _FIRST_ORDINAL <= day <= _LAST_ORDINAL:  # date's range, for blocks at its ends
+                for s, e in self._intervals(day):
+                    run += e - s
+            sums.append(run)
+        self._blocks[k] = sums
+        return sums
 
     def _intervals(self, ordinal: int) -> tuple[Interval, ...]:
         """The working intervals of local day `ordinal` as UTC microseconds (cached)."""
@@ -318,9 +386,15 @@ class BusinessCalendar:
         return result
 
 
-def _days_around(a: int, b: int) -> range:
-    """Local-day ordinals whose intervals can touch [a, b]: UTC days of a-1 .. b+1."""
-    return range(a // DAY_US + _EPOCH_ORDINAL - 1, b // DAY_US + _EPOCH_ORDINAL + 2)
+def _clip(intervals: tuple[Interval, ...], a: int, b: int) -> int:
+    """The part of `intervals` inside [a, b), in microseconds."""
+    total = 0
+    for s, e in intervals:
+        lo = s if s > a else a
+        hi = e if e < b else b
+        if hi > lo:
+            total += hi - lo
+    return total
 
 
 def _duration_us(duration: timedelta) -> int:

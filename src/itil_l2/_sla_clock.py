@@ -17,6 +17,7 @@ missed before it applied.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -38,33 +39,38 @@ _STAGE = {
     PAUSE: SlaStage.PAUSED,
     CANCEL: SlaStage.CANCELLED,
 }
+# Enum members as module constants: reading one off its class costs a lookup each time.
 _QUEUED, _WORKING, _HELD = Phase.QUEUED, Phase.IN_PROGRESS, Phase.ON_HOLD
-_PHASE_AFTER: dict[type[Any], Phase] = {
-    ev.Assigned: _QUEUED,
-    ev.Started: _WORKING,
-    ev.Reassigned: _QUEUED,
-    ev.Escalated: _QUEUED,
-    ev.HandedBack: _QUEUED,
-    ev.Held: _HELD,
-    ev.HoldReasonChanged: _HELD,
-    ev.Resumed: _WORKING,
-    ev.Resolved: Phase.RESOLVED,
-    ev.Reopened: _WORKING,
-    ev.Closed: Phase.CLOSED,
-    ev.Cancelled: Phase.CANCELLED,
-}
-_MOVES = (ev.Assigned, ev.Reassigned, ev.Escalated, ev.HandedBack)
-_STOPPED = (Phase.RESOLVED, Phase.CLOSED)
-_INERT = frozenset({ev.NoteAdded, ev.Linked, ev.VendorUpdated, ev.AssigneeSet})
-"""Events that change nothing a clock looks at (except as updates, for `update`)."""
+_RESOLVED, _CLOSED, _CANCELLED = Phase.RESOLVED, Phase.CLOSED, Phase.CANCELLED
+_RESPONSE, _UPDATE, _VENDOR = SlaMetric.RESPONSE, SlaMetric.UPDATE, SlaMetric.UC_VENDOR
+_BREACHED, _MET = SlaStage.BREACHED, SlaStage.MET
+_ZERO = timedelta(0)
 
 
 class _Walk:
-    """The ticket facts a clock needs, updated event by event."""
+    """The ticket facts a clock needs, updated event by event, and the target's rules.
 
-    __slots__ = ("group", "phase", "priority", "reason", "resolved", "responded", "vendor")
+    The rules (what the target measures, what pauses it) are read from the
+    target once here, so `mode` after each event only reads slots.
+    """
 
-    def __init__(self, opened: ev.Opened) -> None:
+    __slots__ = (
+        "final",
+        "group",
+        "pause_on",
+        "phase",
+        "priority",
+        "reason",
+        "resolved",
+        "responded",
+        "response",
+        "tier",
+        "vendor",
+        "vendor_only",
+        "visited",
+    )
+
+    def __init__(self, opened: ev.Opened, target: SlaTarget) -> None:
         self.phase = Phase.NEW
         self.group: Any = None
         self.reason: Any = None
@@ -72,60 +78,110 @@ class _Walk:
         self.priority: Priority = opened.priority
         self.resolved = False
         self.responded = False
-
-    def apply(self, payload: Any) -> None:
-        kind = type(payload)
-        self.phase = _PHASE_AFTER.get(kind, self.phase)
-        if kind in _MOVES:
-            self.group = payload.group
-            self.reason = None
-            if kind is ev.Escalated:
-                self.vendor = payload.target is not None and payload.target.kind == "vendor"
-            elif kind is ev.HandedBack:
-                self.vendor = False
-        elif kind is ev.Held:
-            self.reason = payload.reason
-        elif kind is ev.HoldReasonChanged:
-            self.reason = payload.new
-        elif kind is ev.Started:
-            self.responded = True
-        elif kind is ev.Resolved:
-            self.responded = self.resolved = True
-        elif kind is ev.Updated:
-            for change in payload.changes:
-                if change.field == "priority":
-                    self.priority = Priority(change.new)
-
-    def mode(self, target: SlaTarget, tier: Tier | None, visited: bool) -> int:
-        """The clock's mode for `target` (measuring `tier`, if any) given these facts."""
+        self.visited = False
         metric = target.metric
+        self.response = metric is _RESPONSE
+        self.tier: Tier | None = metric.tier
+        self.vendor_only = metric is _VENDOR
+        self.final = not target.reopen_resumes
+        self.pause_on = target.pause_on
+
+    def mode(self) -> int:
+        """The clock's mode given these facts (a tier clock is off until it visited)."""
         phase = self.phase
-        if metric is SlaMetric.RESPONSE:
+        if self.response:
             if self.responded:
                 return DONE
-            return CANCEL if phase is Phase.CANCELLED else RUN
+            return CANCEL if phase is _CANCELLED else RUN
         here = True
+        tier = self.tier
         if tier is not None:
-            if not visited:
+            if not self.visited:
                 return OFF
-            group = self.group
-            here = group is not None and group.tier is tier
-            here = here and (metric is not SlaMetric.UC_VENDOR or self.vendor)
-        if phase in _STOPPED or (self.resolved and not target.reopen_resumes):
+            here = self.at_tier()
+        if phase is _RESOLVED or phase is _CLOSED or (self.resolved and self.final):
             return DONE
-        if phase is Phase.CANCELLED:
+        if phase is _CANCELLED:
             return CANCEL if here else DONE
         if not here:
             return DONE
-        if phase is _HELD and self.reason in target.pause_on:
+        if phase is _HELD and self.reason in self.pause_on:
             return PAUSE
         return RUN
 
-    def at_tier(self, tier: Tier | None, metric: SlaMetric) -> bool:
-        """Whether the ticket is now open with a group at `tier` (and a vendor, for UC)."""
-        if tier is None or self.group is None or self.group.tier is not tier:
+    def at_tier(self) -> bool:
+        """Whether the ticket is now open with a group at the tier (and a vendor, for UC)."""
+        group = self.group
+        if group is None or group.tier is not self.tier:
             return False
-        return metric is not SlaMetric.UC_VENDOR or self.vendor
+        return not self.vendor_only or self.vendor
+
+
+def _moved(w: _Walk, p: Any) -> None:  # Assigned, Reassigned
+    w.phase, w.group, w.reason = _QUEUED, p.group, None
+
+
+def _escalated(w: _Walk, p: ev.Escalated) -> None:
+    w.phase, w.group, w.reason = _QUEUED, p.group, None
+    w.vendor = p.target is not None and p.target.kind == "vendor"
+
+
+def _handed_back(w: _Walk, p: ev.HandedBack) -> None:
+    w.phase, w.group, w.reason, w.vendor = _QUEUED, p.group, None, False
+
+
+def _started(w: _Walk, _p: ev.Started) -> None:
+    w.phase, w.responded = _WORKING, True
+
+
+def _held(w: _Walk, p: ev.Held) -> None:
+    w.phase, w.reason = _HELD, p.reason
+
+
+def _reason_changed(w: _Walk, p: ev.HoldReasonChanged) -> None:
+    w.phase, w.reason = _HELD, p.new
+
+
+def _working(w: _Walk, _p: Any) -> None:  # Resumed, Reopened
+    w.phase = _WORKING
+
+
+def _resolved(w: _Walk, _p: ev.Resolved) -> None:
+    w.phase, w.responded, w.resolved = _RESOLVED, True, True
+
+
+def _closed(w: _Walk, _p: ev.Closed) -> None:
+    w.phase = _CLOSED
+
+
+def _cancelled(w: _Walk, _p: ev.Cancelled) -> None:
+    w.phase = _CANCELLED
+
+
+def _updated(w: _Walk, p: ev.Updated) -> None:
+    for change in p.changes:
+        if change.field == "priority":
+            w.priority = Priority(change.new)
+
+
+_APPLY: dict[type[Any], Callable[[_Walk, Any], None]] = {
+    ev.Assigned: _moved,
+    ev.Reassigned: _moved,
+    ev.Escalated: _escalated,
+    ev.HandedBack: _handed_back,
+    ev.Started: _started,
+    ev.Held: _held,
+    ev.HoldReasonChanged: _reason_changed,
+    ev.Resumed: _working,
+    ev.Reopened: _working,
+    ev.Resolved: _resolved,
+    ev.Closed: _closed,
+    ev.Cancelled: _cancelled,
+    ev.Updated: _updated,
+}
+"""How each payload changes the facts. Any other payload (a note, a link, a vendor
+update, an assignee) changes nothing a clock looks at, so the walk skips it unless
+the clock counts updates."""
 
 
 class SlaClock:
@@ -144,7 +200,7 @@ class SlaClock:
         self.target = target
         self.at = at
         self.at_us = to_us(at)
-        self.gaps: list[list[tuple[int, int]]] = [[]]
+        self.gaps: list[list[tuple[int, int]]] = []
         self.started_at: datetime | None = None
         self.stopped_at: datetime | None = None
         self.rebased_us = 0
@@ -155,52 +211,59 @@ class SlaClock:
         self._measure()
 
     def _walk(self, history: Any) -> None:
-        target, at = self.target, self.at
-        metric = target.metric
-        tier = metric.tier
-        update = metric is SlaMetric.UPDATE
-        facts = _Walk(history[0].payload)
-        visited = False
+        """Replay the facts event by event and cut the running stretches into gaps.
+
+        Only events that change a fact can change the mode, so the others are
+        skipped (all but the first, where the clock may start), unless the
+        clock counts updates and any trigger may restart it.
+        """
+        at, update = self.at, self.target.metric is _UPDATE
+        restarts = update or self.target.per_group
+        opened = history[0]
+        facts = _Walk(opened.payload, self.target)
+        check_tier = facts.tier is not None
+        gaps: list[list[tuple[int, int]]] = [[]]
         mode = OFF
         start = 0
-        per_group = target.per_group
-        triggers = target.update_triggers
+        apply = _APPLY.get
         for event in history:
             when = event.at
             if when > at:
                 break
             payload = event.payload
-            kind = type(payload)
-            if kind in _INERT and not update:
+            handler = apply(type(payload))
+            old_priority, old_group = facts.priority, facts.group
+            if handler is not None:
+                handler(facts, payload)
+                if facts.priority is not old_priority:
+                    self.rebased_us = to_us(when)
+                if check_tier and not facts.visited:
+                    facts.visited = facts.at_tier()
+            elif not update and event is not opened:
                 continue
-            old_priority = facts.priority
-            old_group = facts.group
-            facts.apply(payload)
-            if facts.priority is not old_priority:
-                self.rebased_us = to_us(when)
-            if tier is not None and not visited:
-                visited = facts.at_tier(tier, metric)
-            new = facts.mode(target, tier, visited)
-            reset = (update or per_group) and new in (RUN, PAUSE)
+            new = facts.mode()
+            reset = restarts and new in (RUN, PAUSE) and self._restarts(payload, old_group, facts)
+            if new == mode and not reset:
+                continue
+            if mode == RUN:  # it stops, or restarts: close the running stretch
+                gaps[-1].append((start, to_us(when)))
             if reset:
-                reset = (update and payload.TRIGGER in triggers) or (
-                    per_group and old_group is not None and facts.group != old_group
-                )
-            if mode == RUN and (new != RUN or reset):
-                self.gaps[-1].append((start, to_us(when)))
-            if reset:
-                if update:
-                    self.gaps.append([])
-                else:
-                    self.gaps = [[]]
-            if new == RUN and (mode != RUN or reset):
+                gaps = [*gaps, []] if update else [[]]
+            if new == RUN:  # it starts, or restarts
                 start = to_us(when)
-            self._mark(mode, new, when)
-            mode = new
+            if new != mode:
+                self._mark(mode, new, when)
+                mode = new
         if mode == RUN and self.at_us > start:
-            self.gaps[-1].append((start, self.at_us))
-        self.mode = mode
-        self.priority = facts.priority
+            gaps[-1].append((start, self.at_us))
+        self.gaps, self.mode, self.priority = gaps, mode, facts.priority
+
+    def _restarts(self, payload: Any, old_group: Any, facts: _Walk) -> bool:
+        """Whether this event starts a new gap: an update, or a move to another group."""
+        target = self.target
+        if target.metric is _UPDATE and payload.TRIGGER in target.update_triggers:
+            return True
+        return target.per_group and old_group is not None and facts.group != old_group
 
     def _mark(self, mode: int, new: int, when: datetime) -> None:
         """Record when the clock first started and when it last stopped."""
@@ -253,7 +316,7 @@ class SlaClock:
         """The clock's `SlaStatus` at the instant it was computed for."""
         mode, zone = self.mode, self.calendar._tz
         breached = self.breached_us is not None
-        stage = _STAGE.get(mode) or (SlaStage.BREACHED if breached else SlaStage.MET)
+        stage = _STAGE.get(mode) or (_BREACHED if breached else _MET)
         due: datetime | None = None
         if mode == RUN:
             due_us = self.crossing
@@ -262,14 +325,14 @@ class SlaClock:
             due = from_us(due_us, zone)
         elif mode == DONE and self.crossing is not None:
             due = from_us(self.crossing, zone)
-        elapsed = timedelta(microseconds=self.elapsed_us)
+        elapsed = US * self.elapsed_us
         return SlaStatus(
             target=self.target,
             priority=self.priority,
             duration=self.duration,
             stage=stage,
             elapsed=elapsed,
-            remaining=max(self.duration - elapsed, timedelta(0)),
+            remaining=max(self.duration - elapsed, _ZERO),
             percentage=100.0 * self.elapsed_us / self.duration_us,
             paused=mode == PAUSE,
             due_at=due,
