@@ -51,9 +51,13 @@ def optional_member(enum: type[Enum]) -> Any:
     return check
 
 
+_PLAIN = frozenset({str, int, bool, type(None)})
+"""Exact types that are JSON-safe as they are (checked first: most values are these)."""
+
+
 def json_safe(value: object, where: str = "attributes") -> None:
     """Refuse anything that would not survive a JSON round trip unchanged."""
-    if value is None or isinstance(value, (bool, int, str)):
+    if type(value) in _PLAIN or value is None or isinstance(value, (bool, int, str)):
         return
     if isinstance(value, float):
         if not math.isfinite(value):
@@ -61,13 +65,15 @@ def json_safe(value: object, where: str = "attributes") -> None:
         return
     if isinstance(value, (list, tuple)):
         for i, item in enumerate(value):
-            json_safe(item, f"{where}[{i}]")
+            if type(item) not in _PLAIN:  # the path is built only for what needs a look
+                json_safe(item, f"{where}[{i}]")
         return
     if isinstance(value, Mapping):
         for key, item in value.items():
             if not isinstance(key, str):
                 raise ValidationError(f"{where}: keys must be strings, got {key!r}")
-            json_safe(item, f"{where}.{key}")
+            if type(item) not in _PLAIN:
+                json_safe(item, f"{where}.{key}")
         return
     raise ValidationError(f"{where}: {type(value).__name__} is not JSON-safe")
 
@@ -83,6 +89,8 @@ def frozen_json(value: Mapping[str, Any] | None) -> dict[str, Any]:
 
 
 def _copy(value: Any) -> Any:
+    if type(value) in _PLAIN or type(value) is float:
+        return value
     if isinstance(value, Mapping):
         return {k: _copy(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

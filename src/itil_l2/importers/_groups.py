@@ -130,9 +130,13 @@ def infer_tiers(groups: Sequence[str], resolvers: Iterable[str]) -> dict[str, Su
     >>> [(g.name, g.tier.value) for g in t.values()]
     [('Group 1', 'L1'), ('Group 2', 'L1'), ('Group 3', 'L2')]
     """
+    return {
+        name: SupportGroup(name, tier) for name, tier in _inferred_tiers(groups, resolvers).items()
+    }
+
+
+def _inferred_tiers(groups: Sequence[str], resolvers: Iterable[str]) -> dict[str, Tier]:
+    """`infer_tiers` as plain tiers (the importer shares one `SupportGroup` per name and tier)."""
     first = groups[0] if groups else None
     escalated = set(resolvers) - {first}
-    return {
-        name: SupportGroup(name, Tier.L2 if name in escalated else Tier.L1)
-        for name in dict.fromkeys(groups)
-    }
+    return {name: Tier.L2 if name in escalated else Tier.L1 for name in dict.fromkeys(groups)}

@@ -166,26 +166,33 @@ def _group(reader: Any, source: str, zone: tzinfo, tally: Tally) -> Iterator[Cas
     missing = [name for name in REQUIRED_COLUMNS if name not in index]
     if missing:
         raise MalformedExport(source, 1, f"missing columns: {', '.join(missing)}")
-    build = _Builder(index, len(header), zone)
+    build = _Builder(index, len(header), zone).case
     key_at = index["number"]
     seen: set[str] = set()
     current: str | None = None
-    rows: list[tuple[int, list[str]]] = []
-    for row in reader:
-        tally.rows_read += 1
-        key = row[key_at] if len(row) > key_at else current
-        if key != current:
-            if rows:
-                yield build.case(current or "", rows)
-            if key in seen:
-                raise MalformedExport(
-                    source, reader.line_num, f"rows of {key} are not together; sort by number"
-                )
-            seen.add(key or "")
-            current, rows = key, []
-        rows.append((reader.line_num, row))
+    lines: list[int] = []
+    rows: list[list[str]] = []
+    read = tally.rows_read  # counted here, handed to the tally before each yield
+    try:
+        for row in reader:
+            read += 1
+            key = row[key_at] if len(row) > key_at else current
+            if key != current:
+                if rows:
+                    tally.rows_read = read
+                    yield build(current or "", lines, rows)
+                if key in seen:
+                    raise MalformedExport(
+                        source, reader.line_num, f"rows of {key} are not together; sort by number"
+                    )
+                seen.add(key or "")
+                current, lines, rows = key, [], []
+            lines.append(reader.line_num)
+            rows.append(row)
+    finally:
+        tally.rows_read = read
     if rows:
-        yield build.case(current or "", rows)
+        yield build(current or "", lines, rows)
 
 
 _STEP_COLUMNS = (
@@ -203,39 +210,53 @@ _STEP_COLUMNS = (
     "cmdb_ci",
     "closed_code",
     "vendor",
-    "problem_id",
-    "rfc",
-    "caused_by",
 )
 _IMPACTS = {text: Impact(level) for text, level in _LEVELS.items()}
 _URGENCIES = {text: Urgency(level) for text, level in _LEVELS.items()}
+_MEMO_LIMIT = 1_000_000
 
 
 class _Builder:
-    """Turns one incident's raw rows into a `Case` (with a memoised date parser).
+    """Turns one incident's raw rows into a `Case`.
 
     Columns the export lacks point one past the row's end, where every row
-    gets a `?` appended, so each lookup is a plain index.
+    gets a `?` appended, so each lookup is a plain index. Why it is built
+    for speed (a real log has 100,000s of rows): the column indices are
+    computed once, and the values that repeat (times, group and user names,
+    categories, CIs) are looked up in memo dicts, so each distinct text is
+    parsed once and every row shares the same objects.
     """
 
     def __init__(self, index: dict[str, int], width: int, zone: tzinfo) -> None:
-        self.index = index
         self.width = width
-        self.get: Callable[[list[str], str], str | None] = _getter(index, width)
-        self.parse_at = _date_parser(zone)
         self.columns = tuple(index.get(name, width) for name in _STEP_COLUMNS)
         self.link_columns = tuple(
             (index.get(name, width), kind) for name, kind in LINK_COLUMNS.items()
         )
+        self.opening = tuple(
+            index.get(n, width) for n in ("opened_at", "caller_id", "contact_type")
+        )
+        self.flags = tuple((n, index.get(n, width)) for n in _FLAGS)
+        self.counts = tuple((n, index.get(n, width)) for n in _COUNTS)
+        self.texts = tuple((n, index.get(n, width)) for n in _TEXTS)
+        self.known = _Memo(_known)
+        self.dates = _Memo(_date_parser(zone))
+        self.ci_refs = _Memo(_one)
+        self.notes = _Memo(_closed_code_note)
 
-    def case(self, number: str, rows: list[tuple[int, list[str]]]) -> Case:
-        steps: list[tuple[int, int, Step]] = []
+    def case(self, number: str, lines: list[int], rows: list[list[str]]) -> Case:
+        steps: list[Step] = []
+        mods: list[int] = []
         mod = -1
-        for position, (line, row) in enumerate(rows):
-            step, mod = self.step(line, row, mod)
-            steps.append((mod, position, step))
-        steps.sort(key=lambda item: (item[0], item[1]))
-        case = Case(number, [step for _, _, step in steps])
+        step_of = self.step
+        for line, row in zip(lines, rows, strict=True):
+            step, mod = step_of(line, row, mod)
+            steps.append(step)
+            mods.append(mod)
+        if mods != sorted(mods):  # stable: ties keep file order
+            order = sorted(range(len(steps)), key=mods.__getitem__)
+            steps = [steps[i] for i in order]
+        case = Case(number, steps)
         self._fields(case, rows)
         return case
 
@@ -246,105 +267,112 @@ class _Builder:
             return step, mod
         row.append(MISSING)
         (i_state, i_at, i_mod, i_impact, i_urgency, i_actor, i_group, i_assignee, i_cat, i_sub,
-         i_symptom, i_ci, i_code, i_vendor, *_) = self.columns  # fmt: skip
+         i_symptom, i_ci, i_code, i_vendor) = self.columns  # fmt: skip
+        known = self.known
         raw_state = row[i_state]
-        at = self.parse_at(row[i_at])
+        at = self.dates[row[i_at]]
         mapped = SERVICENOW_STATES.get(raw_state)
         step = Step(line, at, mapped[0] if mapped else None, raw_state)
+        error = None
         try:
             mod = int(row[i_mod])
         except ValueError:
-            step.error = f"sys_mod_count {row[i_mod]!r} is not a number"
+            error = f"sys_mod_count {row[i_mod]!r} is not a number"
         if at is None:
-            step.error = f"sys_updated_at {row[i_at]!r} is not d/m/yyyy HH:MM"
+            error = f"sys_updated_at {row[i_at]!r} is not d/m/yyyy HH:MM"
         elif mapped is None:
             kind = "corrupt" if raw_state.lstrip("-").isdigit() else "unknown"
-            step.error = f"{kind} incident_state {raw_state!r}"
+            error = f"{kind} incident_state {raw_state!r}"
         else:
             step.hold_reason = mapped[1]
         impact, urgency = row[i_impact], row[i_urgency]
-        step.impact = _IMPACTS.get(impact)
-        step.urgency = _URGENCIES.get(urgency)
-        if step.impact is None and impact != MISSING:
-            step.error = step.error or f"unknown impact {impact!r}"
-        if step.urgency is None and urgency != MISSING:
-            step.error = step.error or f"unknown urgency {urgency!r}"
-        step.actor = _known(row[i_actor])
-        step.group = _known(row[i_group])
-        if step.phase is Phase.NEW and step.group is not None:
+        step.impact = impact_level = _IMPACTS.get(impact)
+        if impact_level is None and impact != MISSING:
+            error = error or f"unknown impact {impact!r}"
+        step.urgency = urgency_level = _URGENCIES.get(urgency)
+        if urgency_level is None and urgency != MISSING:
+            error = error or f"unknown urgency {urgency!r}"
+        step.error = error
+        step.actor = known[row[i_actor]]
+        step.group = group = known[row[i_group]]
+        if group is not None and step.phase is Phase.NEW:
             step.phase = Phase.QUEUED  # New with a group: in that group's queue
-        step.assignee = _known(row[i_assignee])
-        step.category = _known(row[i_cat])
-        step.subcategory = _known(row[i_sub])
-        step.symptom = _known(row[i_symptom])
-        ci = _known(row[i_ci])
-        step.ci_refs = (ci,) if ci is not None else None
-        links = [(kind, row[i]) for i, kind in self.link_columns if row[i] != MISSING]
+        step.assignee = known[row[i_assignee]]
+        step.category = known[row[i_cat]]
+        step.subcategory = known[row[i_sub]]
+        step.symptom = known[row[i_symptom]]
+        step.ci_refs = self.ci_refs[known[row[i_ci]]]
+        links = [(kind, ref) for i, kind in self.link_columns if (ref := known[row[i]]) is not None]
         if links:
-            step.links = tuple(Link(kind, ref) for kind, ref in links if ref.strip())
-        code = _known(row[i_code])
-        step.resolution_code = code
-        step.resolution_notes = f"ServiceNow closed_code {code}" if code else None
-        step.l3_name = _known(row[i_vendor])
+            step.links = tuple(Link(kind, ref) for kind, ref in links)
+        step.resolution_code = code = known[row[i_code]]
+        step.resolution_notes = self.notes[code]
+        step.l3_name = known[row[i_vendor]]
         return step, mod
 
-    def _fields(self, case: Case, rows: list[tuple[int, list[str]]]) -> None:
-        get = self.get
-        first, last = rows[0][1], rows[-1][1]
+    def _fields(self, case: Case, rows: list[list[str]]) -> None:
+        known = self.known
+        first, last = rows[0], rows[-1]
         if len(first) > self.width:  # a well-formed row (it got its `?` appended)
-            opened = get(first, "opened_at")
-            case.opened_at = self.parse_at(opened) if opened else None
-            case.caller = get(first, "caller_id")
-            case.channel = _CHANNELS.get(get(first, "contact_type") or "", Channel.PHONE)
+            i_opened, i_caller, i_contact = self.opening
+            opened = known[first[i_opened]]
+            case.opened_at = self.dates[opened] if opened else None
+            case.caller = known[first[i_caller]]
+            case.channel = _CHANNELS.get(known[first[i_contact]] or "", Channel.PHONE)
         if len(last) <= self.width:
             return
         attributes: dict[str, Any] = {}
-        for name in _FLAGS:
-            value = get(last, name)
+        for name, i in self.flags:
+            value = last[i]
             if value in ("true", "false"):
                 attributes[name] = value == "true"
-        for name in _COUNTS:
-            value = get(last, name)
-            if value is not None and value.isdigit():
+        for name, i in self.counts:
+            value = last[i]
+            if value.isdigit():
                 attributes[name] = int(value)
-        for name in _TEXTS:
-            value = get(last, name)
-            if value is not None and value.strip():
+        for name, i in self.texts:
+            value = known[last[i]]
+            if value is not None:
                 attributes[name] = value
         case.attributes = attributes
+
+
+class _Memo(dict[Any, Any]):
+    """`memo[text]`: `compute(text)`, computed once per distinct text (up to a limit)."""
+
+    def __init__(self, compute: Callable[[Any], Any]) -> None:
+        super().__init__()
+        self.compute = compute
+
+    def __missing__(self, key: Any) -> Any:
+        value = self.compute(key)
+        if len(self) < _MEMO_LIMIT:
+            self[key] = value
+        return value
 
 
 def _known(value: str) -> str | None:
     return None if value == MISSING or not value.strip() else value
 
 
-def _getter(index: dict[str, int], width: int) -> Callable[[list[str], str], str | None]:
-    def get(row: list[str], name: str) -> str | None:
-        return _known(row[index.get(name, width)])
+def _one(value: str | None) -> tuple[str, ...] | None:
+    return (value,) if value is not None else None
 
-    return get
+
+def _closed_code_note(code: str | None) -> str | None:
+    return f"ServiceNow closed_code {code}" if code else None
 
 
 def _date_parser(zone: tzinfo) -> Callable[[str], datetime | None]:
-    """`d/m/yyyy HH:MM` → aware datetime in `zone`, memoised (times repeat a lot)."""
-    cache: dict[str, datetime | None] = {}
+    """`d/m/yyyy HH:MM` → aware datetime in `zone` (or None)."""
 
     def parse(text: str) -> datetime | None:
-        try:
-            return cache[text]
-        except KeyError:
-            pass
         try:
             day, month, rest = text.split("/")
             year, clock = rest.split(" ")
             hour, minute = clock.split(":")
-            at: datetime | None = datetime(
-                int(year), int(month), int(day), int(hour), int(minute), tzinfo=zone
-            )
+            return datetime(int(year), int(month), int(day), int(hour), int(minute), tzinfo=zone)
         except ValueError:
-            at = None
-        if len(cache) < 1_000_000:
-            cache[text] = at
-        return at
+            return None
 
     return parse
