@@ -64,6 +64,8 @@ def format_value(result: KpiResult) -> str:
     >>> from itil_l2.report import format_value
     >>> format_value(KpiResult("reopen_rate", 0.125, 8, numerator=1))
     '12.5%'
+    >>> format_value(KpiResult("ping_pong", 3671.0, 9, unit="count"))
+    '3,671'
     """
     if result.value is None:
         return "-"
@@ -71,6 +73,8 @@ def format_value(result: KpiResult) -> str:
         return f"{result.value:,.1f} h"
     if result.unit == "ratio":
         return f"{result.value:.1%}"
+    if float(result.value).is_integer():
+        return f"{result.value:,.0f}"  # a total count, e.g. ping-pong transfers
     return f"{result.value:,.2f}"
 
 
