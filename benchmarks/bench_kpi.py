@@ -39,7 +39,6 @@ from time import perf_counter
 from typing import Any
 
 from itil_l2 import (
-    NOT_SOLVED,
     SOLVED_PERMANENTLY,
     SYSTEM,
     Handover,
@@ -55,9 +54,9 @@ from itil_l2 import (
     Tier,
     Urgency,
 )
-from itil_l2 import _ticket_events as ev
-from itil_l2._kpi import measure
-from itil_l2._kpi_table import standard_metrics
+from itil_l2.kpis import measure, standard_metrics
+from itil_l2.tickets import NOT_SOLVED
+from itil_l2.tickets import events as ev
 
 T0 = datetime(2026, 1, 5, 8, tzinfo=UTC)
 DESK = SupportGroup("service-desk", Tier.L1)

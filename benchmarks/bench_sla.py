@@ -38,20 +38,21 @@ from typing import Any
 
 from itil_l2 import (
     Actor,
+    BusinessCalendar,
     Handover,
     HoldReason,
     Impact,
     Priority,
+    SlaTarget,
     SolutionAttempt,
     SupportGroup,
     Ticket,
     Tier,
     Urgency,
+    sla_status,
 )
-from itil_l2._calendar import BusinessCalendar
-from itil_l2._sla import SlaMetric, SlaTarget
-from itil_l2._sla_clock import sla_status
-from itil_l2._ticket_events import Held, Resolved, Resumed
+from itil_l2.sla import SlaMetric
+from itil_l2.tickets.events import Held, Resolved, Resumed
 
 DESK = SupportGroup("service-desk", Tier.L1)
 DBA = SupportGroup("database-l2", Tier.L2, {"database"})

@@ -47,10 +47,9 @@ sys.path.insert(0, str(Path(__file__).parent))
 from bench_workflow import itil_open, make_fixture, ticket_ids
 
 from itil_l2 import Ticket
-from itil_l2._sqlite_schema import migrate
-from itil_l2._storage_kinds import KINDS
-from itil_l2._store_sqlite import _INSERT_CI, _INSERT_EVENT, _INSERT_HEAD, _head_values, _micros
-from itil_l2.storage import SqliteStore
+from itil_l2.storage import KINDS, SqliteStore
+from itil_l2.storage._sqlite_schema import migrate
+from itil_l2.storage.sqlite import _INSERT_CI, _INSERT_EVENT, _INSERT_HEAD, _head_values, _micros
 
 
 def make_tickets(n: int) -> list[Ticket]:

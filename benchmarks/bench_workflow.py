@@ -64,31 +64,24 @@ from transitions import Machine
 from itil_l2 import (
     SOLVED_PERMANENTLY,
     Actor,
-    Assigned,
-    Channel,
-    Closed,
-    Escalated,
     Handover,
     HoldReason,
     Impact,
     L3Target,
     L3TargetKind,
-    Opened,
     Priority,
     PriorityMatrix,
     Resolution,
-    Resolved,
     SolutionAttempt,
-    Started,
     SupportGroup,
     Ticket,
-    TicketEvent,
-    TicketKind,
     Tier,
     Urgency,
 )
-from itil_l2._compile import DottedMachine
-from itil_l2._ticket_workflow import STATES, TRANSITIONS
+from itil_l2._core.workflow import DottedMachine
+from itil_l2.tickets import Channel, TicketEvent, TicketKind
+from itil_l2.tickets._workflow import STATES, TRANSITIONS
+from itil_l2.tickets.events import Assigned, Closed, Escalated, Opened, Resolved, Started
 
 TRIGGERS_PER_LIFECYCLE = 8
 EVENTS_IN_MEMORY_TICKET = 8  # open ... resolve, without close

@@ -14,8 +14,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from itil_l2 import KpiResult
 from itil_l2.importers import ImportReport, read_servicenow
+from itil_l2.kpis import KpiResult
 from itil_l2.report import Figures, format_value, report_figures
 
 ROOT = Path(__file__).resolve().parent.parent

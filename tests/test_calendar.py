@@ -11,14 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from itil_l2 import NaiveDatetime, ValidationError
-from itil_l2._calendar import (
-    TWENTY_FOUR_SEVEN,
-    BusinessCalendar,
-    EmptyCalendar,
-    NegativeDuration,
-    UnknownHolidayRegion,
-)
+from itil_l2 import BusinessCalendar, ValidationError
+from itil_l2.errors import NaiveDatetime
+from itil_l2.sla import TWENTY_FOUR_SEVEN, EmptyCalendar, NegativeDuration, UnknownHolidayRegion
 
 BERLIN = ZoneInfo("Europe/Berlin")
 OFFICE = BusinessCalendar.weekdays(time(8), time(18), zone="Europe/Berlin", country="DE")

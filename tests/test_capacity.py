@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from itil_l2 import ValidationError
-from itil_l2._capacity import (
+from itil_l2.analytics import (
     crossing,
     fit_holt,
     fit_linear,

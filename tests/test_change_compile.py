@@ -7,19 +7,11 @@ from types import SimpleNamespace
 
 from transitions import MachineError
 
-from itil_l2 import ItilL2Error
-from itil_l2._change_config import ChangeConfig
-from itil_l2._change_events import Approval, ApprovalBoard, ApprovalDecision, ChangeRisk
-from itil_l2._change_workflow import (
-    MACHINE,
-    STATES,
-    TABLE,
-    TRANSITIONS,
-    ChangeTrigger,
-    ChangeType,
-    route,
-)
-from itil_l2._compile import leaf_states
+from itil_l2 import ChangeConfig, ItilL2Error
+from itil_l2._core.workflow import leaf_states
+from itil_l2.changes import ChangeTrigger, ChangeType
+from itil_l2.changes._workflow import MACHINE, STATES, TABLE, TRANSITIONS, route
+from itil_l2.changes.events import Approval, ApprovalBoard, ApprovalDecision, ChangeRisk
 from support import T0
 
 _APPROVAL = Approval("cara", ApprovalBoard.CAB, ApprovalDecision.APPROVED, None, T0)

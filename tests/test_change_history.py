@@ -10,19 +10,9 @@ from typing import Any
 import attrs
 import pytest
 
-from itil_l2 import (
-    SYSTEM,
-    Actor,
-    CorruptHistory,
-    NaiveDatetime,
-    ValidationError,
-    converter,
-    entity_from_json,
-    entity_to_json,
-)
-from itil_l2._change import ChangeRequest
-from itil_l2._change_config import ChangeConfig
-from itil_l2._change_events import (
+from itil_l2 import SYSTEM, Actor, ChangeConfig, ChangeRequest, CorruptHistory, ValidationError
+from itil_l2.changes import ChangeType
+from itil_l2.changes.events import (
     ApprovalBoard,
     ChangeEvent,
     ChangeLink,
@@ -30,8 +20,9 @@ from itil_l2._change_events import (
     ChangeOutcome,
     ChangeRisk,
 )
-from itil_l2._change_workflow import ChangeType
-from itil_l2.testing._change import assert_same_change
+from itil_l2.errors import NaiveDatetime
+from itil_l2.storage import converter, entity_from_json, entity_to_json
+from itil_l2.testing import assert_same_change
 from support import DBA, Clock
 
 RITA, BOB = Actor("rita"), Actor("bob", groups={"database-l2"})

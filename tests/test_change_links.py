@@ -6,21 +6,11 @@ from datetime import timedelta
 
 import pytest
 
-from itil_l2 import (
-    Actor,
-    DuplicateLink,
-    EventOutOfOrder,
-    Link,
-    LinkKind,
-    NotPermitted,
-    Resolution,
-    ValidationError,
-)
-from itil_l2._change import ChangeRequest
-from itil_l2._change_events import ChangeLink, ChangeLinkKind, ChangeOutcome, ChangeRisk
-from itil_l2._change_workflow import ChangeType
-from itil_l2.testing import snapshot
-from itil_l2.testing._change import change_snapshot
+from itil_l2 import Actor, ChangeRequest, Link, LinkKind, NotPermitted, Resolution, ValidationError
+from itil_l2.changes import ChangeType
+from itil_l2.changes.events import ChangeLink, ChangeLinkKind, ChangeOutcome, ChangeRisk
+from itil_l2.errors import DuplicateLink, EventOutOfOrder
+from itil_l2.testing import change_snapshot, snapshot
 from support import ANN, BOB, DBA, FIXED, Clock, at_l2
 
 PROBLEM = ChangeLink(ChangeLinkKind.PROBLEM, "PRB-7")

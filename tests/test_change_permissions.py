@@ -8,11 +8,9 @@ from typing import Any
 import pytest
 from attrs import frozen
 
-from itil_l2 import SYSTEM, Actor, NotPermitted, ValidationError
-from itil_l2._change import ChangeRequest
-from itil_l2._change_config import ChangeConfig, DefaultChangePermissions
-from itil_l2._change_events import Approval, ApprovalBoard, ApprovalDecision, ChangeRisk
-from itil_l2._change_workflow import ChangeTrigger, ChangeType
+from itil_l2 import SYSTEM, Actor, ChangeConfig, ChangeRequest, NotPermitted, ValidationError
+from itil_l2.changes import ChangeTrigger, ChangeType, DefaultChangePermissions
+from itil_l2.changes.events import Approval, ApprovalBoard, ApprovalDecision, ChangeRisk
 from support import DBA, T0, Clock
 
 CARL = Actor("carl", roles={"change_manager"})

@@ -7,16 +7,11 @@ import os
 
 from hypothesis import HealthCheck, given, seed, settings
 
-from itil_l2 import entity_from_json, entity_to_json
-from itil_l2._change import ChangeRequest
-from itil_l2._change_config import ChangeConfig
-from itil_l2._change_events import ChangeRisk
-from itil_l2._change_workflow import ChangeState, ChangeType
-from itil_l2.testing._change import (
-    ChangeWorkflowMachine,
-    assert_same_change,
-    change_requests,
-)
+from itil_l2 import ChangeConfig, ChangeRequest
+from itil_l2.changes import ChangeState, ChangeType
+from itil_l2.changes.events import ChangeRisk
+from itil_l2.storage import entity_from_json, entity_to_json
+from itil_l2.testing import ChangeWorkflowMachine, assert_same_change, change_requests
 
 EXAMPLES = int(os.environ.get("ITIL_L2_STATEFUL_EXAMPLES", "500"))
 _SETTINGS = settings(

@@ -11,16 +11,15 @@ import pytest
 from itil_l2 import (
     SYSTEM,
     Actor,
-    EventOutOfOrder,
+    ChangeConfig,
+    ChangeRequest,
     InvalidTransition,
     ItilL2Error,
-    NaiveDatetime,
     NotPermitted,
     ValidationError,
 )
-from itil_l2._change import ChangeRequest
-from itil_l2._change_config import ChangeConfig
-from itil_l2._change_events import (
+from itil_l2.changes import ApprovalMissing, ApprovalRefused, ChangeState, ChangeTrigger, ChangeType
+from itil_l2.changes.events import (
     ApprovalBoard,
     ApprovalDecision,
     ChangeLink,
@@ -28,14 +27,8 @@ from itil_l2._change_events import (
     ChangeOutcome,
     ChangeRisk,
 )
-from itil_l2._change_workflow import (
-    ApprovalMissing,
-    ApprovalRefused,
-    ChangeState,
-    ChangeTrigger,
-    ChangeType,
-)
-from itil_l2.testing._change import change_snapshot
+from itil_l2.errors import EventOutOfOrder, NaiveDatetime
+from itil_l2.testing import change_snapshot
 from support import DBA, NET, Clock
 
 RITA = Actor("rita")  # the requester

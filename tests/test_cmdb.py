@@ -12,18 +12,22 @@ import pytest
 from itil_l2 import (
     SYSTEM,
     Actor,
-    CiChange,
+    CmdbConfig,
+    ConfigurationItem,
     CorruptHistory,
-    DuplicateLink,
-    EventOutOfOrder,
     InvalidTransition,
-    NaiveDatetime,
     NotPermitted,
     Ticket,
     ValidationError,
 )
-from itil_l2._cmdb import ConfigurationItem, apply_resolution, ci_changes_for
-from itil_l2._cmdb_events import (
+from itil_l2.cmdb import (
+    CiChangeConflict,
+    ResolutionAlreadyApplied,
+    UnknownRelation,
+    apply_resolution,
+    ci_changes_for,
+)
+from itil_l2.cmdb.events import (
     AttributeChange,
     CiEvent,
     CiKind,
@@ -33,14 +37,10 @@ from itil_l2._cmdb_events import (
     Relation,
     RelationKind,
 )
-from itil_l2._cmdb_workflow import (
-    CiChangeConflict,
-    CmdbConfig,
-    ResolutionAlreadyApplied,
-    UnknownRelation,
-)
-from itil_l2._serialization import entity_from_json, entity_to_json
+from itil_l2.errors import DuplicateLink, EventOutOfOrder, NaiveDatetime
+from itil_l2.storage import entity_from_json, entity_to_json
 from itil_l2.testing import snapshot
+from itil_l2.tickets import CiChange
 from support import ANN, BOB, DBA, FIXED, NET, NINA, Clock, at_l2
 
 DB = "db-prod-3"

@@ -11,19 +11,19 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from itil_l2 import SupportGroup, TicketKind, Tier, ValidationError
-from itil_l2._cmdb import ConfigurationItem
-from itil_l2._cmdb_events import CiKind, CiStatus, HealthState, Relation, RelationKind
-from itil_l2._cmdb_graph import (
+from itil_l2 import ConfigurationItem, SupportGroup, Tier, ValidationError
+from itil_l2.cmdb import (
     DEFAULT_PROPAGATING,
     CiNode,
     CmdbGraph,
     Edge,
+    UnknownCi,
     cis_with_open_incidents,
     support_groups_for,
 )
-from itil_l2._cmdb_workflow import UnknownCi
-from itil_l2.testing._cmdb import cmdb_graphs, configuration_items
+from itil_l2.cmdb.events import CiKind, CiStatus, HealthState, Relation, RelationKind
+from itil_l2.testing import cmdb_graphs, configuration_items
+from itil_l2.tickets import TicketKind
 from support import BOB, DBA, DESK, FIXED, NET, Clock, at_l2, open_ticket
 
 R = RelationKind

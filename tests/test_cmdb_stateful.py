@@ -13,9 +13,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 
 from itil_l2 import (
     SOLVED_PERMANENTLY,
-    CiChange,
-    DuplicateLink,
-    EventOutOfOrder,
+    ConfigurationItem,
     Impact,
     InvalidTransition,
     ItilL2Error,
@@ -24,11 +22,11 @@ from itil_l2 import (
     Urgency,
     ValidationError,
 )
-from itil_l2._cmdb import ConfigurationItem
-from itil_l2._cmdb_events import CiKind, CiStatus, Relation, RelationKind
-from itil_l2._cmdb_workflow import CiChangeConflict, UnknownRelation
-from itil_l2.testing import snapshot
-from itil_l2.testing._cmdb import json_values
+from itil_l2.cmdb import CiChangeConflict, UnknownRelation
+from itil_l2.cmdb.events import CiKind, CiStatus, Relation, RelationKind
+from itil_l2.errors import DuplicateLink, EventOutOfOrder
+from itil_l2.testing import json_values, snapshot
+from itil_l2.tickets import CiChange
 from support import ANN, BOB, DBA, DESK
 
 EXAMPLES = max(int(os.environ.get("ITIL_L2_STATEFUL_EXAMPLES", "500")) // 5, 20)

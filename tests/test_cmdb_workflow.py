@@ -8,17 +8,9 @@ from types import SimpleNamespace
 from transitions import MachineError
 
 from itil_l2 import InvalidTransition
-from itil_l2._cmdb_events import CiStatus, CiTrigger
-from itil_l2._cmdb_workflow import (
-    INITIAL,
-    MACHINE,
-    STATES,
-    TABLE,
-    TITLE,
-    TRANSITIONS,
-    route,
-)
-from itil_l2._compile import leaf_states
+from itil_l2._core.workflow import leaf_states
+from itil_l2.cmdb._workflow import INITIAL, MACHINE, STATES, TABLE, TITLE, TRANSITIONS, route
+from itil_l2.cmdb.events import CiStatus, CiTrigger
 
 
 def _table(ci: SimpleNamespace, trigger: str, payload: SimpleNamespace) -> str | None:

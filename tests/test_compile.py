@@ -8,9 +8,10 @@ from types import SimpleNamespace
 import pytest
 from transitions import MachineError
 
-from itil_l2 import ItilL2Error, L3TargetKind, Tier, Trigger
-from itil_l2._compile import DottedMachine, compile_table, leaf_states
-from itil_l2._ticket_workflow import MACHINE, TABLE, route
+from itil_l2 import ItilL2Error, L3TargetKind, Tier
+from itil_l2._core.workflow import DottedMachine, compile_table, leaf_states
+from itil_l2.tickets import Trigger
+from itil_l2.tickets._workflow import MACHINE, TABLE, route
 
 
 def _table_result(ticket: SimpleNamespace, trigger: str, payload: SimpleNamespace) -> str | None:

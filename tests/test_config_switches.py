@@ -5,8 +5,6 @@ from __future__ import annotations
 import pytest
 
 from itil_l2 import (
-    EntryPolicy,
-    EntryRefused,
     Handover,
     HoldReason,
     IncompleteHandover,
@@ -15,10 +13,10 @@ from itil_l2 import (
     Resolution,
     ResolutionCode,
     Tier,
-    UnknownHoldReason,
-    UnknownResolutionCode,
     WorkflowConfig,
 )
+from itil_l2.errors import EntryRefused, UnknownHoldReason, UnknownResolutionCode
+from itil_l2.tickets import EntryPolicy
 from support import (
     ANN,
     DBA,

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from itil_l2 import ValidationError, diagram
-from itil_l2._ticket_workflow import TRANSITIONS
+from itil_l2.tickets._workflow import TRANSITIONS
 
 
 def test_ticket_diagram_shows_the_tier_machine() -> None:

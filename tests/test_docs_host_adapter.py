@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from itil_l2 import Store
+from itil_l2.storage import Store
 from itil_l2.testing import StoreContract
 
 sys.path.insert(0, str(Path(__file__).parent.parent / "docs" / "examples"))

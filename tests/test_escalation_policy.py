@@ -8,25 +8,23 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from itil_l2 import SYSTEM, Impact, Tier, Urgency, ValidationError
-from itil_l2._calendar import TWENTY_FOUR_SEVEN, BusinessCalendar
-from itil_l2._escalation_policy import (
+from itil_l2 import SYSTEM, BusinessCalendar, Impact, Tier, Urgency, ValidationError
+from itil_l2.sla import (
+    TWENTY_FOUR_SEVEN,
     AllOf,
     AnyOf,
     EscalationKind,
     EscalationRole,
     FirstMatch,
-    next_due,
-    record_decision,
-)
-from itil_l2._escalation_rules import (
     FunctionalEscalationPolicy,
     PingPongPolicy,
     PriorityPolicy,
+    RoutingPolicy,
+    SlaMetric,
     SlaThresholdPolicy,
+    next_due,
+    record_decision,
 )
-from itil_l2._routing import RoutingPolicy
-from itil_l2._sla import SlaMetric
 from itil_l2.testing import snapshot
 from support import ANN, BOB, DBA, DESK, FIELD, GOOD_HANDOVER, NET, NINA
 from test_sla import FIX, OFFICE, H, berlin, target, ticket_at

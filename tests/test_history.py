@@ -5,16 +5,10 @@ from __future__ import annotations
 import attrs
 import pytest
 
-from itil_l2 import (
-    Assigned,
-    CorruptHistory,
-    HoldReason,
-    Opened,
-    Resolved,
-    Ticket,
-    TicketEvent,
-)
+from itil_l2 import CorruptHistory, HoldReason, Ticket
 from itil_l2.testing import assert_same_ticket
+from itil_l2.tickets import TicketEvent
+from itil_l2.tickets.events import Assigned, Opened, Resolved
 from support import ANN, BOB, DBA, FIXED, Clock, at_l2, open_ticket
 
 

@@ -9,8 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from itil_l2 import ItilL2Error, Phase, SupportGroup, Tier, ValidationError
-from itil_l2._ticket import Ticket
+from itil_l2 import ItilL2Error, Phase, SupportGroup, Ticket, Tier, ValidationError
 from itil_l2.importers import (
     ConformanceError,
     Deviation,

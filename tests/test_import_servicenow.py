@@ -9,8 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from itil_l2 import HandoverSource, HoldReason, LinkKind, Phase, SupportGroup, Tier
-from itil_l2._ticket import Ticket
+from itil_l2 import HoldReason, LinkKind, Phase, SupportGroup, Ticket, Tier
 from itil_l2.importers import (
     ConformanceError,
     GroupDirectory,
@@ -20,6 +19,7 @@ from itil_l2.importers import (
     read_servicenow,
 )
 from itil_l2.storage import SqliteStore
+from itil_l2.tickets import HandoverSource
 
 COLUMNS = [
     "number",

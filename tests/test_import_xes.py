@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from itil_l2 import HoldReason, Phase, Tier
-from itil_l2._ticket import Ticket
+from itil_l2 import HoldReason, Phase, Ticket, Tier
 from itil_l2.importers import KEEP, MalformedExport, XesMapping, read_xes, simulate, write_xes
 
 

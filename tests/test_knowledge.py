@@ -12,27 +12,26 @@ from itil_l2 import (
     SYSTEM,
     Actor,
     CorruptHistory,
-    EventOutOfOrder,
-    FieldChange,
     InvalidTransition,
     ItilL2Error,
-    NaiveDatetime,
+    KnowledgeArticle,
+    KnowledgeConfig,
     NotPermitted,
     Tier,
     ValidationError,
-    entity_from_json,
-    entity_to_json,
 )
-from itil_l2._knowledge import KnowledgeArticle
-from itil_l2._knowledge_config import DefaultKnowledgePermissions, KnowledgeConfig
-from itil_l2._knowledge_events import ArticleEdited, Audience, FlagKind, KnowledgeEvent
-from itil_l2._knowledge_workflow import (
+from itil_l2.errors import EventOutOfOrder, NaiveDatetime
+from itil_l2.knowledge import (
+    DefaultKnowledgePermissions,
     IncompleteArticle,
     KcsConfidence,
     PublicationNotDue,
     SelfValidationRefused,
 )
-from itil_l2.testing._knowledge import article_snapshot
+from itil_l2.knowledge.events import ArticleEdited, Audience, FlagKind, KnowledgeEvent
+from itil_l2.storage import entity_from_json, entity_to_json
+from itil_l2.testing import article_snapshot
+from itil_l2.tickets import FieldChange
 from support import Clock
 
 BOB = Actor("bob", groups={"database-l2"})  # L2 author

@@ -9,25 +9,25 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from itil_l2 import (
-    NOT_SOLVED,
     SOLVED_PERMANENTLY,
     Actor,
+    KnowledgeArticle,
     LinkKind,
     Resolution,
     Ticket,
     Tier,
     ValidationError,
 )
-from itil_l2._knowledge import KnowledgeArticle
-from itil_l2._knowledge_config import QualityWeights
-from itil_l2._knowledge_events import Flag, FlagKind
-from itil_l2._knowledge_feedback import (
+from itil_l2.knowledge import (
+    QualityWeights,
     final_resolution,
     link_rate,
     quality_score,
     quality_scores,
     used_to_resolve,
 )
+from itil_l2.knowledge.events import Flag, FlagKind
+from itil_l2.tickets import NOT_SOLVED
 from support import ANN, BOB, DBA, DESK, Clock, at_l1, at_l2, open_ticket
 
 WITH_KB1 = Resolution(SOLVED_PERMANENTLY, "restarted", kb_refs=["KB-1", "KB-1", "KB-2"])

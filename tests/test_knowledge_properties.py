@@ -11,12 +11,12 @@ from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import run_state_machine_as_test
 
-from itil_l2 import ItilL2Error, entity_from_json, entity_to_json
-from itil_l2._knowledge import KnowledgeArticle
-from itil_l2._knowledge_config import KnowledgeConfig
-from itil_l2._knowledge_events import KnowledgeTrigger
-from itil_l2._knowledge_workflow import ArticleState, route
-from itil_l2.testing._knowledge import (
+from itil_l2 import ItilL2Error, KnowledgeArticle, KnowledgeConfig
+from itil_l2.knowledge import ArticleState
+from itil_l2.knowledge._workflow import route
+from itil_l2.knowledge.events import KnowledgeTrigger
+from itil_l2.storage import entity_from_json, entity_to_json
+from itil_l2.testing import (
     KnowledgeLifecycleMachine,
     article_snapshot,
     expected_article_move,

@@ -14,6 +14,7 @@ from itil_l2 import (
     Actor,
     Handover,
     Impact,
+    KnowledgeArticle,
     LinkKind,
     Priority,
     Resolution,
@@ -22,19 +23,21 @@ from itil_l2 import (
     Tier,
     Urgency,
 )
-from itil_l2._knowledge import KnowledgeArticle
-from itil_l2._knowledge_events import Audience
-from itil_l2._knowledge_feedback import link_rate, quality_score, used_to_resolve
-from itil_l2._knowledge_search import article_from_ticket, find_articles
-from itil_l2._training import (
+from itil_l2.knowledge import (
     Period,
     TrainingSession,
+    article_from_ticket,
     attendee_hours,
+    find_articles,
     hours_by_attendee,
+    link_rate,
     periods_around,
+    quality_score,
     session_hours,
     shift_left,
+    used_to_resolve,
 )
+from itil_l2.knowledge.events import Audience
 from support import DBA, DESK
 
 ANN = Actor("ann", groups={"service-desk"})

@@ -7,19 +7,11 @@ from datetime import timedelta
 import attrs
 import pytest
 
-from itil_l2 import (
-    NOT_SOLVED,
-    SOLVED_WORKAROUND,
-    Actor,
-    CiChange,
-    Resolution,
-    Tier,
-    ValidationError,
-)
-from itil_l2._knowledge import KnowledgeArticle
-from itil_l2._knowledge_config import SearchWeights
-from itil_l2._knowledge_events import Audience
-from itil_l2._knowledge_search import article_from_ticket, find_articles, keywords
+from itil_l2 import Actor, KnowledgeArticle, Resolution, Tier, ValidationError
+from itil_l2.knowledge import SearchWeights, article_from_ticket, find_articles
+from itil_l2.knowledge._search import keywords
+from itil_l2.knowledge.events import Audience
+from itil_l2.tickets import NOT_SOLVED, SOLVED_WORKAROUND, CiChange
 from support import ANN, BOB, DBA, DESK, GOOD_HANDOVER, Clock, at_l1, at_l2, open_ticket
 
 KIM = Actor("kim", roles={"knowledge_manager"})

@@ -10,21 +10,12 @@ from types import SimpleNamespace
 import pytest
 from transitions import MachineError
 
-from itil_l2 import SYSTEM, Actor, InvalidTransition, ItilL2Error
-from itil_l2._compile import leaf_states
-from itil_l2._knowledge import KnowledgeArticle
-from itil_l2._knowledge_events import FlagKind, KnowledgeTrigger
-from itil_l2._knowledge_workflow import (
-    INITIAL,
-    MACHINE,
-    STATES,
-    TABLE,
-    TITLE,
-    TRANSITIONS,
-    ArticleState,
-    route,
-)
-from itil_l2.testing._knowledge import article_snapshot
+from itil_l2 import SYSTEM, Actor, InvalidTransition, ItilL2Error, KnowledgeArticle
+from itil_l2._core.workflow import leaf_states
+from itil_l2.knowledge import ArticleState
+from itil_l2.knowledge._workflow import INITIAL, MACHINE, STATES, TABLE, TITLE, TRANSITIONS, route
+from itil_l2.knowledge.events import FlagKind, KnowledgeTrigger
+from itil_l2.testing import article_snapshot
 from support import Clock
 
 BOB = Actor("bob", groups={"database-l2"})

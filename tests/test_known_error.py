@@ -14,6 +14,8 @@ from itil_l2 import (
     Actor,
     Impact,
     InvalidTransition,
+    KnownError,
+    Problem,
     Role,
     SupportGroup,
     Tier,
@@ -21,15 +23,8 @@ from itil_l2 import (
     ValidationError,
     WorkflowError,
 )
-from itil_l2._known_error import (
-    AffectedProduct,
-    KnownError,
-    KnownErrorNotReady,
-    MatchWeights,
-    match_known_errors,
-)
-from itil_l2._problem import Problem
-from itil_l2._rca import FiveWhys, RcaAction, RcaRecord, Why
+from itil_l2.problems import AffectedProduct, KnownErrorNotReady, MatchWeights, match_known_errors
+from itil_l2.problems.rca import FiveWhys, RcaAction, RcaRecord, Why
 from itil_l2.testing import snapshot
 from support import Clock, open_ticket
 

@@ -9,11 +9,19 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from itil_l2 import Period, Tier, ValidationError
-from itil_l2._kpi import Metric, measure
-from itil_l2._kpi_facts import kpi_facts, tier_intervals
-from itil_l2._kpi_period import period_of, periods_between
-from itil_l2._kpi_result import Distribution, KpiResult, percentile
+from itil_l2 import Tier, ValidationError
+from itil_l2.knowledge import Period
+from itil_l2.kpis import (
+    Distribution,
+    KpiResult,
+    Metric,
+    kpi_facts,
+    measure,
+    percentile,
+    period_of,
+    periods_between,
+    tier_intervals,
+)
 from test_kpi_helpers import DBA, NET, VENDOR, Story, h
 
 

@@ -6,10 +6,10 @@ from datetime import timedelta
 
 import pytest
 
-from itil_l2 import Actor, Period, Tier, TrainingSession
-from itil_l2._knowledge import KnowledgeArticle
-from itil_l2._kpi_backlog import backlog
-from itil_l2._kpi_knowledge import (
+from itil_l2 import Actor, KnowledgeArticle, Tier
+from itil_l2.knowledge import Period, TrainingSession
+from itil_l2.kpis import (
+    backlog,
     kb_contributions,
     kb_contributions_by,
     kb_link_rate,

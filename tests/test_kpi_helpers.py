@@ -5,9 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from itil_l2 import (
-    NOT_SOLVED,
     SOLVED_PERMANENTLY,
-    SOLVED_WORKAROUND,
     SYSTEM,
     HoldReason,
     Impact,
@@ -19,6 +17,7 @@ from itil_l2 import (
     Tier,
     Urgency,
 )
+from itil_l2.tickets import NOT_SOLVED, SOLVED_WORKAROUND
 from support import DBA, DESK, FIELD, GOOD_HANDOVER, NET, ORACLE, VENDOR
 
 __all__ = [

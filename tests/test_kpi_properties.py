@@ -9,13 +9,16 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from itil_l2 import Phase, Ticket
-from itil_l2 import _ticket_events as ev
-from itil_l2._kpi import measure
-from itil_l2._kpi_rates import reassignment_count, resolution_rate
-from itil_l2._kpi_table import kpi_table, standard_metrics
-from itil_l2._kpi_time import resolution_time
+from itil_l2 import Phase, Ticket, kpi_table
+from itil_l2.kpis import (
+    measure,
+    reassignment_count,
+    resolution_rate,
+    resolution_time,
+    standard_metrics,
+)
 from itil_l2.testing import tickets
+from itil_l2.tickets import events as ev
 
 SOME_TICKETS = st.lists(tickets(max_steps=10), max_size=8)
 _SETTINGS = settings(max_examples=40, deadline=None)

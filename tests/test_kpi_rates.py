@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from itil_l2 import Ticket, Tier
-from itil_l2._kpi_rates import (
+from itil_l2.kpis import (
     escalation_rate,
     first_contact_resolution,
     hand_back_rate,

@@ -6,9 +6,10 @@ from datetime import timedelta
 
 import pytest
 
-from itil_l2 import Impact, Period, Priority, Urgency, ValidationError
-from itil_l2._kpi_sla import sla_compliance
-from itil_l2._sla import SlaMetric, SlaTarget
+from itil_l2 import Impact, Priority, SlaTarget, Urgency, ValidationError
+from itil_l2.knowledge import Period
+from itil_l2.kpis import sla_compliance
+from itil_l2.sla import SlaMetric
 from test_kpi_helpers import Story, at_l2_story, h
 
 RESOLVE = SlaTarget("resolve", SlaMetric.RESOLUTION, {Priority.P3: timedelta(hours=8)})
@@ -64,8 +65,8 @@ def test_tickets_opened_later_and_duplicate_names() -> None:
 
 
 def test_compliance_as_a_table_column() -> None:
-    from itil_l2._kpi_sla import sla_compliance_metric
-    from itil_l2._kpi_table import kpi_table
+    from itil_l2 import kpi_table
+    from itil_l2.kpis import sla_compliance_metric
 
     column = sla_compliance_metric(RESOLVE, at=h(20))
     rows = kpi_table(_tickets(), by=["tier"], metrics=[column, "resolution_rate"])

@@ -6,9 +6,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from itil_l2 import ValidationError
-from itil_l2._kpi import Metric, measure
-from itil_l2._kpi_table import kpi_table, standard_metrics
+from itil_l2 import ValidationError, kpi_table
+from itil_l2.kpis import Metric, measure, standard_metrics
 from test_kpi_helpers import Story
 from test_kpi_rates import population, tickets
 

@@ -6,8 +6,9 @@ from datetime import datetime, time, timedelta
 
 import pytest
 
-from itil_l2 import Period, Tier
-from itil_l2._kpi_time import resolution_time, response_time, tier_time, time_to_restore
+from itil_l2 import Tier
+from itil_l2.knowledge import Period
+from itil_l2.kpis import resolution_time, response_time, tier_time, time_to_restore
 from test_kpi_helpers import NOT_SOLVED, SOLVED_WORKAROUND, Story, h
 
 
@@ -61,7 +62,7 @@ def test_resolution_time_in_business_hours_with_a_hand_written_clock() -> None:
 
 
 def test_resolution_time_with_a_real_business_calendar() -> None:
-    from itil_l2._calendar import BusinessCalendar
+    from itil_l2 import BusinessCalendar
 
     calendar = BusinessCalendar.weekdays(time(8), time(18))  # UTC, Monday to Friday
     r = resolution_time(_tickets(), clock=calendar)

@@ -9,24 +9,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from itil_l2 import (
-    Channel,
-    EventOutOfOrder,
-    Impact,
-    Phase,
-    SupportGroup,
-    Tier,
-    Urgency,
-    ValidationError,
-)
-from itil_l2._monitoring import (
+from itil_l2 import Impact, Phase, SupportGroup, Tier, Urgency, ValidationError
+from itil_l2.analytics import (
     CorrelationAction,
     CorrelatorConfig,
     EventCorrelator,
     MonitoringEvent,
     Severity,
 )
+from itil_l2.errors import EventOutOfOrder
 from itil_l2.testing import snapshot
+from itil_l2.tickets import Channel
 
 A = CorrelationAction
 T0 = datetime(2026, 3, 2, 9, tzinfo=UTC)

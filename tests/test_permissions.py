@@ -5,19 +5,9 @@ from __future__ import annotations
 import attrs
 import pytest
 
-from itil_l2 import (
-    SYSTEM,
-    Actor,
-    DefaultPermissions,
-    HoldReason,
-    LinkKind,
-    NotPermitted,
-    Role,
-    TicketFacts,
-    Trigger,
-    WorkflowConfig,
-)
+from itil_l2 import SYSTEM, Actor, HoldReason, LinkKind, NotPermitted, Role, WorkflowConfig
 from itil_l2.testing import snapshot
+from itil_l2.tickets import DefaultPermissions, TicketFacts, Trigger
 from support import (
     ANN,
     BOB,

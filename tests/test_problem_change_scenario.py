@@ -6,26 +6,30 @@ from datetime import date, timedelta
 
 from itil_l2 import (
     Actor,
-    ApprovalBoard,
-    ChangeLink,
-    ChangeLinkKind,
-    ChangeOutcome,
     ChangeRequest,
-    ChangeRisk,
-    ChangeState,
-    ChangeType,
-    FiveWhys,
     HoldReason,
     LinkKind,
     Phase,
     Problem,
+    RcaRecord,
+    Ticket,
+    Urgency,
+)
+from itil_l2.changes import (
+    ApprovalBoard,
+    ChangeLink,
+    ChangeLinkKind,
+    ChangeOutcome,
+    ChangeRisk,
+    ChangeState,
+    ChangeType,
+)
+from itil_l2.problems import (
+    FiveWhys,
     ProblemPhase,
     ProblemResolutionCode,
     RcaAction,
-    RcaRecord,
     RcaStatus,
-    Ticket,
-    Urgency,
     Why,
     match_known_errors,
 )

@@ -8,18 +8,9 @@ from types import SimpleNamespace
 from transitions import MachineError
 
 from itil_l2 import ItilL2Error
-from itil_l2._compile import leaf_states
-from itil_l2._problem_workflow import (
-    INITIAL,
-    MACHINE,
-    STATES,
-    TABLE,
-    TITLE,
-    TRANSITIONS,
-    ProblemPhase,
-    ProblemTrigger,
-    route,
-)
+from itil_l2._core.workflow import leaf_states
+from itil_l2.problems import ProblemPhase, ProblemTrigger
+from itil_l2.problems._workflow import INITIAL, MACHINE, STATES, TABLE, TITLE, TRANSITIONS, route
 
 
 def _rca(root_cause: str | None, complete: bool) -> SimpleNamespace:

@@ -17,24 +17,23 @@ from itil_l2 import (
     HoldReason,
     Impact,
     InvalidTransition,
-    NaiveDatetime,
+    Problem,
+    ProblemConfig,
     Role,
     SupportGroup,
     Tier,
     Urgency,
     ValidationError,
 )
-from itil_l2._known_error import AffectedProduct
-from itil_l2._problem import Problem
-from itil_l2._problem_config import ProblemConfig, ProblemResolutionCode
-from itil_l2._problem_events import (
+from itil_l2.errors import NaiveDatetime
+from itil_l2.problems import AffectedProduct, ProblemResolutionCode, ProblemTrigger
+from itil_l2.problems.events import (
     ProblemEvent,
     ProblemNoteAdded,
     ProblemResolution,
     ProblemResolved,
 )
-from itil_l2._problem_workflow import ProblemTrigger
-from itil_l2._rca import (
+from itil_l2.problems.rca import (
     CauseTest,
     CustomAnalysis,
     CustomSection,
@@ -56,8 +55,8 @@ from itil_l2._rca import (
     TimelineEntry,
     Why,
 )
-from itil_l2._serialization import converter, entity_from_json, entity_to_json
-from itil_l2.testing._problem_strategies import assert_same_problem
+from itil_l2.storage import converter, entity_from_json, entity_to_json
+from itil_l2.testing import assert_same_problem
 from support import ANN, DESK, Clock, open_ticket
 
 PM = Actor("pat", roles={Role.PROBLEM_MANAGER})

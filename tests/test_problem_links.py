@@ -9,12 +9,8 @@ import pytest
 
 from itil_l2 import (
     SOLVED_PERMANENTLY,
-    SOLVED_WORKAROUND,
     SYSTEM,
     Actor,
-    DefaultPermissions,
-    DuplicateLink,
-    EventOutOfOrder,
     HoldReason,
     Impact,
     ItilL2Error,
@@ -22,22 +18,20 @@ from itil_l2 import (
     LinkKind,
     NotPermitted,
     Phase,
+    Problem,
     Role,
     SupportGroup,
     Ticket,
-    TicketKind,
     Tier,
-    Trigger,
-    UnknownResolutionCode,
     Urgency,
     ValidationError,
     WorkflowConfig,
 )
-from itil_l2._problem import IncidentLinkedElsewhere, Problem
-from itil_l2._problem_config import ProblemResolutionCode
-from itil_l2._problem_workflow import ProblemPhase
-from itil_l2._rca import FiveWhys, RcaAction, RcaRecord, RcaStatus, Why
+from itil_l2.errors import DuplicateLink, EventOutOfOrder, UnknownResolutionCode
+from itil_l2.problems import IncidentLinkedElsewhere, ProblemPhase, ProblemResolutionCode
+from itil_l2.problems.rca import FiveWhys, RcaAction, RcaRecord, RcaStatus, Why
 from itil_l2.testing import snapshot
+from itil_l2.tickets import SOLVED_WORKAROUND, DefaultPermissions, TicketKind, Trigger
 from support import ANN, DESK, FIXED, Clock, open_ticket
 
 PM = Actor("pat", roles={Role.PROBLEM_MANAGER})

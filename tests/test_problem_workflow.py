@@ -11,24 +11,22 @@ import pytest
 from itil_l2 import (
     SYSTEM,
     Actor,
-    EventOutOfOrder,
     Impact,
     InvalidTransition,
     ItilL2Error,
-    NaiveDatetime,
     NotPermitted,
     Priority,
+    Problem,
+    ProblemConfig,
     Role,
     SupportGroup,
     Tier,
-    UnknownResolutionCode,
     Urgency,
     ValidationError,
 )
-from itil_l2._problem import Problem
-from itil_l2._problem_config import ProblemConfig, ProblemResolutionCode
-from itil_l2._problem_workflow import ProblemPhase, ProblemTrigger
-from itil_l2._rca import FiveWhys, RcaAction, RcaIncomplete, RcaRecord, RcaStatus, Why
+from itil_l2.errors import EventOutOfOrder, NaiveDatetime, UnknownResolutionCode
+from itil_l2.problems import ProblemPhase, ProblemResolutionCode, ProblemTrigger
+from itil_l2.problems.rca import FiveWhys, RcaAction, RcaIncomplete, RcaRecord, RcaStatus, Why
 from itil_l2.testing import snapshot
 from support import Clock
 

@@ -11,8 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from itil_l2 import NaiveDatetime, ValidationError, WorkflowError
-from itil_l2._rca import (
+from itil_l2 import ValidationError, WorkflowError
+from itil_l2.errors import NaiveDatetime
+from itil_l2.problems.rca import (
     CauseTest,
     CustomAnalysis,
     CustomSection,

@@ -12,14 +12,7 @@ from html.parser import HTMLParser
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from itil_l2 import (
-    SOLVED_PERMANENTLY,
-    SYSTEM,
-    Impact,
-    Resolution,
-    Ticket,
-    Urgency,
-)
+from itil_l2 import SOLVED_PERMANENTLY, SYSTEM, Impact, Resolution, Ticket, Urgency
 from itil_l2.report import AGE_BINS, bin_counts, report_figures, report_html
 from support import DBA, DESK, GOOD_HANDOVER, ORACLE, VENDOR
 

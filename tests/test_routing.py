@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from itil_l2 import SupportGroup, Tier
-from itil_l2._routing import NoRoute, RoutingPolicy
+from itil_l2.sla import NoRoute, RoutingPolicy
 from support import DBA, GOOD_HANDOVER, NET, Clock, at_l1, at_l2, open_ticket
 
 SRV = SupportGroup("server-l2", Tier.L2, {"server", "linux"})

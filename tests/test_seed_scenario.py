@@ -10,7 +10,6 @@ from itil_l2 import (
     SOLVED_PERMANENTLY,
     SYSTEM,
     Actor,
-    Channel,
     Handover,
     HoldReason,
     Impact,
@@ -27,6 +26,7 @@ from itil_l2 import (
     Urgency,
 )
 from itil_l2.testing import assert_same_ticket
+from itil_l2.tickets import Channel
 
 
 def test_database_incident_from_l1_to_vendor_and_back() -> None:

@@ -9,19 +9,11 @@ from typing import Any
 import attrs
 import pytest
 
-from itil_l2 import (
-    CiChange,
-    CorruptHistory,
-    LinkKind,
-    NaiveDatetime,
-    Ticket,
-    TicketEvent,
-    ValidationError,
-    converter,
-    ticket_from_json,
-    ticket_to_json,
-)
+from itil_l2 import CorruptHistory, LinkKind, Ticket, ValidationError
+from itil_l2.errors import NaiveDatetime
+from itil_l2.storage import converter
 from itil_l2.testing import assert_same_ticket
+from itil_l2.tickets import CiChange, TicketEvent, ticket_from_json, ticket_to_json
 from support import ANN, BOB, DBA, FIXED, VIC, Clock, at_l3
 
 

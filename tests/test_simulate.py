@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from itil_l2 import HandoverSource, Phase, Tier, ValidationError
-from itil_l2._ticket import Ticket
+from itil_l2 import Phase, Ticket, Tier, ValidationError
 from itil_l2.importers import simulate
+from itil_l2.tickets import HandoverSource
 
 
 def test_the_same_seed_gives_the_same_tickets() -> None:

@@ -12,20 +12,21 @@ from hypothesis import strategies as st
 from itil_l2 import (
     SOLVED_PERMANENTLY,
     Actor,
+    BusinessCalendar,
     HoldReason,
     Impact,
     ItilL2Error,
-    NaiveDatetime,
     Phase,
     Priority,
     Resolution,
+    SlaTarget,
     Ticket,
     Urgency,
     ValidationError,
+    sla_status,
 )
-from itil_l2._calendar import TWENTY_FOUR_SEVEN, BusinessCalendar
-from itil_l2._sla import AgreementType, NoTargetForPriority, SlaMetric, SlaStage, SlaTarget
-from itil_l2._sla_clock import sla_status
+from itil_l2.errors import NaiveDatetime
+from itil_l2.sla import TWENTY_FOUR_SEVEN, AgreementType, NoTargetForPriority, SlaMetric, SlaStage
 from support import ANN, BOB, DBA, DESK, GOOD_HANDOVER, NET, ORACLE, VENDOR, VIC
 
 BERLIN = ZoneInfo("Europe/Berlin")

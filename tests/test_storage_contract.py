@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from itil_l2 import Store
-from itil_l2.storage import MemoryStore, SqliteStore
+from itil_l2.storage import MemoryStore, SqliteStore, Store
 from itil_l2.storage.sqlalchemy import SqlAlchemyStore, metadata
 from itil_l2.testing import StoreContract
 

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, text
 
-from itil_l2 import SYSTEM, ConcurrencyError, StorageError, Store
-from itil_l2.storage import MemoryStore, SqliteStore
+from itil_l2 import SYSTEM, ConcurrencyError, StorageError
+from itil_l2.storage import MemoryStore, SqliteStore, Store
 from itil_l2.storage.sqlalchemy import SqlAlchemyStore, metadata
 from itil_l2.testing import example_ticket
 from test_storage_contract import postgres_url

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from itil_l2 import CorruptHistory, Query, UnknownSchema, Upcasters, ValidationError
-from itil_l2._sqlite_schema import SCHEMA_VERSION
-from itil_l2.storage import SqliteStore
+from itil_l2 import CorruptHistory, Query, ValidationError
+from itil_l2.errors import UnknownSchema
+from itil_l2.storage import SqliteStore, Upcasters
+from itil_l2.storage._sqlite_schema import SCHEMA_VERSION
 from itil_l2.testing import example_ticket
 
 

@@ -9,11 +9,7 @@ import pytest
 from itil_l2 import (
     SYSTEM,
     Actor,
-    DuplicateLink,
-    EntryRefused,
-    EventOutOfOrder,
     Handover,
-    HandoverSource,
     HoldReason,
     Impact,
     IncompleteHandover,
@@ -22,19 +18,23 @@ from itil_l2 import (
     L3Target,
     L3TargetKind,
     LinkKind,
-    NaiveDatetime,
-    NoteVisibility,
     Phase,
     Priority,
     Ticket,
     Tier,
-    TierSkipRefused,
-    Trigger,
-    UnknownHoldReason,
     Urgency,
     ValidationError,
 )
+from itil_l2.errors import (
+    DuplicateLink,
+    EntryRefused,
+    EventOutOfOrder,
+    NaiveDatetime,
+    TierSkipRefused,
+    UnknownHoldReason,
+)
 from itil_l2.testing import snapshot
+from itil_l2.tickets import HandoverSource, NoteVisibility, Trigger
 from support import (
     ANN,
     BOB,

@@ -9,17 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from itil_l2 import (
-    NOT_SOLVED,
-    SOLVED_PERMANENTLY,
-    Actor,
-    NaiveDatetime,
-    Resolution,
-    Ticket,
-    ValidationError,
-    converter,
-)
-from itil_l2._training import (
+from itil_l2 import SOLVED_PERMANENTLY, Actor, Resolution, Ticket, ValidationError
+from itil_l2.errors import NaiveDatetime
+from itil_l2.knowledge import (
     Period,
     TrainingSession,
     attendee_hours,
@@ -30,7 +22,9 @@ from itil_l2._training import (
     session_hours,
     shift_left,
 )
-from itil_l2.testing._knowledge import training_sessions
+from itil_l2.storage import converter
+from itil_l2.testing import training_sessions
+from itil_l2.tickets import NOT_SOLVED
 from support import ANN, BOB, DBA, DESK, GOOD_HANDOVER, Clock, open_ticket
 
 D = datetime(2026, 3, 1, tzinfo=UTC)

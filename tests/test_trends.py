@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from itil_l2 import SYSTEM, Impact, Ticket, Urgency, ValidationError
-from itil_l2._trends import baseline_threshold, open_problem, problem_kwargs, recurrences, spikes
+from itil_l2.analytics import baseline_threshold, open_problem, problem_kwargs, recurrences, spikes
 from test_kpi_helpers import DBA, Story
 
 DAY = 24.0

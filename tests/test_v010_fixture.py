@@ -17,15 +17,8 @@ from typing import Any
 import attrs
 import pytest
 
-from itil_l2 import (
-    ChangeRequest,
-    ConfigurationItem,
-    KnowledgeArticle,
-    Problem,
-    Ticket,
-    entity_from_json,
-)
-from itil_l2.storage import SqliteStore
+from itil_l2 import ChangeRequest, ConfigurationItem, KnowledgeArticle, Problem, Ticket
+from itil_l2.storage import SqliteStore, entity_from_json
 
 FIXTURE = Path(__file__).parent / "fixtures" / "v0_1_0"
 DATA: dict[str, Any] = json.loads((FIXTURE / "histories.json").read_text())

@@ -8,10 +8,8 @@ import attrs
 import pytest
 
 from itil_l2 import (
-    DEFAULT_RESOLUTION_CODES,
     SYSTEM,
     Actor,
-    EntryPolicy,
     Handover,
     HoldReason,
     Impact,
@@ -29,6 +27,7 @@ from itil_l2 import (
     ValidationError,
     WorkflowConfig,
 )
+from itil_l2.tickets import DEFAULT_RESOLUTION_CODES, EntryPolicy
 
 # The ServiceNow default, written out from the issue text: impact/urgency → priority.
 SERVICENOW = {
@@ -156,7 +155,7 @@ def test_workflow_config_defaults_and_validation() -> None:
 
 
 def test_resolution_can_name_a_problem_and_ci_changes() -> None:
-    from itil_l2 import CiChange
+    from itil_l2.tickets import CiChange
 
     change = CiChange("db-prod-3", "patch_level", "19.3.0", "19.3.1")
     r = Resolution(DEFAULT_RESOLUTION_CODES[0], "patched", problem_ref="PRB-1", ci_changes=[change])

@@ -17,10 +17,11 @@ import sys
 import zlib
 from collections.abc import Sequence
 
-from .._errors import ItilL2Error
-from ._commands import COMMANDS
-from ._errors import UsageError
-from ._parser import build_parser
+from itil_l2._core.errors import ItilL2Error
+from itil_l2._core.public import expose
+from itil_l2.cli._commands import COMMANDS
+from itil_l2.cli._errors import UsageError
+from itil_l2.cli._parser import build_parser
 
 __all__ = ["main"]
 
@@ -52,3 +53,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": "), 1)
     except KeyboardInterrupt:
         return _fail("interrupted", 130)
+
+
+expose(__name__, globals(), __all__)

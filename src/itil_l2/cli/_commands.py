@@ -8,10 +8,13 @@ import sys
 import time
 from pathlib import Path
 
-from .._diagram import diagram
-from .._kpi_table import kpi_table
-from .._ticket import Ticket
-from ..report import (
+from itil_l2._core.diagram import diagram
+from itil_l2.cli._errors import UsageError
+from itil_l2.cli._importing import import_command, load_export, simulate_command
+from itil_l2.cli._output import kpi_csv, kpi_json, kpi_rich_table
+from itil_l2.cli._source import load_db
+from itil_l2.kpis import kpi_table
+from itil_l2.report import (
     DEFAULT_RESOLUTION_SLA,
     HEADLINE_METRICS,
     all_metrics,
@@ -19,10 +22,7 @@ from ..report import (
     render_report,
     report_figures,
 )
-from ._errors import UsageError
-from ._importing import import_command, load_export, simulate_command
-from ._output import kpi_csv, kpi_json, kpi_rich_table
-from ._source import load_db
+from itil_l2.tickets import Ticket
 
 __all__ = ["COMMANDS"]
 

@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from .._store import Store
-from .._ticket import Ticket
-from ..importers import (
+from itil_l2.cli._errors import UsageError
+from itil_l2.cli._source import existing_file
+from itil_l2.importers import (
     GroupDirectory,
     ImportPolicy,
     ImportReport,
@@ -23,9 +23,8 @@ from ..importers import (
     read_xes,
     simulate,
 )
-from ..storage import MemoryStore, SqliteStore
-from ._errors import UsageError
-from ._source import existing_file
+from itil_l2.storage import MemoryStore, SqliteStore, Store
+from itil_l2.tickets import Ticket
 
 __all__ = ["import_command", "load_export", "simulate_command"]
 

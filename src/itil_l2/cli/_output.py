@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from rich.console import Console
 from rich.table import Table
 
-from .._kpi_table import KpiRow
-from ..report import format_value
+from itil_l2.kpis import KpiRow
+from itil_l2.report import format_value
 
 __all__ = ["kpi_csv", "kpi_json", "kpi_rich_table"]
 
@@ -59,8 +59,8 @@ def kpi_rich_table(
 def kpi_csv(rows: Sequence[KpiRow]) -> str:
     """Every KPI's value and sample size per group, one CSV line per group.
 
-    >>> from itil_l2 import KpiResult
-    >>> from itil_l2._kpi_table import KpiRow
+    >>> from itil_l2.kpis import KpiResult
+    >>> from itil_l2.kpis import KpiRow
     >>> print(kpi_csv([KpiRow({"tier": "L1"}, {"reopen_rate": KpiResult("reopen_rate", .5, 2)})]))
     tier,reopen_rate,reopen_rate_n
     L1,0.5,2

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import NoReturn
 
-from .._kpi_table import DIMENSIONS
-from ._errors import UsageError
+from itil_l2.cli._errors import UsageError
+from itil_l2.kpis import DIMENSIONS
 
 __all__ = ["DIAGRAM_KINDS", "build_parser", "parse_by"]
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from .._ticket import Ticket
-from ..storage import SqliteStore
-from ._errors import UsageError
+from itil_l2.cli._errors import UsageError
+from itil_l2.storage import SqliteStore
+from itil_l2.tickets import Ticket
 
 __all__ = ["existing_file", "load_db"]
 

@@ -13,19 +13,20 @@ streams through the same workflow.
 
 from __future__ import annotations
 
-from ._conformance import (
+from itil_l2._core.public import expose
+from itil_l2.importers._conformance import (
     ConformanceError,
     Deviation,
     ImportPolicy,
     ImportReport,
     MalformedExport,
 )
-from ._groups import GroupDirectory, infer_tiers
-from ._run import ImportRun, import_into
-from ._servicenow import read_servicenow
-from ._simulate import simulate
-from ._xes import KEEP, XesMapping, read_xes
-from ._xes_export import write_xes
+from itil_l2.importers._groups import GroupDirectory, infer_tiers
+from itil_l2.importers._run import ImportRun, import_into
+from itil_l2.importers._servicenow import read_servicenow
+from itil_l2.importers._simulate import simulate
+from itil_l2.importers._xes import KEEP, XesMapping, read_xes
+from itil_l2.importers._xes_export import write_xes
 
 __all__ = [
     "KEEP",
@@ -49,3 +50,5 @@ for _name in __all__:
     if _name != "KEEP":
         globals()[_name].__module__ = __name__
 del _name
+
+expose(__name__, globals(), __all__)

@@ -18,16 +18,23 @@ from datetime import datetime
 from operator import attrgetter
 from typing import Any
 
-from .._actor import SYSTEM, Actor
-from .._errors import ItilL2Error
-from .._handover import Handover, HandoverSource, L3Target, L3TargetKind
-from .._hold import HoldReason
-from .._resolution import Resolution, ResolutionCode
-from .._ticket import Ticket
-from .._ticket_fields import Link, Phase
-from .._tier import SupportGroup, Tier
-from ._conformance import ConformanceError, Deviation, ImportPolicy, Tally
-from ._steps import Case, Step
+from itil_l2._core.actor import SYSTEM, Actor
+from itil_l2._core.errors import ItilL2Error
+from itil_l2._core.tier import SupportGroup, Tier
+from itil_l2.importers._conformance import ConformanceError, Deviation, ImportPolicy, Tally
+from itil_l2.importers._steps import Case, Step
+from itil_l2.tickets import (
+    Handover,
+    HandoverSource,
+    HoldReason,
+    L3Target,
+    L3TargetKind,
+    Link,
+    Phase,
+    Resolution,
+    ResolutionCode,
+    Ticket,
+)
 
 __all__ = ["REPAIR_NOTE", "Moves"]
 

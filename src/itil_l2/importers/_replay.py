@@ -32,17 +32,21 @@ steps.
 
 from __future__ import annotations
 
-from .._actor import SYSTEM, Actor, Role
-from .._config import WorkflowConfig
-from .._priority import Impact, Urgency
-from .._resolution import SOLVED_PERMANENTLY, ResolutionCode
-from .._ticket import Ticket
-from .._ticket_fields import LinkKind, Phase
-from .._tier import SupportGroup, Tier
-from ._conformance import Deviation, ImportPolicy, Tally
-from ._groups import GroupDirectory, _inferred_tiers
-from ._moves import _TIERED, REPAIR_NOTE, Moves, _linker, _Run, _Skip
-from ._steps import Case, Step
+from itil_l2._core.actor import SYSTEM, Actor, Role
+from itil_l2._core.priority import Impact, Urgency
+from itil_l2._core.tier import SupportGroup, Tier
+from itil_l2.importers._conformance import Deviation, ImportPolicy, Tally
+from itil_l2.importers._groups import GroupDirectory, _inferred_tiers
+from itil_l2.importers._moves import _TIERED, REPAIR_NOTE, Moves, _linker, _Run, _Skip
+from itil_l2.importers._steps import Case, Step
+from itil_l2.tickets import (
+    SOLVED_PERMANENTLY,
+    LinkKind,
+    Phase,
+    ResolutionCode,
+    Ticket,
+    WorkflowConfig,
+)
 
 __all__ = ["LINK_COLUMNS", "NO_GROUP", "REPAIR_NOTE", "Replayer"]
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Iterator
 
-from .._errors import ValidationError
-from .._store import Store
-from .._ticket import Ticket
-from ._conformance import ImportReport, Tally
-from ._replay import Replayer
-from ._steps import Case
+from itil_l2._core.errors import ValidationError
+from itil_l2.importers._conformance import ImportReport, Tally
+from itil_l2.importers._replay import Replayer
+from itil_l2.importers._steps import Case
+from itil_l2.storage import Store
+from itil_l2.tickets import Ticket
 
 __all__ = ["ImportRun", "import_into"]
 

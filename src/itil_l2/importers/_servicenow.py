@@ -28,16 +28,21 @@ from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import IO, Any
 
-from .._config import WorkflowConfig
-from .._hold import HoldReason
-from .._priority import Impact, Urgency
-from .._resolution import SOLVED_PERMANENTLY, ResolutionCode
-from .._ticket_fields import Channel, Link, Phase
-from ._conformance import ImportPolicy, MalformedExport, Tally
-from ._groups import GroupDirectory
-from ._replay import LINK_COLUMNS, Replayer
-from ._run import ImportRun, OnRow
-from ._steps import Case, Step
+from itil_l2._core.priority import Impact, Urgency
+from itil_l2.importers._conformance import ImportPolicy, MalformedExport, Tally
+from itil_l2.importers._groups import GroupDirectory
+from itil_l2.importers._replay import LINK_COLUMNS, Replayer
+from itil_l2.importers._run import ImportRun, OnRow
+from itil_l2.importers._steps import Case, Step
+from itil_l2.tickets import (
+    SOLVED_PERMANENTLY,
+    Channel,
+    HoldReason,
+    Link,
+    Phase,
+    ResolutionCode,
+    WorkflowConfig,
+)
 
 __all__ = ["REQUIRED_COLUMNS", "SERVICENOW_STATES", "read_servicenow"]
 

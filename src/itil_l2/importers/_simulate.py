@@ -19,15 +19,23 @@ import random
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
-from .._actor import SYSTEM, Actor
-from .._errors import ValidationError
-from .._handover import Handover, L3Target, L3TargetKind, SolutionAttempt
-from .._hold import HoldReason
-from .._priority import Impact, Urgency
-from .._resolution import SOLVED_PERMANENTLY, SOLVED_WORKAROUND, Resolution
-from .._ticket import Ticket
-from .._ticket_fields import Channel, LinkKind
-from .._tier import SupportGroup, Tier
+from itil_l2._core.actor import SYSTEM, Actor
+from itil_l2._core.errors import ValidationError
+from itil_l2._core.priority import Impact, Urgency
+from itil_l2._core.tier import SupportGroup, Tier
+from itil_l2.tickets import (
+    SOLVED_PERMANENTLY,
+    SOLVED_WORKAROUND,
+    Channel,
+    Handover,
+    HoldReason,
+    L3Target,
+    L3TargetKind,
+    LinkKind,
+    Resolution,
+    SolutionAttempt,
+    Ticket,
+)
 
 __all__ = ["CATEGORIES", "HOURLY_PROFILE", "WEEKDAY_PROFILE", "simulate"]
 

@@ -12,11 +12,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from .._handover import L3TargetKind
-from .._hold import HoldReason
-from .._priority import Impact, Urgency
-from .._ticket_fields import Channel, Link, Phase, TicketKind
-from .._tier import Tier
+from itil_l2._core.priority import Impact, Urgency
+from itil_l2._core.tier import Tier
+from itil_l2.tickets import Channel, HoldReason, L3TargetKind, Link, Phase, TicketKind
 
 __all__ = ["Case", "Step"]
 

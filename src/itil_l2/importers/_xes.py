@@ -23,19 +23,26 @@ from xml.etree.ElementTree import Element, ParseError, iterparse
 import attrs
 from attrs import frozen
 
-from .._config import WorkflowConfig
-from .._errors import ValidationError
-from .._handover import L3TargetKind
-from .._hold import HoldReason
-from .._priority import Impact, Urgency
-from .._resolution import SOLVED_PERMANENTLY, ResolutionCode
-from .._ticket_fields import Channel, Link, LinkKind, Phase, TicketKind
-from .._tier import Tier
-from ._conformance import ImportPolicy, MalformedExport, Tally
-from ._groups import GroupDirectory
-from ._replay import Replayer
-from ._run import ImportRun, OnRow
-from ._steps import Case, Step
+from itil_l2._core.errors import ValidationError
+from itil_l2._core.priority import Impact, Urgency
+from itil_l2._core.tier import Tier
+from itil_l2.importers._conformance import ImportPolicy, MalformedExport, Tally
+from itil_l2.importers._groups import GroupDirectory
+from itil_l2.importers._replay import Replayer
+from itil_l2.importers._run import ImportRun, OnRow
+from itil_l2.importers._steps import Case, Step
+from itil_l2.tickets import (
+    SOLVED_PERMANENTLY,
+    Channel,
+    HoldReason,
+    L3TargetKind,
+    Link,
+    LinkKind,
+    Phase,
+    ResolutionCode,
+    TicketKind,
+    WorkflowConfig,
+)
 
 __all__ = ["KEEP", "XesMapping", "read_xes"]
 

@@ -19,9 +19,8 @@ from pathlib import Path
 from typing import IO, Any
 from xml.sax.saxutils import quoteattr
 
-from .. import _ticket_events as ev
-from .._ticket import Ticket
-from .._ticket_fields import Phase
+from itil_l2.tickets import Phase, Ticket
+from itil_l2.tickets import events as ev
 
 __all__ = ["write_xes"]
 

@@ -6,7 +6,8 @@ numbers behind it (shared with `itil-l2 kpi`). Standard library only.
 
 from __future__ import annotations
 
-from ._figures import (
+from itil_l2._core.public import expose
+from itil_l2.report._figures import (
     DEFAULT_RESOLUTION_SLA,
     EXTRA_METRICS,
     HEADLINE_METRICS,
@@ -19,7 +20,7 @@ from ._figures import (
     recorded_sla_metric,
     report_figures,
 )
-from ._html import AGE_BINS, bin_counts, format_value, render_report, report_html
+from itil_l2.report._html import AGE_BINS, bin_counts, format_value, render_report, report_html
 
 __all__ = [
     "AGE_BINS",
@@ -39,3 +40,5 @@ __all__ = [
     "report_figures",
     "report_html",
 ]
+
+expose(__name__, globals(), __all__)

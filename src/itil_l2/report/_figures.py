@@ -14,18 +14,22 @@ from datetime import UTC, datetime, timedelta
 
 from attrs import frozen
 
-from .._kpi import Metric, measure_facts
-from .._kpi_backlog import backlog
-from .._kpi_facts import KpiFacts, kpi_facts
-from .._kpi_period import period_of
-from .._kpi_result import KpiResult
-from .._kpi_sla import sla_compliance_metric
-from .._kpi_table import standard_metrics
-from .._priority import Priority
-from .._sla import SlaMetric, SlaTarget
-from .._ticket import Ticket
-from .._tier import Tier
-from .._trends import ProblemCandidate, recurrences
+from itil_l2._core.priority import Priority
+from itil_l2._core.tier import Tier
+from itil_l2.analytics import ProblemCandidate, recurrences
+from itil_l2.kpis import (
+    KpiFacts,
+    KpiResult,
+    Metric,
+    backlog,
+    kpi_facts,
+    measure_facts,
+    period_of,
+    sla_compliance_metric,
+    standard_metrics,
+)
+from itil_l2.sla import SlaMetric, SlaTarget
+from itil_l2.tickets import Ticket
 
 __all__ = [
     "DEFAULT_RESOLUTION_SLA",
@@ -84,7 +88,7 @@ def as_of(tickets: Iterable[Ticket]) -> datetime:
 def recorded_flag(ticket: Ticket, attribute: str) -> bool | None:
     """A yes/no field the export recorded (a bool, or "true"/"false" in any case), else None.
 
-    >>> from itil_l2.testing._knowledge import example_printer_ticket
+    >>> from itil_l2.testing import example_printer_ticket
     >>> recorded_flag(example_printer_ticket(resolved=True), "made_sla") is None
     True
     """
@@ -231,7 +235,7 @@ def report_figures(
     compliance figures use; where tickets carry the export's own verdict
     (`made_sla`), the report shows that too, side by side.
 
-    >>> from itil_l2.testing._knowledge import example_printer_ticket
+    >>> from itil_l2.testing import example_printer_ticket
     >>> f = report_figures([example_printer_ticket(resolved=True)])
     >>> f.ticket_count, f.funnel, f.kpis["resolution_rate"].value
     (1, (1, 1, 0, 0), 1.0)

@@ -13,10 +13,10 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from html import escape
 
-from .._kpi_result import KpiResult
-from .._ticket import Ticket
-from ._figures import Figures, report_figures
-from ._svg import bar_chart, funnel_chart, hbar_chart, line_chart
+from itil_l2.kpis import KpiResult
+from itil_l2.report._figures import Figures, report_figures
+from itil_l2.report._svg import bar_chart, funnel_chart, hbar_chart, line_chart
+from itil_l2.tickets import Ticket
 
 __all__ = ["AGE_BINS", "bin_counts", "format_value", "render_report", "report_html"]
 
@@ -60,7 +60,7 @@ def bin_counts(hours: Iterable[float]) -> list[int]:
 def format_value(result: KpiResult) -> str:
     """A KPI value for people: hours with one decimal, ratios as percentages.
 
-    >>> from itil_l2 import KpiResult
+    >>> from itil_l2.kpis import KpiResult
     >>> from itil_l2.report import format_value
     >>> format_value(KpiResult("reopen_rate", 0.125, 8, numerator=1))
     '12.5%'
@@ -167,7 +167,7 @@ def report_html(
 ) -> str:
     """The whole report for `tickets` as one self-contained HTML document.
 
-    >>> from itil_l2.testing._knowledge import example_printer_ticket
+    >>> from itil_l2.testing import example_printer_ticket
     >>> html = report_html([example_printer_ticket(resolved=True)], title="Q1 <desk>")
     >>> html.startswith("<!DOCTYPE html>"), "Q1 &lt;desk&gt;" in html, html.count("<svg") >= 4
     (True, True, True)

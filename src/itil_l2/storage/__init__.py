@@ -1,9 +1,10 @@
-"""Storage adapters: in memory, and SQLite (the embedded default).
+"""Storage: the ports, the store and its unit of work, queries, the codec and the adapters.
 
-The ports they implement (`Store`, `UnitOfWork`, the repositories, `Query`)
-are in `itil_l2` itself; this package is imported only by hosts that store
-something, so `import itil_l2` never loads `sqlite3`. The SQLAlchemy adapter
-(PostgreSQL) is `itil_l2.storage.sqlalchemy`, behind the extra `sql`.
+Adapters are public modules, one per backend: `itil_l2.storage.memory`,
+`itil_l2.storage.sqlite` (the embedded default) and `itil_l2.storage.sqlalchemy`
+(PostgreSQL and anything SQLAlchemy speaks, behind the extra `sql`). The
+ports a host implements are in `itil_l2.storage.ports`. The SQLite adapter
+is loaded on first use, so `import itil_l2` never loads `sqlite3`.
 
 >>> from itil_l2.storage import MemoryStore, SqliteStore
 >>> MemoryStore().unit_of_work(tenant="acme").tenant
@@ -12,18 +13,86 @@ something, so `import itil_l2` never loads `sqlite3`. The SQLAlchemy adapter
 
 from __future__ import annotations
 
-from .._store_memory import MemoryBackend, MemorySession, MemoryStore
-from .._store_sqlite import SqliteBackend, SqliteSession, SqliteStore
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from itil_l2._core.public import expose
+from itil_l2._core.serialization import (
+    UPCASTERS,
+    Upcaster,
+    Upcasters,
+    converter,
+    entity_from_json,
+    entity_to_json,
+)
+from itil_l2.storage._kinds import KINDS, AggregateKind
+from itil_l2.storage._query import Query
+from itil_l2.storage._rows import EventRow, Head, Stream
+from itil_l2.storage._store import Store, StoreUnitOfWork
+from itil_l2.storage.memory import MemoryBackend, MemorySession, MemoryStore
+from itil_l2.storage.ports import (
+    ArticleRepository,
+    ChangeRepository,
+    ConfigurationItemRepository,
+    KnownErrorRepository,
+    ProblemRepository,
+    RecordRepository,
+    Repository,
+    StorageBackend,
+    StorageSession,
+    TicketRepository,
+    TrainingRepository,
+    UnitOfWork,
+)
+
+if TYPE_CHECKING:
+    from itil_l2.storage.sqlite import SqliteBackend, SqliteSession, SqliteStore
 
 __all__ = [
+    "KINDS",
+    "UPCASTERS",
+    "AggregateKind",
+    "ArticleRepository",
+    "ChangeRepository",
+    "ConfigurationItemRepository",
+    "EventRow",
+    "Head",
+    "KnownErrorRepository",
     "MemoryBackend",
     "MemorySession",
     "MemoryStore",
+    "ProblemRepository",
+    "Query",
+    "RecordRepository",
+    "Repository",
     "SqliteBackend",
     "SqliteSession",
     "SqliteStore",
+    "StorageBackend",
+    "StorageSession",
+    "Store",
+    "StoreUnitOfWork",
+    "Stream",
+    "TicketRepository",
+    "TrainingRepository",
+    "UnitOfWork",
+    "Upcaster",
+    "Upcasters",
+    "converter",
+    "entity_from_json",
+    "entity_to_json",
 ]
 
-for _name in __all__:
-    globals()[_name].__module__ = __name__
-del _name
+_LAZY = {"SqliteBackend", "SqliteSession", "SqliteStore"}
+
+
+def __getattr__(name: str) -> Any:
+    """Load the SQLite adapter (and `sqlite3`) only when a host asks for it."""
+    if name in _LAZY:
+        value = getattr(importlib.import_module("itil_l2.storage.sqlite"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+expose(__name__, globals(), [n for n in __all__ if n not in _LAZY], source="itil_l2.")

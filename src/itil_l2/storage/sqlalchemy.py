@@ -50,12 +50,12 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from .._errors import AlreadyExists, ConcurrencyError, NotFound, ValidationError
-from .._query import Query
-from .._storage_kinds import UPCASTERS, Upcasters
-from .._storage_rows import EventRow, Head, Stream
-from .._store import OnCommit, Store
-from ._tables import cis, events, heads, metadata
+from itil_l2._core.errors import AlreadyExists, ConcurrencyError, NotFound, ValidationError
+from itil_l2._core.serialization import UPCASTERS, Upcasters
+from itil_l2.storage._query import Query
+from itil_l2.storage._rows import EventRow, Head, Stream
+from itil_l2.storage._store import OnCommit, Store
+from itil_l2.storage._tables import cis, events, heads, metadata
 
 __all__ = ["SqlAlchemyBackend", "SqlAlchemyStore", "cis", "events", "heads", "metadata"]
 

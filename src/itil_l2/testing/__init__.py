@@ -14,12 +14,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from itil_l2._actor import SYSTEM
-from itil_l2._priority import Impact, Urgency
-from itil_l2._ticket import Ticket
-
-from ._aggregates import example_known_error, example_problem, example_training_session
-from ._change import (
+from itil_l2._core.actor import SYSTEM
+from itil_l2._core.priority import Impact, Urgency
+from itil_l2._core.public import expose
+from itil_l2.testing._aggregates import (
+    example_known_error,
+    example_problem,
+    example_training_session,
+)
+from itil_l2.testing._change import (
     CHANGE_GROUPS,
     ChangeModel,
     ChangeWorkflowMachine,
@@ -30,7 +33,7 @@ from ._change import (
     expected_change,
     observe_change,
 )
-from ._cmdb import (
+from itil_l2.testing._cmdb import (
     ci_attributes,
     ci_nodes,
     ci_refs,
@@ -40,8 +43,8 @@ from ._cmdb import (
     propagating_kinds,
     relation_kinds,
 )
-from ._contract import NASTY, StoreContract
-from ._knowledge import (
+from itil_l2.testing._contract import NASTY, StoreContract
+from itil_l2.testing._knowledge import (
     KnowledgeLifecycleMachine,
     article_snapshot,
     example_article,
@@ -51,10 +54,10 @@ from ._knowledge import (
     knowledge_articles,
     training_sessions,
 )
-from ._moves import DEFAULT_GROUPS, Move, draw_move
-from ._oracle import expected_move
-from ._problem import ProblemWorkflowMachine
-from ._problem_strategies import (
+from itil_l2.testing._moves import DEFAULT_GROUPS, Move, draw_move
+from itil_l2.testing._oracle import expected_move
+from itil_l2.testing._problem import ProblemWorkflowMachine
+from itil_l2.testing._problem_strategies import (
     PROBLEM_TEAM,
     ShadowProblem,
     assert_same_problem,
@@ -62,8 +65,8 @@ from ._problem_strategies import (
     rca_analyses,
     rca_records,
 )
-from ._stateful import TicketWorkflowMachine, assert_same_ticket, snapshot
-from ._strategies import (
+from itil_l2.testing._stateful import TicketWorkflowMachine, assert_same_ticket, snapshot
+from itil_l2.testing._strategies import (
     actors,
     aware_datetimes,
     handovers,
@@ -73,6 +76,7 @@ from ._strategies import (
     support_groups,
     tickets,
 )
+from itil_l2.tickets._ticket import Ticket
 
 __all__ = [
     "NASTY",
@@ -147,3 +151,6 @@ def example_ticket() -> Ticket:
     ticket.assign(desk, at=t0 + timedelta(minutes=1), actor=SYSTEM)
     ticket.start(at=t0 + timedelta(minutes=5), actor=SYSTEM)
     return ticket
+
+
+expose(__name__, globals(), __all__)

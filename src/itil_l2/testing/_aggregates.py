@@ -5,13 +5,20 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
-from itil_l2._actor import Actor, Role
-from itil_l2._known_error import AffectedProduct, KnownError
-from itil_l2._priority import Impact, Urgency
-from itil_l2._problem import Problem
-from itil_l2._rca import Evidence, EvidenceKind, FiveWhys, RcaAction, RcaRecord, RcaStatus, Why
-from itil_l2._tier import SupportGroup, Tier
-from itil_l2._training import TrainingSession
+from itil_l2._core.actor import Actor, Role
+from itil_l2._core.priority import Impact, Urgency
+from itil_l2._core.tier import SupportGroup, Tier
+from itil_l2.knowledge import TrainingSession
+from itil_l2.problems import AffectedProduct, KnownError, Problem
+from itil_l2.problems.rca import (
+    Evidence,
+    EvidenceKind,
+    FiveWhys,
+    RcaAction,
+    RcaRecord,
+    RcaStatus,
+    Why,
+)
 
 __all__ = ["example_known_error", "example_problem", "example_training_session"]
 

@@ -17,19 +17,17 @@ import attrs
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from itil_l2._actor import SYSTEM, Actor
-from itil_l2._change import ChangeRequest
-from itil_l2._change_config import ChangeConfig
-from itil_l2._change_events import (
+from itil_l2._core.actor import SYSTEM, Actor
+from itil_l2._core.errors import ItilL2Error
+from itil_l2._core.tier import SupportGroup, Tier
+from itil_l2.changes import ChangeConfig, ChangeRequest, ChangeTrigger, ChangeType
+from itil_l2.changes.events import (
     ApprovalBoard,
     ChangeLink,
     ChangeLinkKind,
     ChangeOutcome,
     ChangeRisk,
 )
-from itil_l2._change_workflow import ChangeTrigger, ChangeType
-from itil_l2._errors import ItilL2Error
-from itil_l2._tier import SupportGroup, Tier
 
 __all__ = [
     "CHANGE_GROUPS",

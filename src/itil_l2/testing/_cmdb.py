@@ -5,7 +5,7 @@ self-loops, diamonds and several relations between the same two CIs are
 common, which is where impact analysis goes wrong.
 
 >>> from hypothesis import given, settings
->>> from itil_l2.testing._cmdb import cmdb_graphs
+>>> from itil_l2.testing import cmdb_graphs
 >>> @settings(max_examples=20)
 ... @given(cmdb_graphs())
 ... def test_nothing_impacts_outside_the_graph(graph):
@@ -21,11 +21,10 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from itil_l2._actor import SYSTEM
-from itil_l2._cmdb import ConfigurationItem
-from itil_l2._cmdb_events import CiKind, CiStatus, Relation, RelationKind
-from itil_l2._cmdb_graph import DEFAULT_PROPAGATING, CiNode, CmdbGraph, Edge
-from itil_l2._tier import SupportGroup, Tier
+from itil_l2._core.actor import SYSTEM
+from itil_l2._core.tier import SupportGroup, Tier
+from itil_l2.cmdb import DEFAULT_PROPAGATING, CiNode, CmdbGraph, ConfigurationItem, Edge
+from itil_l2.cmdb.events import CiKind, CiStatus, Relation, RelationKind
 
 __all__ = [
     "ci_attributes",

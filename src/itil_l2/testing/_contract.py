@@ -26,25 +26,27 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from itil_l2._actor import SYSTEM
-from itil_l2._entity import Entity
-from itil_l2._errors import AlreadyExists, ConcurrencyError, NotFound, StorageError
-from itil_l2._handover import Handover, SolutionAttempt
-from itil_l2._hold import HoldReason
-from itil_l2._priority import Impact, Priority, Urgency
-from itil_l2._query import Query
-from itil_l2._resolution import SOLVED_PERMANENTLY, Resolution
-from itil_l2._store import Store
-from itil_l2._ticket import Ticket
-from itil_l2._tier import Tier
-
-from ._aggregates import example_known_error, example_problem
-from ._change import change_requests
-from ._cmdb import configuration_items
-from ._knowledge import knowledge_articles, training_sessions
-from ._moves import DEFAULT_GROUPS
-from ._stateful import assert_same_ticket
-from ._strategies import tickets
+from itil_l2._core.actor import SYSTEM
+from itil_l2._core.entity import Entity
+from itil_l2._core.errors import AlreadyExists, ConcurrencyError, NotFound, StorageError
+from itil_l2._core.priority import Impact, Priority, Urgency
+from itil_l2._core.tier import Tier
+from itil_l2.storage import Query, Store
+from itil_l2.testing._aggregates import example_known_error, example_problem
+from itil_l2.testing._change import change_requests
+from itil_l2.testing._cmdb import configuration_items
+from itil_l2.testing._knowledge import knowledge_articles, training_sessions
+from itil_l2.testing._moves import DEFAULT_GROUPS
+from itil_l2.testing._stateful import assert_same_ticket
+from itil_l2.testing._strategies import tickets
+from itil_l2.tickets import (
+    SOLVED_PERMANENTLY,
+    Handover,
+    HoldReason,
+    Resolution,
+    SolutionAttempt,
+    Ticket,
+)
 
 __all__ = ["StoreContract"]
 

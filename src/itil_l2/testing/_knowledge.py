@@ -16,17 +16,19 @@ import attrs
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
-from itil_l2._actor import SYSTEM, Actor, Role
-from itil_l2._errors import ItilL2Error
-from itil_l2._knowledge import KnowledgeArticle
-from itil_l2._knowledge_config import KNOWLEDGE_MANAGER, KnowledgeConfig
-from itil_l2._knowledge_events import Audience, FlagKind, KnowledgeTrigger
-from itil_l2._knowledge_workflow import ArticleState
-from itil_l2._priority import Impact, Urgency
-from itil_l2._resolution import SOLVED_PERMANENTLY, Resolution
-from itil_l2._ticket import Ticket
-from itil_l2._tier import SupportGroup, Tier
-from itil_l2._training import TrainingSession
+from itil_l2._core.actor import SYSTEM, Actor, Role
+from itil_l2._core.errors import ItilL2Error
+from itil_l2._core.priority import Impact, Urgency
+from itil_l2._core.tier import SupportGroup, Tier
+from itil_l2.knowledge import (
+    KNOWLEDGE_MANAGER,
+    ArticleState,
+    KnowledgeArticle,
+    KnowledgeConfig,
+    TrainingSession,
+)
+from itil_l2.knowledge.events import Audience, FlagKind, KnowledgeTrigger
+from itil_l2.tickets import SOLVED_PERMANENTLY, Resolution, Ticket
 
 __all__ = [
     "KnowledgeLifecycleMachine",

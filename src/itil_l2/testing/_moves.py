@@ -9,14 +9,23 @@ from typing import Any
 import attrs
 from hypothesis import strategies as st
 
-from itil_l2._actor import Actor, Role
-from itil_l2._handover import Handover, HandoverSource, L3Target, L3TargetKind, SolutionAttempt
-from itil_l2._hold import HoldReason
-from itil_l2._priority import Impact, Priority, Urgency
-from itil_l2._resolution import Resolution, ResolutionCode
-from itil_l2._ticket import Ticket
-from itil_l2._ticket_fields import LinkKind, NoteVisibility, Trigger
-from itil_l2._tier import SupportGroup, Tier
+from itil_l2._core.actor import Actor, Role
+from itil_l2._core.priority import Impact, Priority, Urgency
+from itil_l2._core.tier import SupportGroup, Tier
+from itil_l2.tickets import (
+    Handover,
+    HandoverSource,
+    HoldReason,
+    L3Target,
+    L3TargetKind,
+    LinkKind,
+    NoteVisibility,
+    Resolution,
+    ResolutionCode,
+    SolutionAttempt,
+    Ticket,
+    Trigger,
+)
 
 __all__ = ["DEFAULT_GROUPS", "Draw", "Move", "draw_move"]
 

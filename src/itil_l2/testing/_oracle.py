@@ -6,8 +6,8 @@ derived from the transitions definition, so the two can check each other.
 
 from __future__ import annotations
 
-from itil_l2._ticket_fields import Phase, Trigger
-from itil_l2._tier import Tier
+from itil_l2._core.tier import Tier
+from itil_l2.tickets import Phase, Trigger
 
 __all__ = ["expected_move"]
 

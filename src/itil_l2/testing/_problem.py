@@ -16,21 +16,35 @@ import attrs
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
-from itil_l2._actor import SYSTEM, Actor, Role
-from itil_l2._errors import ItilL2Error
-from itil_l2._hold import HoldReason
-from itil_l2._priority import Impact, Urgency
-from itil_l2._problem import Problem
-from itil_l2._problem_config import ProblemConfig, ProblemResolutionCode
-from itil_l2._problem_workflow import ProblemPhase, ProblemTrigger
-from itil_l2._rca import RcaStatus
-from itil_l2._resolution import SOLVED_PERMANENTLY, Resolution
-from itil_l2._ticket import Ticket
-from itil_l2._ticket_fields import Link, LinkKind, Phase, TicketKind
-from itil_l2._tier import SupportGroup, Tier
-
-from ._problem_strategies import PROBLEM_TEAM, ShadowProblem, assert_same_problem, rca_records
-from ._stateful import snapshot
+from itil_l2._core.actor import SYSTEM, Actor, Role
+from itil_l2._core.errors import ItilL2Error
+from itil_l2._core.priority import Impact, Urgency
+from itil_l2._core.tier import SupportGroup, Tier
+from itil_l2.problems import (
+    Problem,
+    ProblemConfig,
+    ProblemPhase,
+    ProblemResolutionCode,
+    ProblemTrigger,
+)
+from itil_l2.problems.rca import RcaStatus
+from itil_l2.testing._problem_strategies import (
+    PROBLEM_TEAM,
+    ShadowProblem,
+    assert_same_problem,
+    rca_records,
+)
+from itil_l2.testing._stateful import snapshot
+from itil_l2.tickets import (
+    SOLVED_PERMANENTLY,
+    HoldReason,
+    Link,
+    LinkKind,
+    Phase,
+    Resolution,
+    Ticket,
+    TicketKind,
+)
 
 __all__ = ["ProblemWorkflowMachine"]
 

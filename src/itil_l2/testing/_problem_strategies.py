@@ -14,10 +14,15 @@ from typing import Any
 import attrs
 from hypothesis import strategies as st
 
-from itil_l2._problem import Problem
-from itil_l2._problem_config import ProblemConfig, ProblemResolutionCode
-from itil_l2._problem_workflow import ProblemPhase, ProblemTrigger
-from itil_l2._rca import (
+from itil_l2._core.tier import SupportGroup, Tier
+from itil_l2.problems import (
+    Problem,
+    ProblemConfig,
+    ProblemPhase,
+    ProblemResolutionCode,
+    ProblemTrigger,
+)
+from itil_l2.problems.rca import (
     Analysis,
     CauseTest,
     CustomAnalysis,
@@ -40,9 +45,7 @@ from itil_l2._rca import (
     TimelineEntry,
     Why,
 )
-from itil_l2._tier import SupportGroup, Tier
-
-from ._stateful import snapshot
+from itil_l2.testing._stateful import snapshot
 
 __all__ = [
     "PROBLEM_TEAM",

@@ -9,18 +9,14 @@ import attrs
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
-from itil_l2._actor import SYSTEM, Actor
-from itil_l2._config import WorkflowConfig
-from itil_l2._entity import Entity
-from itil_l2._errors import ItilL2Error
-from itil_l2._handover import L3TargetKind
-from itil_l2._priority import Impact, Urgency
-from itil_l2._ticket import Ticket
-from itil_l2._ticket_fields import Phase, Trigger
-from itil_l2._tier import SupportGroup, Tier
-
-from ._moves import DEFAULT_GROUPS, MOVABLE_TRIGGERS, Move, draw_move
-from ._oracle import expected_move
+from itil_l2._core.actor import SYSTEM, Actor
+from itil_l2._core.entity import Entity
+from itil_l2._core.errors import ItilL2Error
+from itil_l2._core.priority import Impact, Urgency
+from itil_l2._core.tier import SupportGroup, Tier
+from itil_l2.testing._moves import DEFAULT_GROUPS, MOVABLE_TRIGGERS, Move, draw_move
+from itil_l2.testing._oracle import expected_move
+from itil_l2.tickets import L3TargetKind, Phase, Ticket, Trigger, WorkflowConfig
 
 __all__ = ["TicketWorkflowMachine", "assert_same_ticket", "snapshot"]
 

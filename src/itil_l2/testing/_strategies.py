@@ -6,18 +6,24 @@ from datetime import UTC, datetime, timedelta, timezone
 
 from hypothesis import strategies as st
 
-from itil_l2._actor import SYSTEM, Actor
-from itil_l2._config import WorkflowConfig
-from itil_l2._errors import ItilL2Error
-from itil_l2._handover import Handover, HandoverSource, L3Target, L3TargetKind, SolutionAttempt
-from itil_l2._hold import HoldReason
-from itil_l2._priority import Impact, Priority, Urgency
-from itil_l2._resolution import Resolution
-from itil_l2._ticket import Ticket
-from itil_l2._ticket_fields import Channel, TicketKind
-from itil_l2._tier import SupportGroup, Tier
-
-from ._moves import DEFAULT_GROUPS, draw_move
+from itil_l2._core.actor import SYSTEM, Actor
+from itil_l2._core.errors import ItilL2Error
+from itil_l2._core.priority import Impact, Priority, Urgency
+from itil_l2._core.tier import SupportGroup, Tier
+from itil_l2.testing._moves import DEFAULT_GROUPS, draw_move
+from itil_l2.tickets import (
+    Channel,
+    Handover,
+    HandoverSource,
+    HoldReason,
+    L3Target,
+    L3TargetKind,
+    Resolution,
+    SolutionAttempt,
+    Ticket,
+    TicketKind,
+    WorkflowConfig,
+)
 
 __all__ = [
     "actors",

@@ -1,0 +1,130 @@
+"""attrs validators that raise the library's `ValidationError` instead of bare ones."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from enum import Enum
+from typing import Any, TypeVar
+
+import attrs
+
+from itil_l2._core.errors import ValidationError
+
+
+def text(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """A non-blank string."""
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError(f"{attribute.name} must be a non-blank string, got {value!r}")
+
+
+def optional_text(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """None or a non-blank string."""
+    if value is not None:
+        text(_inst, attribute, value)
+
+
+def texts(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """A tuple of non-blank strings."""
+    if not isinstance(value, tuple) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise ValidationError(f"{attribute.name} must be a tuple of non-blank strings")
+
+
+def member(enum: type[Enum]) -> Any:
+    """A validator demanding a member of `enum`."""
+
+    def check(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if not isinstance(value, enum):
+            raise ValidationError(f"{attribute.name} must be a {enum.__name__}, got {value!r}")
+
+    return check
+
+
+def optional_member(enum: type[Enum]) -> Any:
+    """A validator demanding None or a member of `enum`."""
+    inner = member(enum)
+
+    def check(inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if value is not None:
+            inner(inst, attribute, value)
+
+    return check
+
+
+_PLAIN = frozenset({str, int, bool, type(None)})
+"""Exact types that are JSON-safe as they are (checked first: most values are these)."""
+
+
+def json_safe(value: object, where: str = "attributes") -> None:
+    """Refuse anything that would not survive a JSON round trip unchanged."""
+    if type(value) in _PLAIN or value is None or isinstance(value, (bool, int, str)):
+        return
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValidationError(f"{where}: {value!r} is not a finite number")
+        return
+    if isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            if type(item) not in _PLAIN:  # the path is built only for what needs a look
+                json_safe(item, f"{where}[{i}]")
+        return
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise ValidationError(f"{where}: keys must be strings, got {key!r}")
+            if type(item) not in _PLAIN:
+                json_safe(item, f"{where}.{key}")
+        return
+    raise ValidationError(f"{where}: {type(value).__name__} is not JSON-safe")
+
+
+def frozen_json(value: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Validate and deep-copy a JSON-safe mapping (lists become lists, never tuples)."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise ValidationError("attributes must be a mapping with string keys")
+    json_safe(value)
+    return _copy(value)  # type: ignore[no-any-return]
+
+
+def _copy(value: Any) -> Any:
+    if type(value) in _PLAIN or type(value) is float:
+        return value
+    if isinstance(value, Mapping):
+        return {k: _copy(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_copy(v) for v in value]
+    return value
+
+
+def check_text(value: object, name: str) -> str:
+    """Return `value` if it is a non-blank string, else raise `ValidationError`."""
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError(f"{name} must be a non-blank string, got {value!r}")
+    return value
+
+
+def check_optional_text(value: object, name: str) -> str | None:
+    """None, or a non-blank string."""
+    return None if value is None else check_text(value, name)
+
+
+def check_texts(value: object, name: str) -> tuple[str, ...]:
+    """An iterable of non-blank strings (not a bare string), as a tuple."""
+    if isinstance(value, str) or not hasattr(value, "__iter__"):
+        raise ValidationError(f"{name} must be an iterable of strings, not {value!r}")
+    items = tuple(value)
+    for item in items:
+        check_text(item, name)
+    return items
+
+
+T = TypeVar("T")
+
+
+def check_instance(value: object, kind: type[T], name: str) -> T:
+    """Return `value` if it is a `kind`, else raise `ValidationError`."""
+    if not isinstance(value, kind):
+        raise ValidationError(f"{name} must be a {kind.__name__}, got {value!r}")
+    return value

@@ -1,0 +1,166 @@
+"""JSON-safe dicts for events and entities, through one cattrs converter.
+
+An entity serialises as its history (event sourcing): loading replays the
+events through the entity's workflow, so stored data can never hold a state
+the rules would not allow. Datetimes are ISO 8601 with their offset; a naive
+one is refused on load as on input. Payload unions are tagged with the
+trigger's name under `"type"`.
+
+Any `Entity` subclass works here without changes to this module, as long as
+it names its event class (`_EVENT`) and its payload union (`_PAYLOADS`) and
+has `from_history(events, **kwargs)`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+
+from cattrs import Converter
+from cattrs.errors import BaseValidationError
+from cattrs.preconf.json import make_converter
+from cattrs.strategies import configure_tagged_union
+
+from itil_l2._core.entity import Entity
+from itil_l2._core.errors import ItilL2Error, UnknownSchema, ValidationError
+from itil_l2._core.time import ensure_aware
+
+__all__ = [
+    "UPCASTERS",
+    "Upcaster",
+    "Upcasters",
+    "converter",
+    "entity_from_json",
+    "entity_to_json",
+    "register_entity",
+]
+
+En = TypeVar("En", bound=Entity[Any])
+
+
+def _make() -> Converter:
+    conv = make_converter(detailed_validation=False)
+    conv.register_unstructure_hook(datetime, datetime.isoformat)
+    conv.register_structure_hook(datetime, _structure_datetime)
+    conv.register_unstructure_hook(timedelta, timedelta.total_seconds)
+    conv.register_structure_hook(timedelta, _structure_timedelta)
+    conv.register_unstructure_hook(frozenset, sorted)
+    return conv
+
+
+def _structure_datetime(value: Any, _type: Any) -> datetime:
+    if not isinstance(value, str):
+        raise ValidationError(f"expected an ISO 8601 timestamp, got {value!r}")
+    return ensure_aware(datetime.fromisoformat(value), "timestamp")
+
+
+def _structure_timedelta(value: Any, _type: Any) -> timedelta:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValidationError(f"expected a duration in seconds, got {value!r}")
+    return timedelta(seconds=value)
+
+
+converter = _make()
+"""The library's cattrs converter: `converter.unstructure(event)` gives JSON-safe data."""
+
+Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
+"""Turns one stored event's data from schema n into schema n + 1."""
+
+
+class Upcasters:
+    """A registry of format upgrades, per aggregate kind and schema version.
+
+    >>> from itil_l2.storage import Upcasters
+    >>> ups = Upcasters()
+    >>> def rename_caller(data):
+    ...     payload = dict(data["payload"], caller=data["payload"].pop("reporter", None))
+    ...     return dict(data, payload=payload)
+    >>> ups.register("ticket", 0, rename_caller)
+    >>> ups.upgrade("ticket", 0, 1, {"schema": 0, "payload": {"reporter": "ann"}})
+    {'schema': 1, 'payload': {'caller': 'ann'}}
+    """
+
+    def __init__(self) -> None:
+        self._steps: dict[tuple[str, int], Upcaster] = {}
+
+    def register(self, kind: str, from_schema: int, upcaster: Upcaster) -> None:
+        """Add the step that upgrades `kind`'s events from `from_schema` to the next version."""
+        if (kind, from_schema) in self._steps:
+            raise ValidationError(f"an upcaster for {kind} schema {from_schema} is registered")
+        self._steps[(kind, from_schema)] = upcaster
+
+    def upgrade(self, kind: str, schema: int, current: int, data: dict[str, Any]) -> dict[str, Any]:
+        """Chain the steps from `schema` to `current`; a gap or a newer schema is an error."""
+        if schema > current:
+            raise UnknownSchema(
+                f"a {kind} event has schema {schema}; this library reads up to {current}"
+            )
+        while schema < current:
+            step = self._steps.get((kind, schema))
+            if step is None:
+                raise UnknownSchema(f"no upcaster from {kind} schema {schema} to {schema + 1}")
+            data = step(data)
+            schema += 1
+            data["schema"] = schema
+        return data
+
+
+UPCASTERS = Upcasters()
+"""The library's own upgrades of older stored formats (every schema is still 1)."""
+
+
+_REGISTERED: set[type] = set()
+
+
+def _tag(payload_class: Any) -> str:
+    return str(payload_class.TRIGGER)
+
+
+def register_entity(cls: type[Entity[Any]]) -> None:
+    """Teach the converter an entity's payload union (tagged by trigger name), once."""
+    if cls in _REGISTERED:
+        return
+    configure_tagged_union(cls._PAYLOADS, converter, tag_generator=_tag, tag_name="type")
+    converter.register_unstructure_hook(cls, entity_to_json)
+    converter.register_structure_hook(cls, lambda data, target: entity_from_json(target, data))
+    _REGISTERED.add(cls)
+
+
+def entity_to_json(entity: Entity[Any]) -> dict[str, Any]:
+    """An entity as JSON-safe data: its kind, id, version and full history."""
+    cls = type(entity)
+    register_entity(cls)
+    return {
+        "schema": cls._SCHEMA,
+        "kind": cls.__name__,
+        "id": entity.id,
+        "version": entity.version,
+        "history": [converter.unstructure(e, cls._EVENT) for e in entity.history],
+    }
+
+
+def entity_from_json(cls: type[En], data: Any, **kwargs: Any) -> En:
+    """Rebuild an entity of `cls` from `entity_to_json` data by replaying its history.
+
+    `kwargs` go to `cls.from_history` (e.g. `config=`). Raises
+    `ValidationError` for malformed data and `CorruptHistory` when the events
+    do not replay.
+    """
+    register_entity(cls)
+    event_type: type[Any] = cls._EVENT  # type: ignore[assignment]
+    try:
+        events = [converter.structure(e, event_type) for e in data["history"]]
+        version, kind = data["version"], data.get("kind", cls.__name__)
+    except ItilL2Error:
+        raise
+    except (BaseValidationError, KeyError, TypeError, ValueError) as exc:
+        raise ValidationError(f"not a serialised {cls.__name__}: {exc!r}") from exc
+    if kind != cls.__name__:
+        raise ValidationError(f"expected a serialised {cls.__name__}, got {kind!r}")
+    entity: En = cls.from_history(events, **kwargs)  # type: ignore[attr-defined]
+    if entity.version != version or entity.id != data.get("id"):
+        raise ValidationError(
+            f"serialised {cls.__name__}'s id or version does not match its history"
+        )
+    return entity

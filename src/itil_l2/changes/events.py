@@ -1,0 +1,376 @@
+"""Requests for change: their vocabulary, the frozen events, and how events apply.
+
+A `ChangeRequest`'s history is a tuple of `ChangeEvent`s, one per trigger.
+Payloads hold only values (enums, strings, datetimes, `SupportGroup`,
+`ChangeLink`), so a history serialises to JSON through cattrs and replays
+through the change workflow. Appliers are the last, infallible step of a
+trigger: every check happens before an event exists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, ClassVar
+
+import attrs
+from attrs import frozen
+
+from itil_l2._core import checks as _checks
+from itil_l2._core.errors import ValidationError
+from itil_l2._core.tier import SupportGroup
+from itil_l2._core.time import ensure_aware
+from itil_l2.changes._workflow import ChangeTrigger, ChangeType
+
+__all__ = [
+    "Approval",
+    "ApprovalBoard",
+    "ApprovalDecision",
+    "ChangeApprovalRequested",
+    "ChangeApproved",
+    "ChangeCancelled",
+    "ChangeClosed",
+    "ChangeCompleted",
+    "ChangeEvent",
+    "ChangeImplementationStarted",
+    "ChangeLink",
+    "ChangeLinkKind",
+    "ChangeLinked",
+    "ChangeOutcome",
+    "ChangePayload",
+    "ChangeRaised",
+    "ChangeRejected",
+    "ChangeRescheduled",
+    "ChangeRisk",
+    "ChangeRiskSet",
+    "ChangeScheduled",
+    "ChangeSubmitted",
+    "decisions",
+]
+
+SCHEMA_VERSION = 1
+
+
+class ChangeRisk(StrEnum):
+    """The assessed risk; it decides who must approve (see `ChangeConfig`)."""
+
+    LOW = "low"
+    MODERATE = "moderate"
+    HIGH = "high"
+
+
+class ChangeOutcome(StrEnum):
+    """How the implementation went; only a successful change fixes a problem."""
+
+    SUCCESSFUL = "successful"
+    FAILED = "failed"
+    ROLLED_BACK = "rolled_back"
+
+
+class ApprovalBoard(StrEnum):
+    """Who approves: the change advisory board, or the implementing group's manager."""
+
+    CAB = "cab"
+    GROUP_MANAGER = "group_manager"
+
+
+class ApprovalDecision(StrEnum):
+    """An approver's answer."""
+
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class ChangeLinkKind(StrEnum):
+    """What a request for change is raised from or linked to."""
+
+    PROBLEM = "problem"
+    TICKET = "ticket"
+
+
+@frozen
+class ChangeLink:
+    """A reference from an RFC to the problem or ticket it solves.
+
+    >>> ChangeLink(ChangeLinkKind.TICKET, "INC-1").ref
+    'INC-1'
+    """
+
+    kind: ChangeLinkKind = attrs.field(validator=_checks.member(ChangeLinkKind))
+    ref: str = attrs.field(validator=_checks.text)
+
+
+@frozen
+class Approval:
+    """One recorded decision: who, for which board, approved or rejected, why and when."""
+
+    approver_id: str = attrs.field(validator=_checks.text)
+    board: ApprovalBoard = attrs.field(validator=_checks.member(ApprovalBoard))
+    decision: ApprovalDecision = attrs.field(validator=_checks.member(ApprovalDecision))
+    comment: str | None = attrs.field(validator=_checks.optional_text)
+    at: datetime = attrs.field(validator=attrs.validators.instance_of(datetime))
+
+
+# -- payloads -------------------------------------------------------------------
+
+
+@frozen
+class ChangeRaised:
+    """The RFC was raised; carries every initial field."""
+
+    TRIGGER: ClassVar[ChangeTrigger] = ChangeTrigger.RAISE
+    change_type: ChangeType
+    title: str
+    description: str
+    risk: ChangeRisk
+    group: SupportGroup
+    raised_from: ChangeLink | None = None
+
+
+@frozen
+class ChangeSubmitted:
+    """Handed to change management: normal → assess, emergency → authorize."""
+
+    TRIGGER: ClassVar[ChangeTrigger] = ChangeTrigger.SUBMIT
+
+
+@frozen
+class ChangeRiskSet:
+    """The risk was (re)assessed."""
+
+    TRIGGER: ClassVar[ChangeTrigger] = ChangeTrigger.SET_RISK
+    old: ChangeRisk
+    new: ChangeRisk
+    reason: str | None = None
+
+
+@frozen
+class ChangeApprovalRequested:
+    """Assessment is done; the RFC waits for the approvals its risk demands."""
+
+    TRIGGER: ClassVar[ChangeTrigger] = ChangeTrigger.REQUEST_APPROVAL
+
+
+@frozen
+class ChangeApproved:
+    """An approver approved on behalf of a board."""
+
+    TRIGGER: ClassVar[ChangeTrigger] = ChangeTrigger.APPROVE
+    approver_id: str
+    board: ApprovalBoard
+    comment: str | None = None
+
+
+@frozen
+class ChangeRejected:
+    """An approver rejected; the RFC goes back to new and its approvals are void."""
+
+    TRIGGER: ClassVar[ChangeTrigger] = ChangeTrigger.REJECT
+    approver_id: str
+    board: ApprovalBoard
+    comment: str
+
+
+def _planned_start(_inst: object, _attribute: object, value: datetime) -> None:
+    ensure_aware(value, "planned_start")
+
+
+def _planned_end(inst: Any, _attribute: object, value: datetime) -> None:
+    ensure_aware(value, "planned_end")
+    if value <= inst.planned_start:
+        raise ValidationError("planned_end must lie after planned_start")
+
+
+@frozen
+class ChangeScheduled:
+    """The planned implementation window was set (standard changes: straight from new)."""
+
+    TRIGGER: ClassVar[ChangeTrigger] = ChangeTrigger.SCHEDULE
+    planned_start: datetime = attrs.field(validator=_planned_start)
+    planned_end: datetime = attrs.field(validator=_planned_end)
+
+
+@frozen
+class ChangeRescheduled:
+    """A scheduled RFC got another window."""
+
+    TRIGGER: ClassVar[ChangeTrigger] = ChangeTrigger.RESCHEDULE
+    planned_start: datetime = attrs.field(validator=_planned_start)
+    planned_end: datetime = attrs.field(validator=_planned_end)
+    reason: str
+
+
+@frozen
+class ChangeImplementationStarted:
+    """Implementation began (inside or outside the planned window: the time says which)."""
+
+    TRIGGER: ClassVar[ChangeTrigger] = ChangeTrigger.IMPLEMENT
+
+
+@frozen
+class ChangeCompleted:
+    """Implementation ended with an outcome; the RFC goes to review."""
+
+    TRIGGER: ClassVar[ChangeTrigger] = ChangeTrigger.COMPLETE
+    outcome: ChangeOutcome
+    notes: str | None = None
+
+
+@frozen
+class ChangeClosed:
+    """The post-implementation review is done."""
+
+    TRIGGER: ClassVar[ChangeTrigger] = ChangeTrigger.CLOSE
+    notes: str | None = None
+
+
+@frozen
+class ChangeCancelled:
+    """Withdrawn before implementation."""
+
+    TRIGGER: ClassVar[ChangeTrigger] = ChangeTrigger.CANCEL
+    reason: str
+
+
+@frozen
+class ChangeLinked:
+    """A link to a problem or ticket was added."""
+
+    TRIGGER: ClassVar[ChangeTrigger] = ChangeTrigger.LINK
+    link: ChangeLink
+
+
+ChangePayload = (
+    ChangeRaised
+    | ChangeSubmitted
+    | ChangeRiskSet
+    | ChangeApprovalRequested
+    | ChangeApproved
+    | ChangeRejected
+    | ChangeScheduled
+    | ChangeRescheduled
+    | ChangeImplementationStarted
+    | ChangeCompleted
+    | ChangeClosed
+    | ChangeCancelled
+    | ChangeLinked
+)
+
+
+@frozen
+class ChangeEvent:
+    """One change to one RFC: who, when, what, and the resulting version.
+
+    `kind` is the trigger's name; `schema` is the event format version.
+    """
+
+    change_id: str
+    version: int
+    at: datetime
+    actor_id: str
+    payload: ChangePayload
+    schema: int = SCHEMA_VERSION
+
+    @property
+    def kind(self) -> str:
+        """The trigger that produced this event."""
+        return self.payload.TRIGGER.value
+
+
+# -- appliers -------------------------------------------------------------------
+
+_set = object.__setattr__
+
+
+def _nothing(_c: Any, _p: Any, _at: datetime) -> None:
+    """Submitting and requesting approval change no field; the state and event say it."""
+
+
+def _risk_set(c: Any, p: ChangeRiskSet, _at: datetime) -> None:
+    _set(c, "risk", p.new)
+
+
+def _approved(c: Any, p: ChangeApproved, at: datetime) -> None:
+    approval = Approval(p.approver_id, p.board, ApprovalDecision.APPROVED, p.comment, at)
+    _set(c, "approvals", (*c.approvals, approval))
+
+
+def _rejected(c: Any, p: ChangeRejected, at: datetime) -> None:
+    _set(c, "approvals", ())
+    _set(c, "rejection", Approval(p.approver_id, p.board, ApprovalDecision.REJECTED, p.comment, at))
+
+
+def _scheduled(c: Any, p: ChangeScheduled | ChangeRescheduled, _at: datetime) -> None:
+    _set(c, "planned_start", p.planned_start)
+    _set(c, "planned_end", p.planned_end)
+
+
+def _started(c: Any, _p: ChangeImplementationStarted, at: datetime) -> None:
+    _set(c, "implementation_started_at", at)
+
+
+def _completed(c: Any, p: ChangeCompleted, at: datetime) -> None:
+    _set(c, "outcome", p.outcome)
+    _set(c, "outcome_notes", p.notes)
+    _set(c, "implementation_ended_at", at)
+
+
+def _closed(c: Any, p: ChangeClosed, _at: datetime) -> None:
+    _set(c, "close_notes", p.notes)
+
+
+def _cancelled(c: Any, p: ChangeCancelled, _at: datetime) -> None:
+    _set(c, "cancel_reason", p.reason)
+
+
+def _linked(c: Any, p: ChangeLinked, _at: datetime) -> None:
+    _set(c, "links", (*c.links, p.link))
+
+
+APPLIERS: dict[type[Any], Callable[[Any, Any, datetime], None]] = {
+    ChangeSubmitted: _nothing,
+    ChangeRiskSet: _risk_set,
+    ChangeApprovalRequested: _nothing,
+    ChangeApproved: _approved,
+    ChangeRejected: _rejected,
+    ChangeScheduled: _scheduled,
+    ChangeRescheduled: _scheduled,
+    ChangeImplementationStarted: _started,
+    ChangeCompleted: _completed,
+    ChangeClosed: _closed,
+    ChangeCancelled: _cancelled,
+    ChangeLinked: _linked,
+}
+"""How each event (after the first) changes an RFC's fields."""
+
+BLANK_FIELDS: tuple[tuple[str, Any], ...] = (
+    ("approvals", ()),
+    ("rejection", None),
+    ("planned_start", None),
+    ("planned_end", None),
+    ("implementation_started_at", None),
+    ("implementation_ended_at", None),
+    ("outcome", None),
+    ("outcome_notes", None),
+    ("close_notes", None),
+    ("cancel_reason", None),
+    ("state", "new"),
+)
+"""The fields a freshly raised RFC has beyond its `ChangeRaised` payload."""
+
+
+def decisions(history: tuple[ChangeEvent, ...]) -> tuple[Approval, ...]:
+    """Every approval and rejection in a history, oldest first (all rounds)."""
+    found = []
+    for event in history:
+        p = event.payload
+        if isinstance(p, ChangeApproved):
+            found.append(
+                Approval(p.approver_id, p.board, ApprovalDecision.APPROVED, p.comment, event.at)
+            )
+        elif isinstance(p, ChangeRejected):
+            found.append(
+                Approval(p.approver_id, p.board, ApprovalDecision.REJECTED, p.comment, event.at)
+            )
+    return tuple(found)

@@ -1,0 +1,327 @@
+"""Configuration-item vocabularies, domain events, and how each event changes a CI.
+
+A CI's history is a tuple of `CiEvent`s; replaying it through the CI
+lifecycle (`ConfigurationItem.from_history`) rebuilds the CI exactly.
+Payloads hold only values, so the history serialises to JSON through cattrs.
+
+Relation semantics (the direction a failure travels) are the heart of impact
+analysis; they are stated once, on `RelationKind`, and followed by
+`itil_l2.cmdb._graph`. `HealthState` (ok, warning, failed) is the vocabulary
+of health propagation; it lives here, with the other CMDB words, so the graph
+module holds only the graph.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from enum import StrEnum
+from types import MappingProxyType
+from typing import Any, ClassVar
+
+import attrs
+from attrs import field, frozen
+
+from itil_l2._core import checks as _checks
+from itil_l2._core.tier import SupportGroup
+
+__all__ = [
+    "AttributeChange",
+    "AttributeRecord",
+    "CiAttributesUpdated",
+    "CiDetailsUpdated",
+    "CiEvent",
+    "CiKind",
+    "CiPayload",
+    "CiRegistered",
+    "CiRelated",
+    "CiResolutionChangesApplied",
+    "CiStatus",
+    "CiStatusChanged",
+    "CiTrigger",
+    "CiUnrelated",
+    "HealthState",
+    "Relation",
+    "RelationKind",
+]
+
+SCHEMA_VERSION = 1
+_set = object.__setattr__
+
+
+class CiKind(StrEnum):
+    """What a configuration item is (the issue's CI "type").
+
+    Only `SERVICE` is special: a service's health is the worst health of its
+    productive members (see `CmdbGraph.propagate`).
+    """
+
+    SERVER = "server"
+    NETWORK_DEVICE = "network_device"
+    DATABASE = "database"
+    APPLICATION = "application"
+    SERVICE = "service"
+
+
+class CiStatus(StrEnum):
+    """Where a CI is in its life: planned, active (in production), maintenance, retired.
+
+    Only `ACTIVE` CIs are *productive*: a service ignores members that are
+    planned, in maintenance or retired when it takes the worst of their states.
+    """
+
+    PLANNED = "planned"
+    ACTIVE = "active"
+    MAINTENANCE = "maintenance"
+    RETIRED = "retired"
+
+
+class CiTrigger(StrEnum):
+    """Every CI trigger; the CMDB permissions policy is asked about these."""
+
+    REGISTER = "register"
+    CHANGE_STATUS = "change_status"
+    UPDATE = "update"
+    UPDATE_ATTRIBUTES = "update_attributes"
+    APPLY_RESOLUTION_CHANGES = "apply_resolution_changes"
+    RELATE = "relate"
+    UNRELATE = "unrelate"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class RelationKind(StrEnum):
+    """A typed, directed relation stored on its source CI: "source <kind> target".
+
+    Which way a failure travels:
+
+    - `DEPENDS_ON`: "A depends_on B" — B failing impacts A.
+    - `RUNS_ON`: "A runs_on B" (application on server) — B failing impacts A.
+    - `INCLUDES`: "A includes B" (a service includes its components) — B
+      failing impacts A; B is one of A's *members* for service health.
+    - `CONNECTS_TO`: "A connects_to B" is a peer link (two network devices, an
+      application and the queue it talks to). It says nothing about who needs
+      whom, so by default it does **not** propagate. A graph built with
+      `propagating` including it treats it as symmetric: either end failing
+      impacts the other (like adding the relation once in each direction).
+    """
+
+    DEPENDS_ON = "depends_on"
+    RUNS_ON = "runs_on"
+    CONNECTS_TO = "connects_to"
+    INCLUDES = "includes"
+
+
+class HealthState(StrEnum):
+    """A CI's operational health: ok < warning < failed (Znuny: operational, warning, incident).
+
+    >>> from itil_l2.cmdb.events import HealthState
+    >>> HealthState.WARNING < HealthState.FAILED, max(HealthState.OK, HealthState.WARNING)
+    (True, <HealthState.WARNING: 'warning'>)
+    """
+
+    OK = "ok"
+    WARNING = "warning"
+    FAILED = "failed"
+
+    @property
+    def level(self) -> int:
+        """0, 1 or 2: the order used to take "the worst" state."""
+        return _LEVEL[self]
+
+    def __lt__(self, other: object) -> bool:
+        return _compare(self, other, lambda a, b: a < b)
+
+    def __le__(self, other: object) -> bool:
+        return _compare(self, other, lambda a, b: a <= b)
+
+    def __gt__(self, other: object) -> bool:
+        return _compare(self, other, lambda a, b: a > b)
+
+    def __ge__(self, other: object) -> bool:
+        return _compare(self, other, lambda a, b: a >= b)
+
+
+def _compare(a: HealthState, b: object, op: Callable[[int, int], bool]) -> bool:
+    if not isinstance(b, HealthState):
+        raise TypeError(f"cannot compare a HealthState with {type(b).__name__}")
+    return op(_LEVEL[a], _LEVEL[b])
+
+
+_LEVEL = {HealthState.OK: 0, HealthState.WARNING: 1, HealthState.FAILED: 2}
+
+
+@frozen
+class Relation:
+    """One outgoing relation of a CI, e.g. `Relation(RelationKind.RUNS_ON, "srv-1")`.
+
+    >>> Relation(RelationKind.DEPENDS_ON, "db-prod-3").target
+    'db-prod-3'
+    """
+
+    kind: RelationKind = attrs.field(validator=_checks.member(RelationKind))
+    target: str = attrs.field(validator=_checks.text)
+
+
+@frozen
+class AttributeChange:
+    """One attribute's old and new value; None on either side means "absent"."""
+
+    attribute: str = attrs.field(validator=_checks.text)
+    old: Any
+    new: Any
+
+
+@frozen
+class CiRegistered:
+    """The CI was recorded in the CMDB (always as planned); carries every initial field."""
+
+    TRIGGER: ClassVar[CiTrigger] = CiTrigger.REGISTER
+    name: str
+    kind: CiKind
+    support_group: SupportGroup
+    owner: str | None
+    relations: tuple[Relation, ...]
+    attributes: dict[str, Any] = field(factory=dict)
+
+
+@frozen
+class CiStatusChanged:
+    """The lifecycle status changed (e.g. active → maintenance), perhaps with a reason."""
+
+    TRIGGER: ClassVar[CiTrigger] = CiTrigger.CHANGE_STATUS
+    old: CiStatus
+    new: CiStatus
+    reason: str | None = None
+
+
+@frozen
+class CiDetailsUpdated:
+    """Name, owner or support group changed; holds the complete new values."""
+
+    TRIGGER: ClassVar[CiTrigger] = CiTrigger.UPDATE
+    name: str
+    owner: str | None
+    support_group: SupportGroup
+
+
+@frozen
+class CiAttributesUpdated:
+    """Attributes changed by hand (or by a sync), one change per attribute."""
+
+    TRIGGER: ClassVar[CiTrigger] = CiTrigger.UPDATE_ATTRIBUTES
+    changes: tuple[AttributeChange, ...]
+
+
+@frozen
+class CiResolutionChangesApplied:
+    """The CI changes a ticket's resolution recorded were applied; names the ticket."""
+
+    TRIGGER: ClassVar[CiTrigger] = CiTrigger.APPLY_RESOLUTION_CHANGES
+    ticket_id: str
+    changes: tuple[AttributeChange, ...]
+
+
+@frozen
+class CiRelated:
+    """A relation to another CI was added."""
+
+    TRIGGER: ClassVar[CiTrigger] = CiTrigger.RELATE
+    relation: Relation
+
+
+@frozen
+class CiUnrelated:
+    """A relation to another CI was removed."""
+
+    TRIGGER: ClassVar[CiTrigger] = CiTrigger.UNRELATE
+    relation: Relation
+
+
+CiPayload = (
+    CiRegistered
+    | CiStatusChanged
+    | CiDetailsUpdated
+    | CiAttributesUpdated
+    | CiResolutionChangesApplied
+    | CiRelated
+    | CiUnrelated
+)
+
+
+@frozen
+class CiEvent:
+    """One change to one CI: who, when, what, and the resulting version.
+
+    `schema` is the event format version, so stored events can be upcast later.
+    """
+
+    ci_id: str
+    version: int
+    at: datetime
+    actor_id: str
+    payload: CiPayload
+    schema: int = SCHEMA_VERSION
+
+    @property
+    def kind(self) -> str:
+        """The trigger that produced this event."""
+        return self.payload.TRIGGER.value
+
+
+@frozen
+class AttributeRecord:
+    """One attribute change read back from a CI's history (for audits and reports)."""
+
+    attribute: str
+    old: Any
+    new: Any
+    at: datetime
+    actor_id: str
+    version: int
+    ticket_id: str | None
+
+
+# -- appliers: how each event changes a CI (never fail; replay uses them too) ----------
+
+
+def _status_changed(ci: Any, p: CiStatusChanged, _at: datetime) -> None:
+    """The state itself is set by the engine; the payload is the record."""
+
+
+def _details_updated(ci: Any, p: CiDetailsUpdated, _at: datetime) -> None:
+    _set(ci, "name", p.name)
+    _set(ci, "owner", p.owner)
+    _set(ci, "support_group", p.support_group)
+
+
+def _attributes_changed(
+    ci: Any, p: CiAttributesUpdated | CiResolutionChangesApplied, _at: datetime
+) -> None:
+    values = dict(ci.attributes)
+    for change in p.changes:
+        if change.new is None:
+            values.pop(change.attribute, None)
+        else:
+            values[change.attribute] = change.new
+    _set(ci, "attributes", MappingProxyType(values))
+
+
+def _related(ci: Any, p: CiRelated, _at: datetime) -> None:
+    _set(ci, "relations", (*ci.relations, p.relation))
+
+
+def _unrelated(ci: Any, p: CiUnrelated, _at: datetime) -> None:
+    _set(ci, "relations", tuple(r for r in ci.relations if r != p.relation))
+
+
+APPLIERS: dict[type[Any], Callable[[Any, Any, datetime], None]] = {
+    CiStatusChanged: _status_changed,
+    CiDetailsUpdated: _details_updated,
+    CiAttributesUpdated: _attributes_changed,
+    CiResolutionChangesApplied: _attributes_changed,
+    CiRelated: _related,
+    CiUnrelated: _unrelated,
+}
+"""One applier per payload type (registration builds the CI instead)."""

@@ -1,0 +1,161 @@
+"""The knowledge-article lifecycle, defined once with transitions and compiled.
+
+One machine carries both anchors: the KCS v6 confidence states (work in
+progress, not validated, validated, archived) and the ServiceNow publication
+states (draft, review, scheduled, published, pending retirement, retired,
+outdated). A state's KCS confidence is a property of the state
+(`CONFIDENCE`), so the two views can never disagree:
+
+| state                | KCS confidence   | ServiceNow          |
+|----------------------|------------------|---------------------|
+| `draft`              | work in progress | draft               |
+| `not_validated`      | not validated    | review              |
+| `scheduled`          | validated        | scheduled           |
+| `published`          | validated        | published           |
+| `pending_retirement` | validated        | pending retirement  |
+| `outdated`           | archived         | outdated            |
+| `retired`            | archived         | retired             |
+| `archived`           | archived         | (deleted/archived)  |
+
+`outdated` is reached only by `supersede` (a new version exists);
+`archived` is KCS's end state, reachable from every other state (an
+abandoned draft, a duplicate, an article nobody needs any more).
+Feedback (rate, flag, dismiss_flags) and edits are internal transitions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from enum import StrEnum
+from typing import Any
+
+from itil_l2._core.errors import InvalidTransition, WorkflowError
+from itil_l2._core.workflow import allowed_triggers, first_match, shared_machine
+from itil_l2.knowledge.events import KnowledgeTrigger
+
+__all__ = [
+    "ArticleState",
+    "IncompleteArticle",
+    "KcsConfidence",
+    "PublicationNotDue",
+    "SelfValidationRefused",
+]
+
+
+class ArticleState(StrEnum):
+    """Where an article is in its life (the workflow's state names)."""
+
+    DRAFT = "draft"
+    NOT_VALIDATED = "not_validated"
+    SCHEDULED = "scheduled"
+    PUBLISHED = "published"
+    PENDING_RETIREMENT = "pending_retirement"
+    OUTDATED = "outdated"
+    RETIRED = "retired"
+    ARCHIVED = "archived"
+
+
+class KcsConfidence(StrEnum):
+    """The KCS v6 confidence of an article, derived from its state."""
+
+    WORK_IN_PROGRESS = "work_in_progress"
+    NOT_VALIDATED = "not_validated"
+    VALIDATED = "validated"
+    ARCHIVED = "archived"
+
+
+class IncompleteArticle(WorkflowError):
+    """An article lacks parts it needs before submission or validation; names them all."""
+
+    def __init__(self, article_id: str, missing: Iterable[str]) -> None:
+        self.missing = tuple(missing)
+        super().__init__(f"{article_id} is incomplete, missing: " + "; ".join(self.missing))
+
+
+class SelfValidationRefused(WorkflowError):
+    """The author tried to validate their own article (see `KnowledgeConfig`)."""
+
+
+class PublicationNotDue(WorkflowError):
+    """A scheduled article was published before its `publish_at`."""
+
+
+S = ArticleState
+CONFIDENCE: dict[str, KcsConfidence] = {
+    S.DRAFT: KcsConfidence.WORK_IN_PROGRESS,
+    S.NOT_VALIDATED: KcsConfidence.NOT_VALIDATED,
+    S.SCHEDULED: KcsConfidence.VALIDATED,
+    S.PUBLISHED: KcsConfidence.VALIDATED,
+    S.PENDING_RETIREMENT: KcsConfidence.VALIDATED,
+    S.OUTDATED: KcsConfidence.ARCHIVED,
+    S.RETIRED: KcsConfidence.ARCHIVED,
+    S.ARCHIVED: KcsConfidence.ARCHIVED,
+}
+
+
+def publish_now(_article: Any, payload: Any) -> bool:
+    """The validation names no future publication time: publish at once."""
+    return payload.publish_at is None
+
+
+def publish_later(_article: Any, payload: Any) -> bool:
+    """The validation schedules publication for `publish_at`."""
+    return payload.publish_at is not None
+
+
+T = KnowledgeTrigger
+_IN_USE = [S.NOT_VALIDATED.value, S.PUBLISHED.value, S.PENDING_RETIREMENT.value]
+_LIVE = [S.PUBLISHED.value, S.PENDING_RETIREMENT.value]
+
+
+def _t(
+    trigger: KnowledgeTrigger, source: Any, dest: str | None, *conditions: Any
+) -> dict[str, Any]:
+    return {
+        "trigger": trigger.value,
+        "source": source,
+        "dest": dest,
+        "conditions": list(conditions),
+    }
+
+
+STATES: list[Any] = [s.value for s in ArticleState]
+INITIAL = S.DRAFT.value
+TITLE = "Knowledge article lifecycle (KCS confidence + publication)"
+
+TRANSITIONS: list[dict[str, Any]] = [
+    _t(T.EDIT, [S.DRAFT.value, S.NOT_VALIDATED.value], None),
+    _t(T.SUBMIT, S.DRAFT.value, S.NOT_VALIDATED.value),
+    _t(T.SEND_BACK, S.NOT_VALIDATED.value, S.DRAFT.value),
+    _t(T.VALIDATE, S.NOT_VALIDATED.value, S.PUBLISHED.value, publish_now),
+    _t(T.VALIDATE, S.NOT_VALIDATED.value, S.SCHEDULED.value, publish_later),
+    _t(T.PUBLISH, S.SCHEDULED.value, S.PUBLISHED.value),
+    _t(T.RATE, _IN_USE, None),
+    _t(T.FLAG, _IN_USE, None),
+    _t(T.DISMISS_FLAGS, _IN_USE, None),
+    _t(T.PROPOSE_RETIREMENT, S.PUBLISHED.value, S.PENDING_RETIREMENT.value),
+    _t(T.REINSTATE, S.PENDING_RETIREMENT.value, S.PUBLISHED.value),
+    _t(T.RETIRE, _LIVE, S.RETIRED.value),
+    _t(T.SUPERSEDE, S.PUBLISHED.value, S.OUTDATED.value),
+    _t(T.ARCHIVE, [s.value for s in ArticleState if s is not S.ARCHIVED], S.ARCHIVED.value),
+]
+
+MACHINE, TABLE = shared_machine("knowledge", STATES, TRANSITIONS, INITIAL)
+"""The single shared machine (no models); the source of truth for routing and diagrams."""
+ALLOWED_TRIGGERS = allowed_triggers(TABLE, KnowledgeTrigger)
+_NONE: tuple[KnowledgeTrigger, ...] = ()
+
+
+def route(article: Any, trigger: KnowledgeTrigger, payload: Any) -> str:
+    """The state `trigger` leads to from the article's state, or `InvalidTransition`.
+
+    Internal transitions return the current state. Thread-safe: reads only
+    the compiled table.
+    """
+    state: str = article.state
+    candidates = TABLE.get((state, trigger))
+    dest = None if candidates is None else first_match(candidates, article, payload, state)
+    if dest is not None:
+        return dest
+    allowed = (t.value for t in ALLOWED_TRIGGERS.get(state, _NONE))
+    raise InvalidTransition(trigger.value, state, None, allowed)

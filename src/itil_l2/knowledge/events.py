@@ -1,0 +1,384 @@
+"""Knowledge article vocabulary, domain events, and how each event changes an article.
+
+An article's history is a tuple of `KnowledgeEvent`s, one per trigger, with a
+typed payload each; replaying it (`KnowledgeArticle.from_history`) rebuilds
+the article exactly. Payloads hold only values (strings, enums, datetimes),
+so the history serialises to JSON through the library's cattrs converter.
+
+The appliers at the end never fail: every check runs before an event exists,
+so applying is the last, infallible step of a trigger (as for tickets).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, ClassVar
+
+import attrs
+from attrs import frozen
+
+from itil_l2._core import checks as _checks
+from itil_l2._core.errors import ValidationError
+from itil_l2._core.unset import UNSET
+from itil_l2.tickets.events import FieldChange
+
+__all__ = [
+    "ArticleDrafted",
+    "ArticleArchived",
+    "ArticleEdited",
+    "ArticlePublished",
+    "ArticleRated",
+    "ArticleFlagged",
+    "ArticleReinstated",
+    "ArticleRetired",
+    "ArticleSentBack",
+    "ArticleSubmitted",
+    "ArticleSuperseded",
+    "ArticleValidated",
+    "Audience",
+    "Flag",
+    "FlagKind",
+    "FlagsDismissed",
+    "KnowledgeEvent",
+    "KnowledgePayload",
+    "KnowledgeTrigger",
+    "RetirementProposed",
+    "check_content",
+    "content_changes",
+]
+
+SCHEMA_VERSION = 1
+
+
+class Audience(StrEnum):
+    """Who may read an article; `find_articles` filters by the reader's tier.
+
+    - `l1`: written for first level, usable by L1 (and by L2/L3);
+    - `l2_internal`: for second level and above only, never shown at L1;
+    - `public`: may be shown to callers (self-service), and to every tier.
+    """
+
+    L1 = "l1"
+    L2_INTERNAL = "l2_internal"
+    PUBLIC = "public"
+
+
+class FlagKind(StrEnum):
+    """Why a reader flagged an article (KCS "flag it"): it is outdated or wrong."""
+
+    OUTDATED = "outdated"
+    WRONG = "wrong"
+
+
+class KnowledgeTrigger(StrEnum):
+    """Every knowledge-article trigger; the permissions policy is asked about these."""
+
+    DRAFT = "draft"
+    EDIT = "edit"
+    SUBMIT = "submit"
+    SEND_BACK = "send_back"
+    VALIDATE = "validate"
+    PUBLISH = "publish"
+    RATE = "rate"
+    FLAG = "flag"
+    DISMISS_FLAGS = "dismiss_flags"
+    PROPOSE_RETIREMENT = "propose_retirement"
+    REINSTATE = "reinstate"
+    RETIRE = "retire"
+    ARCHIVE = "archive"
+    SUPERSEDE = "supersede"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@frozen
+class Flag:
+    """An open flag on an article: its kind, the reader's comment, who and when."""
+
+    kind: FlagKind = attrs.field(validator=_checks.member(FlagKind))
+    comment: str = attrs.field(validator=_checks.text)
+    by: str = attrs.field(validator=_checks.text)
+    at: datetime
+
+
+# -- payloads ------------------------------------------------------------------
+
+
+@frozen
+class ArticleDrafted:
+    """The article was created (KCS: work in progress); carries every initial field.
+
+    `revision` counts the versions of one piece of knowledge (1 for the
+    first); `supersedes` names the article this one replaces, if any.
+    """
+
+    TRIGGER: ClassVar[KnowledgeTrigger] = KnowledgeTrigger.DRAFT
+    title: str
+    symptom: str
+    cause: str | None
+    resolution_steps: tuple[str, ...]
+    ci_refs: tuple[str, ...]
+    categories: tuple[str, ...]
+    audience: Audience
+    author: str
+    source_tickets: tuple[str, ...]
+    revision: int = 1
+    supersedes: str | None = None
+
+
+@frozen
+class ArticleEdited:
+    """Content changed; old and new values in JSON form (lists for tuples)."""
+
+    TRIGGER: ClassVar[KnowledgeTrigger] = KnowledgeTrigger.EDIT
+    changes: tuple[FieldChange, ...]
+
+
+@frozen
+class ArticleSubmitted:
+    """The author finished the article; it now waits for validation."""
+
+    TRIGGER: ClassVar[KnowledgeTrigger] = KnowledgeTrigger.SUBMIT
+
+
+@frozen
+class ArticleSentBack:
+    """A reviewer returned the article to its author for rework."""
+
+    TRIGGER: ClassVar[KnowledgeTrigger] = KnowledgeTrigger.SEND_BACK
+    reason: str
+
+
+@frozen
+class ArticleValidated:
+    """A reviewer validated the article: published now, or scheduled for `publish_at`."""
+
+    TRIGGER: ClassVar[KnowledgeTrigger] = KnowledgeTrigger.VALIDATE
+    publish_at: datetime | None = None
+
+
+@frozen
+class ArticlePublished:
+    """A scheduled article went live."""
+
+    TRIGGER: ClassVar[KnowledgeTrigger] = KnowledgeTrigger.PUBLISH
+
+
+@frozen
+class ArticleRated:
+    """A reader said whether the article helped; an actor's latest rating counts."""
+
+    TRIGGER: ClassVar[KnowledgeTrigger] = KnowledgeTrigger.RATE
+    helpful: bool
+    comment: str | None = None
+
+
+@frozen
+class ArticleFlagged:
+    """A reader flagged the article as outdated or wrong."""
+
+    TRIGGER: ClassVar[KnowledgeTrigger] = KnowledgeTrigger.FLAG
+    kind: FlagKind
+    comment: str
+
+
+@frozen
+class FlagsDismissed:
+    """The open flags were reviewed and dismissed (the content stands)."""
+
+    TRIGGER: ClassVar[KnowledgeTrigger] = KnowledgeTrigger.DISMISS_FLAGS
+    reason: str
+
+
+@frozen
+class RetirementProposed:
+    """Retirement was proposed (ServiceNow "pending retirement"); still readable."""
+
+    TRIGGER: ClassVar[KnowledgeTrigger] = KnowledgeTrigger.PROPOSE_RETIREMENT
+    reason: str
+
+
+@frozen
+class ArticleReinstated:
+    """A proposed retirement was withdrawn; the article is published again."""
+
+    TRIGGER: ClassVar[KnowledgeTrigger] = KnowledgeTrigger.REINSTATE
+    reason: str
+
+
+@frozen
+class ArticleRetired:
+    """The article was withdrawn from use (ServiceNow "retired")."""
+
+    TRIGGER: ClassVar[KnowledgeTrigger] = KnowledgeTrigger.RETIRE
+    reason: str
+
+
+@frozen
+class ArticleArchived:
+    """The article left the knowledge base for good (KCS "archived")."""
+
+    TRIGGER: ClassVar[KnowledgeTrigger] = KnowledgeTrigger.ARCHIVE
+    reason: str
+
+
+@frozen
+class ArticleSuperseded:
+    """A new version (`successor`) replaced this article, which is now outdated."""
+
+    TRIGGER: ClassVar[KnowledgeTrigger] = KnowledgeTrigger.SUPERSEDE
+    successor: str
+
+
+KnowledgePayload = (
+    ArticleDrafted
+    | ArticleEdited
+    | ArticleSubmitted
+    | ArticleSentBack
+    | ArticleValidated
+    | ArticlePublished
+    | ArticleRated
+    | ArticleFlagged
+    | FlagsDismissed
+    | RetirementProposed
+    | ArticleReinstated
+    | ArticleRetired
+    | ArticleArchived
+    | ArticleSuperseded
+)
+
+
+@frozen
+class KnowledgeEvent:
+    """One change to one article: who, when, what, and the resulting version.
+
+    `kind` is the trigger's name; `schema` is the event format version.
+    """
+
+    article_id: str
+    version: int
+    at: datetime
+    actor_id: str
+    payload: KnowledgePayload
+    schema: int = SCHEMA_VERSION
+
+    @property
+    def kind(self) -> str:
+        """The trigger that produced this event."""
+        return self.payload.TRIGGER.value
+
+
+# -- appliers ------------------------------------------------------------------
+
+_set = object.__setattr__
+Applier = Callable[[Any, Any, datetime], None]
+
+
+def _edited(a: Any, p: ArticleEdited, _at: datetime) -> None:
+    for change in p.changes:
+        _set(a, change.field, CONTENT_CODECS[change.field][1](change.new))
+
+
+def _validated(a: Any, p: ArticleValidated, at: datetime) -> None:
+    _set(a, "publish_at", p.publish_at)
+    if p.publish_at is None:
+        _set(a, "published_at", at)
+
+
+def _published(a: Any, _p: ArticlePublished, at: datetime) -> None:
+    _set(a, "published_at", at)
+
+
+def _nothing(_a: Any, _p: Any, _at: datetime) -> None:
+    """The event itself is the record: votes, flags and reviewers are read from history."""
+
+
+def _superseded(a: Any, p: ArticleSuperseded, _at: datetime) -> None:
+    _set(a, "superseded_by", p.successor)
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _strings_to_json(value: tuple[str, ...]) -> list[str]:
+    return list(value)
+
+
+def _strings_from_json(value: Any) -> tuple[str, ...]:
+    return tuple(value)
+
+
+def _audience_to_json(value: Audience) -> str:
+    return value.value
+
+
+CONTENT_CODECS: dict[str, tuple[Callable[[Any], Any], Callable[[Any], Any]]] = {
+    "title": (_same, _same),
+    "symptom": (_same, _same),
+    "cause": (_same, _same),
+    "resolution_steps": (_strings_to_json, _strings_from_json),
+    "ci_refs": (_strings_to_json, _strings_from_json),
+    "categories": (_strings_to_json, _strings_from_json),
+    "audience": (_audience_to_json, Audience),
+    "source_tickets": (_strings_to_json, _strings_from_json),
+}
+"""Per editable field: (to JSON for the event, from JSON back to the field value)."""
+
+APPLIERS: dict[type[Any], Applier] = {
+    ArticleEdited: _edited,
+    ArticleSubmitted: _nothing,
+    ArticleSentBack: _nothing,
+    ArticleValidated: _validated,
+    ArticlePublished: _published,
+    ArticleRated: _nothing,
+    ArticleFlagged: _nothing,
+    FlagsDismissed: _nothing,
+    RetirementProposed: _nothing,
+    ArticleReinstated: _nothing,
+    ArticleRetired: _nothing,
+    ArticleArchived: _nothing,
+    ArticleSuperseded: _superseded,
+}
+"""Payload type → applier (the creation event is handled by the entity)."""
+
+
+# -- content ---------------------------------------------------------------------
+
+
+def _unique(value: object, name: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(_checks.check_texts(value, name)))
+
+
+_CONTENT_CHECKS: dict[str, Callable[[Any, str], Any]] = {
+    "title": _checks.check_text,
+    "symptom": lambda v, n: _checks.check_instance(v, str, n),
+    "cause": _checks.check_optional_text,
+    "resolution_steps": _checks.check_texts,
+    "ci_refs": _unique,
+    "categories": _unique,
+    "audience": lambda v, n: _checks.check_instance(v, Audience, n),
+    "source_tickets": _unique,
+}
+
+
+def check_content(content: Mapping[str, Any]) -> dict[str, Any]:
+    """Validate article content; CI refs, categories and tickets lose duplicates."""
+    return {name: _CONTENT_CHECKS[name](value, name) for name, value in content.items()}
+
+
+def content_changes(article: Any, given: Mapping[str, Any]) -> tuple[FieldChange, ...]:
+    """The validated changes `given` makes to `article` (UNSET values are left out)."""
+    new = check_content({k: v for k, v in given.items() if v is not UNSET})
+    changes = []
+    for name, value in new.items():
+        encode = CONTENT_CODECS[name][0]
+        old_json, new_json = encode(getattr(article, name)), encode(value)
+        if old_json != new_json:
+            changes.append(FieldChange(name, old_json, new_json))
+    if not changes:
+        raise ValidationError(f"{article.id}: the edit changes nothing")
+    return tuple(changes)

@@ -1,0 +1,142 @@
+"""The KPI engine: a metric is a named rule over `KpiFacts`, measured in one pass.
+
+Each ticket KPI is a `Metric`: a definition name, a kind (a *rate* whose
+rule answers True or False per ticket, or a *distribution* whose rule gives
+a number, e.g. hours), and the rule itself. A rule returns a string instead
+when the ticket is excluded; the string is the reason. `measure` reads every
+ticket's history once (`kpi_facts`) and feeds all metrics together, so
+any number of KPIs over any iterable of tickets costs one pass.
+
+Ticket KPIs measure ended tickets in the period in which they ended (see
+`_kpi_facts` for "ended"); open tickets are excluded as "still open".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import Literal
+
+from attrs import frozen
+
+from itil_l2._core.errors import ValidationError
+from itil_l2.knowledge import Period
+from itil_l2.kpis._facts import KpiFacts, kpi_facts
+from itil_l2.kpis._result import Distribution, Exclusion, KpiResult, parse_percentile
+from itil_l2.tickets import Ticket
+
+__all__ = ["Metric", "measure", "measure_facts"]
+
+Rule = Callable[[KpiFacts], "bool | float | str"]
+STILL_OPEN = "still open"
+OUTSIDE = "ended outside the period"
+_STATISTICS = ("mean", "median", "sum", "count")
+
+
+def _check_statistic(_inst: object, _attr: object, value: str) -> None:
+    if value not in _STATISTICS:
+        parse_percentile(value)
+
+
+@frozen
+class Metric:
+    """A ticket KPI: its definition name, its kind and its per-ticket rule.
+
+    For a `"rate"` the rule returns True (counts in the numerator), False
+    (denominator only) or an exclusion reason; for a `"distribution"` it
+    returns a number or a reason, and `statistic` ("mean", "median", "sum",
+    "count" or "pNN") becomes the result's value.
+
+    >>> from itil_l2.kpis import KpiFacts
+    >>> def reopened(f: KpiFacts) -> bool | str:
+    ...     return f.reopens > 0 if f.end_kind == "resolved" else "not resolved"
+    >>> m = Metric("my_reopen_rate", "rate", reopened)
+    >>> measure([], [m])["my_reopen_rate"].value is None
+    True
+    """
+
+    name: str
+    kind: Literal["rate", "distribution"]
+    rule: Rule
+    statistic: str = "mean"
+    unit: str = "ratio"
+
+    def __attrs_post_init__(self) -> None:
+        if self.kind not in ("rate", "distribution"):
+            raise ValidationError(f"a metric is a rate or a distribution, not {self.kind!r}")
+        _check_statistic(self, None, self.statistic)
+
+
+class _Tally:
+    """Streams one metric: counts for rates, values for distributions."""
+
+    __slots__ = ("excluded", "hits", "is_rate", "metric", "n", "values")
+
+    def __init__(self, metric: Metric) -> None:
+        self.metric = metric
+        self.is_rate = metric.kind == "rate"
+        self.n = 0
+        self.hits = 0
+        self.values: list[float] = []
+        self.excluded: list[Exclusion] = []
+
+    def result(self) -> KpiResult:
+        m = self.metric
+        excluded = tuple(self.excluded)
+        if m.kind == "rate":
+            value = self.hits / self.n if self.n else None
+            return KpiResult(m.name, value, self.n, excluded, numerator=self.hits, unit=m.unit)
+        dist = Distribution(self.values)
+        value = dist.statistic(m.statistic) if dist.values else None
+        return KpiResult(m.name, value, dist.count, excluded, distribution=dist, unit=m.unit)
+
+
+_exclusion = tuple.__new__  # builds an Exclusion without the Python-level __new__
+
+
+def _feed(facts: KpiFacts, tallies: Sequence[_Tally], period: Period | None) -> None:
+    """Measure one ticket for every tally (the hot loop: kept flat on purpose)."""
+    if period is not None and (facts.end_at is None or facts.end_at not in period):
+        reason = STILL_OPEN if facts.end_at is None else OUTSIDE
+        for tally in tallies:
+            tally.excluded.append(Exclusion(facts.id, reason))
+        return
+    ticket_id = facts.id
+    for tally in tallies:
+        outcome = tally.metric.rule(facts)
+        if type(outcome) is str:
+            tally.excluded.append(_exclusion(Exclusion, (ticket_id, outcome)))
+        elif tally.is_rate:
+            tally.n += 1
+            if outcome is True:
+                tally.hits += 1
+        else:
+            tally.values.append(outcome)  # type: ignore[arg-type]
+
+
+def measure_facts(
+    facts: Iterable[KpiFacts], metrics: Sequence[Metric], *, period: Period | None = None
+) -> dict[str, KpiResult]:
+    """`measure` over facts already read (e.g. to reuse them for several tables)."""
+    tallies = [_Tally(m) for m in metrics]
+    if len({m.name for m in metrics}) != len(tallies):
+        raise ValidationError("metric names must be unique")
+    for f in facts:
+        _feed(f, tallies, period)
+    return {t.metric.name: t.result() for t in tallies}
+
+
+def measure(
+    tickets: Iterable[Ticket], metrics: Sequence[Metric], *, period: Period | None = None
+) -> dict[str, KpiResult]:
+    """Measure several metrics over `tickets` in one pass, by metric name.
+
+    With `period`, only tickets that ended inside it are measured; the rest
+    are excluded ("still open" or "ended outside the period"), so for every
+    metric `sample_size + len(excluded)` is the number of tickets.
+    """
+    return measure_facts(map(kpi_facts, tickets), metrics, period=period)
+
+
+def measure_one(metric: Metric, tickets: Iterable[Ticket], period: Period | None) -> KpiResult:
+    """One metric's result (what the single-KPI functions return)."""
+    return measure(tickets, [metric], period=period)[metric.name]

@@ -1,0 +1,297 @@
+"""One pass over a ticket's history: the facts every ticket KPI is computed from.
+
+KPIs are measured from histories, so an imported log and a live ticket are
+measured the same way. Reading a history once per ticket and handing the
+summary to every KPI keeps a full KPI set over many tickets to one pass.
+
+Terms used by every KPI definition:
+
+- *ended*: the ticket's standing state is resolved, closed or cancelled. A
+  resolved or closed ticket ended at its standing resolution (the last
+  resolve no reopen undid); a cancelled one when it was cancelled.
+- *handled at* a tier: the ticket was assigned to a group of that tier at
+  some point (a ticket resolved or cancelled while still unassigned was
+  handled by its owner group's tier).
+- *group changes*: reassignments, escalations and hand-backs, i.e. every
+  change of the assignment group after the first assignment (what
+  ServiceNow calls the reassignment count).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Literal
+
+from itil_l2._core.tier import SupportGroup, Tier
+from itil_l2.tickets import Resolution, Ticket
+from itil_l2.tickets import events as ev
+
+__all__ = ["Interval", "KpiFacts", "tier_intervals", "kpi_facts"]
+
+Part = Literal["queue", "work", "hold"]
+Interval = tuple[Tier, Part, datetime, datetime]
+"""(tier, part, start, end): a stretch of a ticket's life at one tier."""
+
+_HOUR = timedelta(hours=1)
+PARTS = ("queue", "work", "hold", "total")
+_PART_INDEX = {"queue": 0, "work": 1, "hold": 2, "total": 3}
+
+
+def _level(tier: Tier) -> int:
+    """1, 2 or 3 by identity (an Enum's hash and `level` are Python-level calls)."""
+    return 1 if tier is Tier.L1 else 2 if tier is Tier.L2 else 3
+
+
+def tier_bit(tier: Tier) -> int:
+    """The bit of `tier` in `KpiFacts.tier_mask`."""
+    return 1 << _level(tier)
+
+
+def escalation_bit(source: Tier, target: Tier) -> int:
+    """The bit of an escalation from `source` to `target` in `KpiFacts.escalation_mask`."""
+    return 1 << (4 * _level(source) + _level(target))
+
+
+_TIERS = {1: Tier.L1, 2: Tier.L2, 3: Tier.L3}
+
+
+class KpiFacts:
+    """The summary of one ticket's history that ticket KPIs read (see module doc).
+
+    Read-only by convention; built by `kpi_facts`. Tier sets are kept as
+    bit masks (`tier_mask`, `escalation_mask`, `hand_back_mask`) because a
+    KPI set asks them many times per ticket; `tiers`, `escalated` and
+    `handed_back_from` give them as sets of `Tier`s.
+
+    >>> from itil_l2 import Tier
+    >>> from itil_l2.kpis import kpi_facts
+    >>> from itil_l2.testing import example_printer_ticket
+    >>> f = kpi_facts(example_printer_ticket(resolved=True))
+    >>> f.end_kind, f.resolved_tier.value, f.group_changes, f.tier_hours(Tier.L1, "work")
+    ('resolved', 'L1', 0, 0.9666666666666667)
+    """
+
+    __slots__ = (
+        "end_at",
+        "end_group",
+        "end_kind",
+        "escalation_mask",
+        "group_changes",
+        "hand_back_mask",
+        "hours",
+        "id",
+        "intervals_cache",
+        "opened_at",
+        "ping_pongs",
+        "reopens",
+        "resolution",
+        "resolved_tier",
+        "restored_at",
+        "ticket",
+        "tier_mask",
+    )
+
+    def __init__(self, ticket: Ticket) -> None:
+        self.ticket = ticket
+        self.id: str = ticket.id
+        self.opened_at: datetime = ticket.history[0].at
+        self.end_at: datetime | None = None
+        self.end_kind: Literal["resolved", "cancelled"] | None = None
+        self.end_group: SupportGroup = ticket.owner_group
+        self.resolution: Resolution | None = None
+        self.resolved_tier: Tier | None = None
+        self.restored_at: datetime | None = None
+        self.tier_mask = 0
+        self.escalation_mask = 0
+        self.hand_back_mask = 0
+        self.group_changes = 0
+        self.ping_pongs = 0
+        self.reopens = 0
+        self.hours = [0.0] * 16  # wall-clock hours by 4 * tier level + part index
+        self.intervals_cache: list[Interval] | None = None
+
+    @property
+    def tiers(self) -> frozenset[Tier]:
+        """The tiers the ticket was handled at."""
+        return frozenset(t for level, t in _TIERS.items() if self.tier_mask >> level & 1)
+
+    @property
+    def escalated(self) -> frozenset[tuple[Tier, Tier]]:
+        """The (from, to) tier pairs of its escalations."""
+        return frozenset(
+            (a, b) for a in Tier for b in Tier if self.escalation_mask & escalation_bit(a, b)
+        )
+
+    @property
+    def handed_back_from(self) -> frozenset[Tier]:
+        """The tiers that handed it back down."""
+        return frozenset(t for level, t in _TIERS.items() if self.hand_back_mask >> level & 1)
+
+    def handled_at(self, tier: Tier) -> bool:
+        """Whether the ticket was ever at `tier`."""
+        return bool(self.tier_mask & tier_bit(tier))
+
+    def tier_hours(self, tier: Tier, part: str) -> float:
+        """Wall-clock hours at `tier` in `part` ("queue", "work", "hold" or "total")."""
+        return self.hours[4 * _level(tier) + _PART_INDEX[part]]
+
+    @property
+    def intervals(self) -> list[Interval]:
+        """`tier_intervals(ticket)`, read once and kept for the next metric."""
+        if self.intervals_cache is None:
+            self.intervals_cache = tier_intervals(self.ticket)
+        return self.intervals_cache
+
+    @property
+    def responded_at(self) -> datetime | None:
+        """When an agent first started work on it, or resolved it unstarted (None: neither)."""
+        for event in self.ticket.history:
+            if type(event.payload) in _RESPONSES:
+                return event.at
+        return None
+
+    @property
+    def successful(self) -> bool:
+        """Whether the standing resolution's code counts as solved."""
+        return self.resolution is not None and self.resolution.code.successful
+
+
+# For the one pass: which part of the clock an event starts (0 queue, 1 work,
+# 2 hold, -1 none), and which events move the ticket to another group.
+_NEXT = {
+    ev.Assigned: 0,
+    ev.Reassigned: 0,
+    ev.Escalated: 0,
+    ev.HandedBack: 0,
+    ev.Started: 1,
+    ev.Resumed: 1,
+    ev.Reopened: 1,
+    ev.Held: 2,
+    ev.Resolved: -1,
+    ev.Cancelled: -1,
+    ev.Closed: -1,
+}
+_RESPONSES = frozenset({ev.Started, ev.Resolved})
+_GROUP_EVENTS = frozenset({ev.Assigned, ev.Reassigned, ev.Escalated, ev.HandedBack})
+
+
+def kpi_facts(ticket: Ticket) -> KpiFacts:
+    """Read `ticket`'s history once and return its `KpiFacts`."""
+    facts = KpiFacts(ticket)
+    history = ticket.history
+    owner = facts.end_group
+    group: SupportGroup | None = None
+    names: list[str] = []
+    resolved_at: datetime | None = None
+    hours = facts.hours
+    level, part, since = _level(owner.tier), 0, history[0].at
+    for event in history:
+        p = event.payload
+        cls = type(p)
+        nxt = _NEXT.get(cls)
+        if nxt is None:
+            continue
+        at = event.at
+        if part >= 0 and at > since:
+            span = (at - since) / _HOUR
+            hours[4 * level + part] += span
+            hours[4 * level + 3] += span
+        part, since = nxt, at
+        if cls in _GROUP_EVENTS:
+            new: SupportGroup = p.group  # type: ignore[union-attr]
+            level = _moved(facts, cls, group is not None, level, _level(new.tier))
+            group = new
+            names.append(new.name)
+        elif cls is ev.Resolved:
+            if group is None:
+                group = owner
+                facts.tier_mask |= 1 << level
+            resolution: Resolution = p.resolution  # type: ignore[union-attr]
+            facts.resolution = resolution
+            facts.resolved_tier = group.tier
+            resolved_at = at
+            if facts.restored_at is None and resolution.code.successful:
+                facts.restored_at = at
+        elif cls is ev.Reopened:
+            _reopened(facts)
+            resolved_at = None
+        elif cls is ev.Cancelled:
+            if group is None:
+                group = owner
+                facts.tier_mask |= 1 << level
+            facts.end_kind = "cancelled"
+            facts.end_at = at
+    if facts.resolution is not None:
+        facts.end_kind = "resolved"
+        facts.end_at = resolved_at
+    if group is not None:
+        facts.end_group = group
+    facts.ping_pongs = _bounces(names)
+    return facts
+
+
+def _moved(facts: KpiFacts, cls: type, had_group: bool, old: int, new: int) -> int:
+    """Record an assignment or a group change; return the new tier level."""
+    facts.tier_mask |= 1 << new
+    if cls is not ev.Assigned:
+        facts.group_changes += 1
+        if had_group and cls is ev.Escalated:
+            facts.escalation_mask |= 1 << (4 * old + new)
+        elif had_group and cls is ev.HandedBack:
+            facts.hand_back_mask |= 1 << old
+    return new
+
+
+def _reopened(facts: KpiFacts) -> None:
+    """A reopen undoes the standing resolution."""
+    facts.resolution = None
+    facts.resolved_tier = None
+    facts.reopens += 1
+
+
+def _bounces(names: list[str]) -> int:
+    """A→B→A returns in a sequence of groups."""
+    return sum(
+        1 for i in range(2, len(names)) if names[i] == names[i - 2] and names[i] != names[i - 1]
+    )
+
+
+_NEXT_PART: dict[type, Part | None] = {
+    ev.Assigned: "queue",
+    ev.Reassigned: "queue",
+    ev.Escalated: "queue",
+    ev.HandedBack: "queue",
+    ev.Started: "work",
+    ev.Resumed: "work",
+    ev.Reopened: "work",
+    ev.Held: "hold",
+    ev.Resolved: None,
+    ev.Cancelled: None,
+    ev.Closed: None,
+}
+
+
+def tier_intervals(ticket: Ticket) -> list[Interval]:
+    """The stretches of `ticket`'s life per tier: queue, work and hold time.
+
+    Queue time runs while the ticket is new (at its owner group's tier) or
+    queued, work time while in progress, hold time while on hold. Time
+    between a resolution and a reopen, and after the ticket ended, is not
+    counted. Stretches of zero length are left out.
+    """
+    out: list[Interval] = []
+    tier = ticket.owner_group.tier
+    part: Part | None = "queue"
+    since = ticket.history[0].at
+    for event in ticket.history[1:]:
+        p = event.payload
+        cls = type(p)
+        if cls not in _NEXT_PART:
+            continue
+        at = event.at
+        if part is not None and at > since:
+            out.append((tier, part, since, at))
+        if cls in _GROUP_EVENTS:
+            tier = p.group.tier  # type: ignore[union-attr]
+        part, since = _NEXT_PART[cls], at
+    return out

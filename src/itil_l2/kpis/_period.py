@@ -1,0 +1,60 @@
+"""Calendar periods for grouping: the day, ISO week or month an instant falls in.
+
+Periods are local to a time zone (a team in Berlin closes its month at
+midnight Berlin time, not UTC), so the zone is always an argument; the
+result is a half-open `Period` with aware bounds, hashable, usable as a key.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, tzinfo
+from typing import Literal
+
+from itil_l2._core.errors import ValidationError
+from itil_l2._core.time import ensure_aware
+from itil_l2.knowledge import Period
+
+__all__ = ["Granularity", "period_of", "periods_between"]
+
+Granularity = Literal["day", "week", "month"]
+
+
+def _local_midnight(day: datetime, tz: tzinfo) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=tz)
+
+
+def period_of(at: datetime, unit: Granularity, tz: tzinfo = UTC) -> Period:
+    """The day, ISO week (Monday first) or month `at` falls in, in zone `tz`.
+
+    >>> from datetime import datetime, timezone
+    >>> p = period_of(datetime(2026, 3, 4, 23, 30, tzinfo=timezone.utc), "week")
+    >>> p.start.date().isoformat(), p.end.date().isoformat()
+    ('2026-03-02', '2026-03-09')
+    """
+    local = ensure_aware(at).astimezone(tz)
+    if unit == "day":
+        start = _local_midnight(local, tz)
+        nxt = start.date() + timedelta(days=1)
+    elif unit == "week":
+        monday = local.date() - timedelta(days=local.weekday())
+        start = datetime(monday.year, monday.month, monday.day, tzinfo=tz)
+        nxt = monday + timedelta(days=7)
+    elif unit == "month":
+        start = datetime(local.year, local.month, 1, tzinfo=tz)
+        nxt = (start + timedelta(days=32)).date().replace(day=1)
+    else:
+        raise ValidationError(f"a period is a day, week or month, not {unit!r}")
+    return Period(start, datetime(nxt.year, nxt.month, nxt.day, tzinfo=tz))
+
+
+def periods_between(
+    first: datetime, last: datetime, unit: Granularity, tz: tzinfo = UTC
+) -> list[Period]:
+    """Every period from the one holding `first` to the one holding `last`, in order."""
+    current = period_of(first, unit, tz)
+    end = period_of(last, unit, tz)
+    out = [current]
+    while current != end:
+        current = period_of(current.end, unit, tz)
+        out.append(current)
+    return out

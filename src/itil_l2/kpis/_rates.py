@@ -1,0 +1,237 @@
+"""Rate and count KPIs: resolution rate, FCR, escalations, reopens, reassignments.
+
+Every rate is numerator ÷ denominator over ended tickets (resolved, closed
+or cancelled), in the period in which they ended; `value` is None when the
+denominator is empty. Tickets outside the denominator are listed in
+`excluded` with the reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from itil_l2._core.tier import Tier
+from itil_l2.knowledge import Period
+from itil_l2.kpis._engine import STILL_OPEN, Metric, measure_one
+from itil_l2.kpis._facts import KpiFacts, escalation_bit, tier_bit
+from itil_l2.kpis._result import KpiResult
+from itil_l2.tickets import Ticket
+
+__all__ = [
+    "escalation_rate",
+    "escalation_rate_metric",
+    "first_contact_resolution",
+    "first_contact_resolution_metric",
+    "hand_back_rate",
+    "hand_back_rate_metric",
+    "ping_pong",
+    "ping_pong_metric",
+    "reassignment_count",
+    "reassignment_count_metric",
+    "reopen_rate",
+    "reopen_rate_metric",
+    "resolution_rate",
+    "resolution_rate_metric",
+]
+
+
+def resolution_rate_metric(tier: Tier | None = None) -> Metric:
+    """The resolution-rate metric (see `resolution_rate`)."""
+    wanted = None if tier is None else Tier(tier)
+    bit = 0 if wanted is None else tier_bit(wanted)
+    never = f"never at {wanted}"
+
+    def rule(f: KpiFacts) -> bool | str:
+        if f.end_kind is None:
+            return STILL_OPEN
+        if wanted is None:
+            return f.successful
+        if not f.tier_mask & bit:
+            return never
+        return f.successful and f.resolved_tier is wanted
+
+    name = "resolution_rate" if wanted is None else f"resolution_rate_{wanted.value.lower()}"
+    return Metric(name, "rate", rule)
+
+
+def resolution_rate(
+    tickets: Iterable[Ticket], *, tier: Tier | None = None, period: Period | None = None
+) -> KpiResult:
+    """The seed's "% successfully resolved".
+
+    Definition ("resolution_rate"): tickets whose standing resolution has a
+    `ResolutionCode` with `successful=True` ÷ tickets that ended (resolved,
+    closed or cancelled). Excluded: tickets still open.
+
+    Per tier ("resolution_rate_l2" with `tier=Tier.L2`): tickets resolved
+    successfully while assigned to an L2 group ÷ ended tickets that were
+    handled at L2; tickets never at L2 are excluded ("never at L2").
+
+    >>> from itil_l2.testing import example_printer_ticket
+    >>> resolution_rate([example_printer_ticket(resolved=True),
+    ...                  example_printer_ticket(resolved=False)]).value  # 1 solved / 1 ended
+    1.0
+    """
+    return measure_one(resolution_rate_metric(tier), tickets, period)
+
+
+def first_contact_resolution_metric() -> Metric:
+    """The first-contact-resolution metric (see `first_contact_resolution`)."""
+
+    def rule(f: KpiFacts) -> bool | str:
+        if f.end_kind is None:
+            return STILL_OPEN
+        if f.end_kind == "cancelled":
+            return "cancelled"
+        return (
+            f.successful and f.resolved_tier is Tier.L1 and f.group_changes == 0 and not f.reopens
+        )
+
+    return Metric("first_contact_resolution", "rate", rule)
+
+
+def first_contact_resolution(
+    tickets: Iterable[Ticket], *, period: Period | None = None
+) -> KpiResult:
+    """First-contact resolution (HDI): solved by the first line without a transfer.
+
+    Definition ("first_contact_resolution"): tickets resolved successfully
+    at L1 that never changed group (no reassignment, escalation or hand-
+    back) and were never reopened ÷ resolved or closed tickets. Excluded:
+    cancelled tickets ("cancelled"), tickets still open.
+    """
+    return measure_one(first_contact_resolution_metric(), tickets, period)
+
+
+def escalation_rate_metric(source: Tier = Tier.L2, target: Tier = Tier.L3) -> Metric:
+    """The escalation-rate metric (see `escalation_rate`)."""
+    source, target = Tier(source), Tier(target)
+    bit, step, never = tier_bit(source), escalation_bit(source, target), f"never at {source}"
+
+    def rule(f: KpiFacts) -> bool | str:
+        if f.end_kind is None:
+            return STILL_OPEN
+        if not f.tier_mask & bit:
+            return never
+        return bool(f.escalation_mask & step)
+
+    name = f"escalation_rate_{source.value.lower()}_{target.value.lower()}"
+    return Metric(name, "rate", rule)
+
+
+def escalation_rate(
+    tickets: Iterable[Ticket],
+    *,
+    source: Tier = Tier.L2,
+    target: Tier = Tier.L3,
+    period: Period | None = None,
+) -> KpiResult:
+    """The seed's "% escalated to third level" (and the L1→L2 rate).
+
+    Definition ("escalation_rate_l2_l3" by default): ended tickets that were
+    escalated from a `source` group to a `target` group ÷ ended tickets
+    handled at `source`. With the defaults: tickets that reached L3 from L2
+    ÷ tickets handled at L2. `source=Tier.L1, target=Tier.L2` gives the
+    L1→L2 escalation rate. Excluded: tickets never at `source`, tickets
+    still open.
+    """
+    return measure_one(escalation_rate_metric(source, target), tickets, period)
+
+
+def hand_back_rate_metric(source: Tier = Tier.L2) -> Metric:
+    """The hand-back-rate metric (see `hand_back_rate`)."""
+    source = Tier(source)
+    bit, never = tier_bit(source), f"never at {source}"
+
+    def rule(f: KpiFacts) -> bool | str:
+        if f.end_kind is None:
+            return STILL_OPEN
+        if not f.tier_mask & bit:
+            return never
+        return bool(f.hand_back_mask & bit)
+
+    return Metric(f"hand_back_rate_{source.value.lower()}", "rate", rule)
+
+
+def hand_back_rate(
+    tickets: Iterable[Ticket], *, source: Tier = Tier.L2, period: Period | None = None
+) -> KpiResult:
+    """How often a tier hands tickets back down (e.g. "solve with KB-123").
+
+    Definition ("hand_back_rate_l2"): ended tickets handed back at least once
+    from a `source` group ÷ ended tickets handled at `source`. Excluded:
+    tickets never at `source`, tickets still open.
+    """
+    return measure_one(hand_back_rate_metric(source), tickets, period)
+
+
+def reopen_rate_metric() -> Metric:
+    """The reopen-rate metric (see `reopen_rate`)."""
+
+    def rule(f: KpiFacts) -> bool | str:
+        if f.end_kind is None:
+            return STILL_OPEN
+        if f.end_kind == "cancelled" and not f.reopens:
+            return "cancelled"
+        return f.reopens > 0
+
+    return Metric("reopen_rate", "rate", rule)
+
+
+def reopen_rate(tickets: Iterable[Ticket], *, period: Period | None = None) -> KpiResult:
+    """Share of resolutions that did not hold.
+
+    Definition ("reopen_rate"): ended tickets reopened at least once ÷ ended
+    tickets that were resolved at least once (resolved or closed now, or
+    cancelled after a reopen). Excluded: tickets cancelled without ever
+    being resolved ("cancelled"), tickets still open.
+    """
+    return measure_one(reopen_rate_metric(), tickets, period)
+
+
+def reassignment_count_metric(statistic: str = "mean") -> Metric:
+    """The reassignment-count metric (see `reassignment_count`)."""
+
+    def rule(f: KpiFacts) -> float | str:
+        return STILL_OPEN if f.end_kind is None else float(f.group_changes)
+
+    return Metric("reassignment_count", "distribution", rule, statistic, "count")
+
+
+def reassignment_count(
+    tickets: Iterable[Ticket], *, statistic: str = "mean", period: Period | None = None
+) -> KpiResult:
+    """The distribution of group changes per ended ticket.
+
+    Definition ("reassignment_count"): per ended ticket, the number of times
+    its assignment group changed after the first assignment (reassign,
+    escalate and hand back all count, as in ServiceNow's reassignment
+    count). `value` is the `statistic` (mean by default);
+    `distribution.histogram()` gives how many tickets had 0, 1, 2, ...
+    Excluded: tickets still open.
+    """
+    return measure_one(reassignment_count_metric(statistic), tickets, period)
+
+
+def ping_pong_metric(statistic: str = "sum") -> Metric:
+    """The ping-pong metric (see `ping_pong`)."""
+
+    def rule(f: KpiFacts) -> float | str:
+        return STILL_OPEN if f.end_kind is None else float(f.ping_pongs)
+
+    return Metric("ping_pong", "distribution", rule, statistic, "count")
+
+
+def ping_pong(
+    tickets: Iterable[Ticket], *, statistic: str = "sum", period: Period | None = None
+) -> KpiResult:
+    """Tickets bouncing between groups: A → B → A.
+
+    Definition ("ping_pong"): per ended ticket, the number of group changes
+    that return the ticket to the group it had just before the previous
+    change (in the sequence of assigned groups g0, g1, ..., each i ≥ 2 with
+    g[i] = g[i−2] ≠ g[i−1]). `value` is the total over all tickets (the
+    `statistic` "sum"); the per-ticket counts are in `distribution`.
+    Excluded: tickets still open.
+    """
+    return measure_one(ping_pong_metric(statistic), tickets, period)

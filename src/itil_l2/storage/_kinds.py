@@ -1,0 +1,234 @@
+"""How each aggregate becomes rows and back: the storage side of every entity.
+
+An `AggregateKind` names the table key (`"ticket"`), the class, its current
+event schema version, and `index`, which extracts the queried facts into a
+`Head`. Entities are stored as their events (append-only, replayed through the
+workflow on load, so stored data can never hold a state the rules forbid);
+frozen records (known errors, training sessions) as one row holding the
+record. Adding an aggregate to storage is one `AggregateKind` here and one
+attribute on the unit of work.
+
+Old event formats load through `Upcasters`: functions that turn a stored
+event's JSON data from schema *n* to *n + 1*, chained up to the current one.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any, Generic, TypeVar
+
+from attrs import frozen
+from cattrs.errors import BaseValidationError
+
+from itil_l2._core.entity import Entity
+from itil_l2._core.errors import CorruptHistory, ItilL2Error
+from itil_l2._core.serialization import Upcasters, converter, register_entity
+from itil_l2.changes import ChangeRequest
+from itil_l2.cmdb import ConfigurationItem
+from itil_l2.knowledge import KnowledgeArticle, TrainingSession
+from itil_l2.problems import KnownError, Problem
+from itil_l2.storage._rows import EventRow, Head, Stream
+from itil_l2.tickets import Ticket
+
+__all__ = ["KINDS", "AggregateKind"]
+
+T = TypeVar("T")
+
+EventDecoder = Callable[["AggregateKind[Any]", int, str], Any]
+"""Decodes one stored event: (kind, schema version, JSON text) -> event."""
+
+RECORD_SCHEMA = 1
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # the event time of a record that has none
+
+
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+"""Compact JSON, unicode verbatim (one encoder: `json.dumps` with options builds one a call)."""
+
+
+@frozen
+class AggregateKind(Generic[T]):
+    """One storable aggregate: its key, class, schema version and queried facts."""
+
+    name: str
+    cls: type[T]
+    schema: int
+    index: Callable[[T], Head]
+    event_type: type[Any] | None = None
+    """The event class of an event-sourced entity; None for a frozen record."""
+
+    @property
+    def is_entity(self) -> bool:
+        """Stored as events (True) or as one record row (False)."""
+        return self.event_type is not None
+
+    def encode(self, item: T, events: Iterable[Any]) -> tuple[Head, tuple[EventRow, ...]]:
+        """The head row and event rows for `item` (`events`: the entity's events to write)."""
+        head = self.index(item)
+        if self.event_type is None:
+            data = _dumps(converter.unstructure(item, self.cls))
+            return head, (EventRow(1, RECORD_SCHEMA, _record_time(head), "record", data),)
+        rows = tuple(
+            EventRow(
+                e.version,
+                e.schema,
+                e.at,
+                str(e.payload.TRIGGER),
+                _dumps(converter.unstructure(e, self.event_type)),
+            )
+            for e in events
+        )
+        return head, rows
+
+    def decode(
+        self,
+        stream: Stream,
+        upcasters: Upcasters,
+        config: Any = None,
+        event: EventDecoder | None = None,
+    ) -> T:
+        """Rebuild the aggregate from its stored rows (upcasting, then replaying).
+
+        `event` decodes one row's (kind, schema, JSON text) into an event; a
+        store passes a cached one, since an event's text never changes.
+        """
+        decode = event or (lambda _kind, schema, data: self.event(schema, data, upcasters))
+        try:
+            if self.event_type is None:
+                data = json.loads(stream.events[0].data)
+                return converter.structure(data, self.cls)
+            events = [decode(self, row.schema, row.data) for row in stream.events]
+        except ItilL2Error:
+            raise
+        except (BaseValidationError, LookupError, TypeError, ValueError) as exc:
+            raise CorruptHistory(f"stored {self.name} {stream.head.id!r}: {exc!r}") from exc
+        kwargs = {} if config is None else {"config": config}
+        item: T = self.cls.from_history(events, **kwargs)  # type: ignore[attr-defined]
+        return item
+
+    def event(self, schema: int, text: str, upcasters: Upcasters) -> Any:
+        """One stored event from its schema version and JSON text."""
+        data = json.loads(text)
+        if schema != self.schema:
+            data = upcasters.upgrade(self.name, schema, self.schema, data)
+        return converter.structure(data, self.event_type)  # type: ignore[arg-type]
+
+
+def _record_time(head: Head) -> datetime:
+    return _EPOCH if head.opened_at is None else head.opened_at
+
+
+def _group_facts(group: Any) -> tuple[str | None, str | None]:
+    return (None, None) if group is None else (group.tier.value, group.name)
+
+
+def _entity_head(entity: Entity[Any], state: str, **facts: Any) -> Head:
+    return Head(
+        id=entity.id,
+        version=entity.version,
+        state=state,
+        opened_at=entity.opened_at,
+        updated_at=entity.updated_at,
+        **facts,
+    )
+
+
+def _ticket(t: Ticket) -> Head:
+    tier, group = _group_facts(t.group or t.owner_group)
+    return _entity_head(
+        t,
+        t.phase.value,
+        tier=tier,
+        group=group,
+        priority=int(t.priority),
+        category=t.category,
+        resolved_at=t.resolved_at,
+        ci_refs=t.ci_refs,
+    )
+
+
+def _problem(p: Problem) -> Head:
+    tier, group = _group_facts(p.group)
+    return _entity_head(
+        p,
+        p.state,
+        tier=tier,
+        group=group,
+        priority=int(p.priority),
+        category=p.category,
+        resolved_at=p.resolved_at,
+        ci_refs=p.ci_refs,
+    )
+
+
+def _change(c: ChangeRequest) -> Head:
+    tier, group = _group_facts(c.group)
+    return _entity_head(
+        c,
+        c.state,
+        tier=tier,
+        group=group,
+        category=c.change_type.value,
+        resolved_at=c.implementation_ended_at,
+    )
+
+
+def _article(a: KnowledgeArticle) -> Head:
+    return _entity_head(
+        a,
+        a.state,
+        category=a.categories[0] if a.categories else None,
+        ci_refs=a.ci_refs,
+    )
+
+
+def _ci(ci: ConfigurationItem) -> Head:
+    tier, group = _group_facts(ci.support_group)
+    targets = tuple(dict.fromkeys(r.target for r in ci.relations))
+    return _entity_head(
+        ci, ci.state, tier=tier, group=group, category=ci.kind.value, ci_refs=targets
+    )
+
+
+def _known_error(k: KnownError) -> Head:
+    return Head(id=k.id, version=1, state="known_error", category=k.category, ci_refs=k.ci_refs)
+
+
+def _training(s: TrainingSession) -> Head:
+    return Head(
+        id=s.id,
+        version=1,
+        state="recorded",
+        category=s.categories[0] if s.categories else None,
+        opened_at=s.start,
+        updated_at=s.start,
+    )
+
+
+def _entity_kind(name: str, cls: type[Any], schema: int, index: Callable[[Any], Head]) -> Any:
+    register_entity(cls)
+    return AggregateKind(name, cls, schema, index, cls._EVENT)
+
+
+def _kinds() -> dict[str, AggregateKind[Any]]:
+    from itil_l2.changes import events as _change_events
+    from itil_l2.cmdb import events as _cmdb_events
+    from itil_l2.knowledge import events as _knowledge_events
+    from itil_l2.problems import events as _problem_events
+    from itil_l2.tickets import events as _ticket_events
+
+    kinds: Sequence[AggregateKind[Any]] = (
+        _entity_kind("ticket", Ticket, _ticket_events.SCHEMA_VERSION, _ticket),
+        _entity_kind("problem", Problem, _problem_events.SCHEMA_VERSION, _problem),
+        _entity_kind("change", ChangeRequest, _change_events.SCHEMA_VERSION, _change),
+        _entity_kind("article", KnowledgeArticle, _knowledge_events.SCHEMA_VERSION, _article),
+        _entity_kind("ci", ConfigurationItem, _cmdb_events.SCHEMA_VERSION, _ci),
+        AggregateKind("known_error", KnownError, RECORD_SCHEMA, _known_error),
+        AggregateKind("training", TrainingSession, RECORD_SCHEMA, _training),
+    )
+    return {kind.name: kind for kind in kinds}
+
+
+KINDS = _kinds()
+"""Every aggregate the library stores, by table key."""

@@ -1,0 +1,237 @@
+"""`Store`: repositories and units of work over any `StorageBackend`.
+
+Everything that must behave the same in every adapter lives here, once:
+encoding and decoding (with upcasters), the version bookkeeping of
+optimistic concurrency, tenant binding, rollback of the entities' own
+bookkeeping, and the outbox (events handed to the host only after commit).
+Adapters supply rows; they cannot get these rules wrong.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any, Generic, Self, TypeVar
+
+from itil_l2._core.entity import Entity
+from itil_l2._core.errors import NotFound, StorageError, ValidationError
+from itil_l2._core.serialization import UPCASTERS, Upcasters
+from itil_l2.changes import ChangeRequest
+from itil_l2.cmdb import ConfigurationItem
+from itil_l2.knowledge import KnowledgeArticle
+from itil_l2.problems import Problem
+from itil_l2.storage._kinds import KINDS, AggregateKind, EventDecoder
+from itil_l2.storage._query import Query
+from itil_l2.storage.ports import StorageBackend, StorageSession
+from itil_l2.tickets import Ticket
+
+__all__ = ["Store", "StoreUnitOfWork"]
+
+T = TypeVar("T")
+OnCommit = Callable[[tuple[Any, ...]], None]
+_set = object.__setattr__
+_ALL = Query()
+
+
+class Store:
+    """The entry point to storage: `store.unit_of_work(tenant=...)`.
+
+    `configs` gives the workflow configuration each entity class is replayed
+    with (e.g. `{Ticket: WorkflowConfig(...)}`: custom hold reasons or
+    resolution codes must be known on load). `on_commit` receives every
+    committed unit of work's events, in order, after the commit.
+
+    >>> from datetime import datetime, timezone
+    >>> from itil_l2.storage import MemoryStore
+    >>> from itil_l2.testing import example_ticket
+    >>> store = MemoryStore()
+    >>> with store.unit_of_work() as uow:
+    ...     uow.tickets.add(example_ticket())
+    ...     uow.commit()
+    >>> with store.unit_of_work() as uow:
+    ...     uow.tickets.get("INC-EXAMPLE").phase.value
+    'in_progress'
+    """
+
+    def __init__(
+        self,
+        backend: StorageBackend,
+        *,
+        configs: Mapping[type, Any] | None = None,
+        upcasters: Upcasters = UPCASTERS,
+        on_commit: OnCommit | None = None,
+        event_cache: int = 16_384,
+    ) -> None:
+        self.backend = backend
+        self.configs = dict(configs or {})
+        self.upcasters = upcasters
+        self.on_commit = on_commit
+        self._event: EventDecoder = functools.lru_cache(maxsize=max(event_cache, 0))(
+            lambda kind, schema, text: kind.event(schema, text, upcasters)
+        )
+
+    def unit_of_work(self, tenant: str | None = None) -> StoreUnitOfWork:
+        """A new unit of work; every read and write in it is confined to `tenant`."""
+        if tenant is not None and (not isinstance(tenant, str) or not tenant.strip()):
+            raise ValidationError(f"tenant must be a non-empty string or None, got {tenant!r}")
+        return StoreUnitOfWork(self, tenant)
+
+    def close(self) -> None:
+        """Release the backend's resources (connections), if it holds any."""
+        close = getattr(self.backend, "close", None)
+        if close is not None:
+            close()
+
+
+class _Repo(Generic[T]):
+    """One aggregate kind's repository inside one unit of work."""
+
+    def __init__(self, uow: StoreUnitOfWork, kind: AggregateKind[T]) -> None:
+        self._uow = uow
+        self._kind = kind
+
+    def add(self, item: T) -> None:
+        kind = self._kind
+        if not isinstance(item, kind.cls):
+            raise ValidationError(f"expected a {kind.cls.__name__}, got {type(item).__name__}")
+        if isinstance(item, Entity):
+            if item._persisted:
+                raise ValidationError(f"{item.id} is already stored; use save()")
+            events: Sequence[Any] = item.history
+        else:
+            events = ()
+        head, rows = kind.encode(item, events)
+        self._uow._session().insert(kind.name, self._uow._key, head, rows)
+        if isinstance(item, Entity):
+            self._uow._written(item, 0, item.history)
+
+    def get(self, id: str) -> T:
+        if not isinstance(id, str):
+            raise ValidationError(f"id must be a string, got {id!r}")
+        stream = self._uow._session().load(self._kind.name, self._uow._key, id)
+        if stream is None:
+            raise NotFound(self._kind.name, id, self._uow.tenant)
+        return self._decode(stream)
+
+    def save(self, entity: T) -> None:
+        kind = self._kind
+        if not kind.is_entity:
+            raise StorageError(f"a {kind.name} is a frozen record: add it, it is never saved")
+        if not isinstance(entity, kind.cls) or not isinstance(entity, Entity):
+            raise ValidationError(f"expected a {kind.cls.__name__}, got {type(entity).__name__}")
+        pending = entity.pending_events()
+        if not pending:
+            return
+        expected = entity._persisted
+        head, rows = kind.encode(entity, pending)
+        self._uow._session().append(kind.name, self._uow._key, head, expected, rows)
+        self._uow._written(entity, expected, pending)
+
+    def find(self, query: Query | None = None, *, batch_size: int = 500) -> Iterator[T]:
+        query = _checked(query)
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+            raise ValidationError(f"batch_size must be a positive int, got {batch_size!r}")
+        after: str | None = None
+        while True:
+            batch = self._uow._session().select(
+                self._kind.name, self._uow._key, query, after, batch_size
+            )
+            for stream in batch:
+                yield self._decode(stream)
+            if len(batch) < batch_size:
+                return
+            after = batch[-1].head.id
+
+    def count(self, query: Query | None = None) -> int:
+        return self._uow._session().count(self._kind.name, self._uow._key, _checked(query))
+
+    def _decode(self, stream: Any) -> T:
+        store = self._uow._store
+        config = store.configs.get(self._kind.cls)
+        return self._kind.decode(stream, store.upcasters, config, store._event)
+
+
+def _checked(query: Query | None) -> Query:
+    if query is None:
+        return _ALL
+    if not isinstance(query, Query):
+        raise ValidationError(f"expected a Query, got {type(query).__name__}")
+    return query
+
+
+class StoreUnitOfWork:
+    """The library's `UnitOfWork`: one adapter session, one tenant, one outbox."""
+
+    def __init__(self, store: Store, tenant: str | None) -> None:
+        self._store = store
+        self.tenant = tenant
+        self._key = tenant or ""
+        self._open: StorageSession | None = None
+        self._saved: list[tuple[Entity[Any], int]] = []
+        self._pending: list[Any] = []
+        self._events: tuple[Any, ...] = ()
+        self._done = False
+        self.tickets: _Repo[Ticket] = _Repo(self, KINDS["ticket"])
+        self.problems: _Repo[Problem] = _Repo(self, KINDS["problem"])
+        self.changes: _Repo[ChangeRequest] = _Repo(self, KINDS["change"])
+        self.articles: _Repo[KnowledgeArticle] = _Repo(self, KINDS["article"])
+        self.configuration_items: _Repo[ConfigurationItem] = _Repo(self, KINDS["ci"])
+        self.known_errors = _Repo(self, KINDS["known_error"])
+        self.training_sessions = _Repo(self, KINDS["training"])
+
+    @property
+    def events(self) -> tuple[Any, ...]:
+        """The committed events of this unit of work, oldest first (empty before commit)."""
+        return self._events
+
+    def _session(self) -> StorageSession:
+        if self._done:
+            raise StorageError("this unit of work has ended; start a new one")
+        if self._open is None:
+            self._open = self._store.backend.session()
+        return self._open
+
+    def _written(self, entity: Entity[Any], expected: int, events: Sequence[Any]) -> None:
+        self._saved.append((entity, expected))
+        self._pending.extend(events)
+        entity.mark_persisted()
+
+    def commit(self) -> None:
+        """Make every write durable at once, then hand the events to `on_commit`."""
+        session = self._session()
+        try:
+            session.commit()
+        except BaseException:
+            self._abandon()
+            raise
+        self._events = tuple(self._pending)
+        self._finish()
+        if self._events and self._store.on_commit is not None:
+            self._store.on_commit(self._events)
+
+    def rollback(self) -> None:
+        """Discard every write; saved entities again report their events as pending."""
+        if not self._done:
+            self._abandon()
+
+    def _abandon(self) -> None:
+        try:
+            if self._open is not None:
+                self._open.rollback()
+        finally:
+            for entity, expected in reversed(self._saved):
+                _set(entity, "_persisted", expected)
+            self._finish()
+
+    def _finish(self) -> None:
+        self._saved.clear()
+        self._pending.clear()
+        self._done = True
+        if self._open is not None:
+            self._open.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.rollback()

@@ -1,0 +1,515 @@
+"""The Ticket entity: an incident or service request moving through L1→L2→L3.
+
+State changes only through trigger methods. Each trigger validates its input,
+checks time, routes through the compiled workflow, asks the permissions
+policy, checks the trigger's own rules, and only then appends exactly one
+event and applies it, so a refused trigger leaves the ticket untouched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
+from types import MappingProxyType
+from typing import Any
+
+import attrs
+
+from itil_l2._core.actor import Actor, Role
+from itil_l2._core.checks import (
+    check_instance,
+    check_optional_text,
+    check_text,
+    check_texts,
+    frozen_json,
+)
+from itil_l2._core.entity import Entity
+from itil_l2._core.errors import (
+    CorruptHistory,
+    DuplicateLink,
+    EntryRefused,
+    IncompleteHandover,
+    NotPermitted,
+    UnknownHoldReason,
+    UnknownResolutionCode,
+    ValidationError,
+)
+from itil_l2._core.priority import Impact, Priority, Urgency
+from itil_l2._core.tier import SupportGroup, Tier
+from itil_l2._core.time import ensure_aware
+from itil_l2._core.unset import UNSET, Unset
+from itil_l2.tickets import events as ev
+from itil_l2.tickets._apply import APPLIERS
+from itil_l2.tickets._config import EntryPolicy, WorkflowConfig
+from itil_l2.tickets._fields import (
+    Channel,
+    Link,
+    LinkKind,
+    NoteVisibility,
+    Phase,
+    TicketKind,
+    Trigger,
+)
+from itil_l2.tickets._handover import Handover, HandoverSource, L3Target
+from itil_l2.tickets._hold import HoldReason
+from itil_l2.tickets._resolution import Resolution
+from itil_l2.tickets._update import field_changes
+from itil_l2.tickets._workflow import ALLOWED_TRIGGERS, PHASE_OF, route
+
+__all__ = ["Ticket"]
+
+_set = object.__setattr__
+_DEFAULT_CONFIG = WorkflowConfig()
+
+
+@attrs.define(frozen=True, eq=False, init=False, repr=False)
+class Ticket(Entity[ev.TicketEvent]):  # type: ignore[override]  # attrs: no __init__ either way
+    """An incident or service request with its tier, phase and full history.
+
+    Create one with `Ticket.open`, move it with its trigger methods, rebuild
+    it with `Ticket.from_history`. Fields are read-only; `version` counts
+    the events in `history`.
+
+    >>> from datetime import datetime, timezone
+    >>> from itil_l2 import Actor, Impact, SupportGroup, Tier, Urgency
+    >>> desk = SupportGroup("service-desk", Tier.L1)
+    >>> agent = Actor("ann", groups={"service-desk"})
+    >>> t = Ticket.open(id="INC-1", title="VPN down", impact=Impact.MEDIUM,
+    ...                 urgency=Urgency.HIGH, owner_group=desk,
+    ...                 at=datetime(2026, 1, 5, 9, tzinfo=timezone.utc), actor=agent)
+    >>> t.assign(desk, at=datetime(2026, 1, 5, 9, 1, tzinfo=timezone.utc), actor=agent)
+    >>> t.phase.value, t.tier.value, t.priority.name, t.version
+    ('queued', 'L1', 'P2', 2)
+    """
+
+    kind: TicketKind
+    title: str
+    description: str
+    caller: str | None
+    channel: Channel
+    service: str | None
+    category: str | None
+    subcategory: str | None
+    symptom: str | None
+    ci_refs: tuple[str, ...]
+    impact: Impact
+    urgency: Urgency
+    priority: Priority
+    major_incident: bool
+    owner_group: SupportGroup
+    attributes: Mapping[str, Any]
+    group: SupportGroup | None
+    assignee: str | None
+    hold_reason: HoldReason | None
+    l3_target: L3Target | None
+    handover: Handover | None
+    resolution: Resolution | None
+    resolved_at: datetime | None
+    duplicate_of: str | None
+    links: tuple[Link, ...]
+    reassignment_count: int
+    reopen_count: int
+    escalation_count: int
+    config: WorkflowConfig
+
+    _EVENT = ev.TicketEvent
+    _KIND = "ticket"
+    _SCHEMA = ev.SCHEMA_VERSION
+    _PAYLOADS = ev.TicketPayload
+    _APPLIERS = APPLIERS
+
+    # -- creation and replay -------------------------------------------------
+
+    @classmethod
+    def open(
+        cls,
+        *,
+        id: str,
+        title: str,
+        impact: Impact,
+        urgency: Urgency,
+        owner_group: SupportGroup,
+        at: datetime,
+        actor: Actor,
+        description: str = "",
+        caller: str | None = None,
+        kind: TicketKind = TicketKind.INCIDENT,
+        channel: Channel = Channel.PHONE,
+        service: str | None = None,
+        category: str | None = None,
+        subcategory: str | None = None,
+        symptom: str | None = None,
+        ci_refs: Iterable[str] = (),
+        major_incident: bool = False,
+        attributes: Mapping[str, Any] | None = None,
+        config: WorkflowConfig = _DEFAULT_CONFIG,
+    ) -> Ticket:
+        """Log a new ticket; its priority comes from the config's priority matrix."""
+        check_text(id, "id")
+        check_instance(config, WorkflowConfig, "config")
+        check_instance(impact, Impact, "impact")
+        check_instance(urgency, Urgency, "urgency")
+        payload = ev.Opened(
+            kind=check_instance(kind, TicketKind, "kind"),
+            title=check_text(title, "title"),
+            description=check_instance(description, str, "description"),
+            caller=check_optional_text(caller, "caller"),
+            channel=check_instance(channel, Channel, "channel"),
+            service=check_optional_text(service, "service"),
+            category=check_optional_text(category, "category"),
+            subcategory=check_optional_text(subcategory, "subcategory"),
+            symptom=check_optional_text(symptom, "symptom"),
+            ci_refs=check_texts(ci_refs, "ci_refs"),
+            impact=impact,
+            urgency=urgency,
+            priority=config.priority_matrix.priority(impact, urgency),
+            major_incident=check_instance(major_incident, bool, "major_incident"),
+            owner_group=check_instance(owner_group, SupportGroup, "owner_group"),
+            attributes=frozen_json(attributes),
+        )
+        ensure_aware(at)
+        check_instance(actor, Actor, "actor")
+        return cls._from_opened(ev.TicketEvent(id, 1, at, actor.id, payload), config)
+
+    @classmethod
+    def from_history(
+        cls, events: Iterable[ev.TicketEvent], *, config: WorkflowConfig = _DEFAULT_CONFIG
+    ) -> Ticket:
+        """Rebuild a ticket exactly by replaying its events through the workflow.
+
+        Raises `CorruptHistory` when the events do not form one legal history.
+        The rebuilt ticket has no pending events.
+        """
+        return cls._rebuild(events, lambda first: cls._from_opened(first, config))
+
+    @classmethod
+    def _from_opened(cls, event: ev.TicketEvent, config: WorkflowConfig) -> Ticket:
+        """A ticket whose history is just its Opened event."""
+        payload = event.payload
+        if not isinstance(payload, ev.Opened):
+            raise CorruptHistory("a ticket history starts with an Opened event")
+        fields = [(name, getattr(payload, name)) for name in _OPENED_FIELDS]
+        fields += [
+            *_BLANK,
+            ("attributes", MappingProxyType(dict(payload.attributes))),
+            ("id", event.ticket_id),
+            ("config", config),
+        ]
+        return cls._start(event, fields)
+
+    def _route(self, trigger: str, payload: Any) -> str:
+        return route(self, trigger, payload)  # type: ignore[arg-type]
+
+    def _permits(self, actor: Actor, trigger: str) -> bool:
+        return self.config.permissions.permits(actor, trigger, self)  # type: ignore[arg-type]
+
+    def _entity_id(self, event: ev.TicketEvent) -> str:
+        return event.ticket_id
+
+    # -- derived facts -------------------------------------------------------
+
+    @property
+    def phase(self) -> Phase:
+        """new, queued, in_progress, on_hold, resolved, closed or cancelled."""
+        return PHASE_OF[self.state]
+
+    @property
+    def tier(self) -> Tier:
+        """The assigned group's tier; while unassigned, the owner group's."""
+        return (self.group or self.owner_group).tier
+
+    def allowed_triggers(self) -> tuple[Trigger, ...]:
+        """The triggers the workflow allows from the current phase and tier.
+
+        Conditions (target tier, vendor target) and permissions still apply.
+        """
+        return ALLOWED_TRIGGERS[self.state]
+
+    def auto_close_due(self, at: datetime) -> bool:
+        """Whether a resolved ticket's auto-close period has passed at `at`."""
+        ensure_aware(at)
+        if self.resolved_at is None or self.phase is not Phase.RESOLVED:
+            return False
+        return at - self.resolved_at >= self.config.auto_close_after
+
+    def __repr__(self) -> str:
+        return (
+            f"<Ticket {self.id} {self.phase.value} at {self.tier.value} "
+            f"{self.priority.name} v{self.version}>"
+        )
+
+    # -- triggers --------------------------------------------------------------
+
+    def assign(
+        self, group: SupportGroup, *, at: datetime, actor: Actor, reason: str | None = None
+    ) -> None:
+        """Send a new ticket to its first group (queued there).
+
+        Entering above L1 follows `WorkflowConfig.entry_above_l1`: by default
+        it needs a `reason` (e.g. "monitoring alert", "major incident"),
+        which the event records.
+        """
+        payload = ev.Assigned(_group(group), check_optional_text(reason, "reason"))
+
+        def check() -> None:
+            if group.tier is Tier.L1:
+                return
+            policy = self.config.entry_above_l1
+            if policy is EntryPolicy.FORBIDDEN:
+                raise EntryRefused(f"new tickets enter at L1; {group.name} is {group.tier}")
+            if policy is EntryPolicy.WITH_REASON and reason is None:
+                raise EntryRefused(f"entering at {group.tier} needs a reason")
+
+        self._fire(payload, at, actor, check)
+
+    def assign_to(self, assignee: str | None, *, at: datetime, actor: Actor) -> None:
+        """Give the ticket to an agent of its group (None: nobody). Not a reassignment."""
+        payload = ev.AssigneeSet(check_optional_text(assignee, "assignee"))
+        self._fire(payload, at, actor, self._changes("assignee", assignee))
+
+    def start(self, *, at: datetime, actor: Actor) -> None:
+        """Start work on a queued ticket; an unassigned ticket goes to the actor."""
+        check_instance(actor, Actor, "actor")
+        self._fire(ev.Started(self.assignee or actor.id), at, actor)
+
+    def reassign(
+        self, group: SupportGroup, *, at: datetime, actor: Actor, reason: str | None = None
+    ) -> None:
+        """Move the ticket to another group of the same tier; counts a reassignment."""
+        payload = ev.Reassigned(_group(group), check_optional_text(reason, "reason"))
+        self._fire(payload, at, actor, self._changes("group", group))
+
+    def escalate(
+        self,
+        group: SupportGroup,
+        handover: Handover,
+        *,
+        at: datetime,
+        actor: Actor,
+        target: L3Target | None = None,
+    ) -> None:
+        """Escalate to the next tier with a complete handover (and, to L3, a target).
+
+        An incomplete handover raises `IncompleteHandover` naming every
+        missing part. Imported handovers hold only what an export had; only
+        the system actor may submit them.
+        """
+        check_instance(handover, Handover, "handover")
+        if target is not None:
+            check_instance(target, L3Target, "target")
+        payload = ev.Escalated(_group(group), handover, target)
+
+        def check() -> None:
+            if handover.source is HandoverSource.IMPORTED:
+                if not actor.has_role(Role.SYSTEM):
+                    raise NotPermitted(actor.id, "submit an imported handover for", self.id)
+                return
+            missing = list(handover.missing_parts(self.config.handover_min_description))
+            if group.tier is Tier.L3 and target is None:
+                missing.append("L3 target (vendor, development or external specialist)")
+            if missing:
+                raise IncompleteHandover(missing)
+            if group.tier is not Tier.L3 and target is not None:
+                raise ValidationError("an L3 target is only given when escalating to L3")
+
+        self._fire(payload, at, actor, check)
+
+    def hand_back(
+        self,
+        group: SupportGroup,
+        instructions: str,
+        *,
+        at: datetime,
+        actor: Actor,
+        fix: str | None = None,
+    ) -> None:
+        """Return the ticket one tier down, e.g. "solve with KB-123"; L3 may add a fix."""
+        text = check_text(instructions, "instructions")
+        payload = ev.HandedBack(_group(group), text, check_optional_text(fix, "fix"))
+        self._fire(payload, at, actor)
+
+    def hold(self, reason: HoldReason, *, at: datetime, actor: Actor) -> None:
+        """Pause work for a configured reason."""
+        self._fire(
+            ev.Held(check_instance(reason, HoldReason, "reason")), at, actor, self._known(reason)
+        )
+
+    def change_hold_reason(self, reason: HoldReason, *, at: datetime, actor: Actor) -> None:
+        """Stay on hold for another reason (e.g. the caller answered, now the vendor)."""
+        check_instance(reason, HoldReason, "reason")
+        old = self.hold_reason or reason
+        known = self._known(reason)
+        same = self._changes("hold_reason", reason)
+
+        def check() -> None:
+            known()
+            same()
+
+        self._fire(ev.HoldReasonChanged(old, reason), at, actor, check)
+
+    def resume(self, cause: str, *, at: datetime, actor: Actor) -> None:
+        """Resume work on a held ticket; `cause` says what ended the wait."""
+        self._fire(ev.Resumed(check_text(cause, "cause")), at, actor)
+
+    def vendor_update(
+        self,
+        text: str,
+        *,
+        at: datetime,
+        actor: Actor,
+        status: str | None = None,
+        ref: str | None = None,
+    ) -> None:
+        """Record progress from the L3 vendor; `ref` updates the vendor's case reference."""
+        payload = ev.VendorUpdated(
+            check_text(text, "text"),
+            check_optional_text(status, "status"),
+            check_optional_text(ref, "ref"),
+        )
+        self._fire(payload, at, actor)
+
+    def add_note(
+        self,
+        text: str,
+        *,
+        at: datetime,
+        actor: Actor,
+        visibility: NoteVisibility = NoteVisibility.WORK_NOTE,
+    ) -> None:
+        """Add a work note (internal) or a comment (visible to the caller)."""
+        check_instance(visibility, NoteVisibility, "visibility")
+        self._fire(ev.NoteAdded(check_text(text, "text"), visibility), at, actor)
+
+    def update(
+        self,
+        *,
+        at: datetime,
+        actor: Actor,
+        title: str | Unset = UNSET,
+        description: str | Unset = UNSET,
+        caller: str | Unset | None = UNSET,
+        channel: Channel | Unset = UNSET,
+        service: str | Unset | None = UNSET,
+        category: str | Unset | None = UNSET,
+        subcategory: str | Unset | None = UNSET,
+        symptom: str | Unset | None = UNSET,
+        ci_refs: Iterable[str] | Unset = UNSET,
+        impact: Impact | Unset = UNSET,
+        urgency: Urgency | Unset = UNSET,
+        major_incident: bool | Unset = UNSET,
+        attributes: Mapping[str, Any] | Unset = UNSET,
+    ) -> None:
+        """Change fields; the event holds old and new values, priority is recomputed.
+
+        Fields left out stay as they are; an update that changes nothing is refused.
+        """
+        given = {
+            "title": title,
+            "description": description,
+            "caller": caller,
+            "channel": channel,
+            "service": service,
+            "category": category,
+            "subcategory": subcategory,
+            "symptom": symptom,
+            "ci_refs": ci_refs,
+            "impact": impact,
+            "urgency": urgency,
+            "major_incident": major_incident,
+            "attributes": attributes,
+        }
+        self._fire(ev.Updated(field_changes(self, given)), at, actor)
+
+    def resolve(self, resolution: Resolution, *, at: datetime, actor: Actor) -> None:
+        """Resolve with a configured resolution code.
+
+        From new or queued (nobody started work) this is a first-contact
+        resolution in the KPI sense.
+        """
+        check_instance(resolution, Resolution, "resolution")
+
+        def check() -> None:
+            if resolution.code not in self.config.resolution_codes:
+                raise UnknownResolutionCode(f"{resolution.code.code!r} is not a configured code")
+
+        self._fire(ev.Resolved(resolution), at, actor, check)
+
+    def reopen(self, reason: str, *, at: datetime, actor: Actor) -> None:
+        """Reopen a resolved ticket at its tier; counts a reopen."""
+        self._fire(ev.Reopened(check_text(reason, "reason")), at, actor)
+
+    def close(self, *, at: datetime, actor: Actor) -> None:
+        """Close a resolved ticket (see `auto_close_due` for the automatic case)."""
+        self._fire(ev.Closed(), at, actor)
+
+    def cancel(
+        self, reason: str, *, at: datetime, actor: Actor, duplicate_of: str | None = None
+    ) -> None:
+        """Withdraw an open ticket, perhaps as a duplicate of another one."""
+        payload = ev.Cancelled(
+            check_text(reason, "reason"), check_optional_text(duplicate_of, "duplicate_of")
+        )
+        if duplicate_of == self.id:
+            raise ValidationError("a ticket cannot duplicate itself")
+        self._fire(payload, at, actor)
+
+    def link(self, kind: LinkKind, ref: str, *, at: datetime, actor: Actor) -> None:
+        """Link a problem, change, article, parent or child; allowed in every phase.
+
+        Links never change the phase or any other field but `links`.
+        """
+        link = Link(check_instance(kind, LinkKind, "kind"), check_text(ref, "ref"))
+
+        def check() -> None:
+            if link in self.links:
+                raise DuplicateLink(f"{self.id} is already linked to {kind.value} {ref}")
+
+        self._fire(ev.Linked(link), at, actor, check)
+
+    # -- helpers ---------------------------------------------------------------
+
+    @property
+    def parent(self) -> str | None:
+        """The parent ticket (e.g. the major incident) this ticket is linked to."""
+        return next((link.ref for link in self.links if link.kind is LinkKind.PARENT), None)
+
+    @property
+    def children(self) -> tuple[str, ...]:
+        """Child tickets linked to this one."""
+        return tuple(link.ref for link in self.links if link.kind is LinkKind.CHILD)
+
+    def _known(self, reason: HoldReason) -> Callable[[], None]:
+        def check() -> None:
+            if reason not in self.config.hold_reasons:
+                raise UnknownHoldReason(f"{reason.code!r} is not a configured hold reason")
+
+        return check
+
+    def _changes(self, name: str, value: object) -> Callable[[], None]:
+        def check() -> None:
+            if getattr(self, name) == value:
+                raise ValidationError(f"{self.id}: {name} is already {value!r}")
+
+        return check
+
+
+def _group(group: object) -> SupportGroup:
+    return check_instance(group, SupportGroup, "group")
+
+
+_OPENED_FIELDS = tuple(f.name for f in attrs.fields(ev.Opened) if f.name != "attributes")
+_BLANK: tuple[tuple[str, Any], ...] = (
+    ("group", None),
+    ("assignee", None),
+    ("hold_reason", None),
+    ("l3_target", None),
+    ("handover", None),
+    ("resolution", None),
+    ("resolved_at", None),
+    ("duplicate_of", None),
+    ("links", ()),
+    ("reassignment_count", 0),
+    ("reopen_count", 0),
+    ("escalation_count", 0),
+    ("state", "new"),
+)
