@@ -79,9 +79,11 @@ from itil_l2 import (
     Urgency,
 )
 from itil_l2._core.workflow import DottedMachine
-from itil_l2.tickets import Channel, TicketEvent, TicketKind
-from itil_l2.tickets._workflow import STATES, TRANSITIONS
+from itil_l2.tickets import WORKFLOW, Channel, TicketEvent, TicketKind
 from itil_l2.tickets.events import Assigned, Closed, Escalated, Opened, Resolved, Started
+
+STATES = WORKFLOW.states
+TRANSITIONS = WORKFLOW.transitions
 
 TRIGGERS_PER_LIFECYCLE = 8
 EVENTS_IN_MEMORY_TICKET = 8  # open ... resolve, without close

@@ -8,11 +8,15 @@ from types import SimpleNamespace
 from transitions import MachineError
 
 from itil_l2 import ChangeConfig, ItilL2Error
-from itil_l2._core.workflow import leaf_states
-from itil_l2.changes import ChangeTrigger, ChangeType
-from itil_l2.changes._workflow import MACHINE, STATES, TABLE, TRANSITIONS, route
+from itil_l2.changes import WORKFLOW, ChangeTrigger, ChangeType
 from itil_l2.changes.events import Approval, ApprovalBoard, ApprovalDecision, ChangeRisk
 from support import T0
+
+MACHINE = WORKFLOW.machine
+STATES = WORKFLOW.states
+TABLE = WORKFLOW.table
+TRANSITIONS = WORKFLOW.transitions
+route = WORKFLOW.route
 
 _APPROVAL = Approval("cara", ApprovalBoard.CAB, ApprovalDecision.APPROVED, None, T0)
 
@@ -57,7 +61,7 @@ def test_every_state_trigger_and_condition_outcome_agrees() -> None:
 
 
 def test_table_covers_every_state_and_the_type_conditions_are_named() -> None:
-    assert {state for state, _ in TABLE} == set(leaf_states(MACHINE)) == set(STATES)
+    assert {state for state, _ in TABLE} == set(WORKFLOW.leaf_states()) == set(STATES)
     conditional = {
         (t["source"], t["dest"]): [c.__name__ for c in t["conditions"]]
         for t in TRANSITIONS

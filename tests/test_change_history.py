@@ -119,7 +119,7 @@ def test_corrupt_histories_are_refused(clock: Clock) -> None:
     with pytest.raises(CorruptHistory):
         ChangeRequest.from_history((events[0], events[2]))
     with pytest.raises(CorruptHistory):
-        ChangeRequest.from_history((events[0], attrs.evolve(events[1], change_id="CHG-8")))
+        ChangeRequest.from_history((events[0], attrs.evolve(events[1], entity_id="CHG-8")))
     with pytest.raises(CorruptHistory):  # implement straight after raise: illegal step
         ChangeRequest.from_history((events[0], attrs.evolve(events[11], version=2)))
     with pytest.raises(CorruptHistory):

@@ -27,13 +27,12 @@ from itil_l2.cmdb import (
     apply_resolution,
     ci_changes_for,
 )
+from itil_l2.cmdb._workflow import CiStatus, CiTrigger
 from itil_l2.cmdb.events import (
     AttributeChange,
     CiEvent,
     CiKind,
-    CiStatus,
     CiStatusChanged,
-    CiTrigger,
     Relation,
     RelationKind,
 )
@@ -80,7 +79,7 @@ def ci_in(clock: Clock, status: CiStatus, **fields: Any) -> ConfigurationItem:
 def resolved_ticket(clock: Clock, *changes: CiChange, id: str = "INC-1") -> Ticket:
     t = at_l2(clock)
     if id != "INC-1":
-        t = Ticket.from_history(attrs.evolve(e, ticket_id=id) for e in t.history)
+        t = Ticket.from_history(attrs.evolve(e, entity_id=id) for e in t.history)
     t.resolve(attrs.evolve(FIXED, ci_changes=changes), at=clock(), actor=BOB)
     return t
 
@@ -530,7 +529,7 @@ def test_corrupt_histories_do_not_load(clock: Clock) -> None:
     with pytest.raises(CorruptHistory):
         ConfigurationItem.from_history(_tamper(ci, 2, version=7))
     with pytest.raises(CorruptHistory):
-        ConfigurationItem.from_history(_tamper(ci, 2, ci_id="other"))
+        ConfigurationItem.from_history(_tamper(ci, 2, entity_id="other"))
     lying = CiStatusChanged(CiStatus.MAINTENANCE, CiStatus.ACTIVE)  # the CI is planned there
     with pytest.raises(CorruptHistory):
         ConfigurationItem.from_history(_tamper(ci, 1, payload=lying))

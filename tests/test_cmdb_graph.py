@@ -21,7 +21,8 @@ from itil_l2.cmdb import (
     cis_with_open_incidents,
     support_groups_for,
 )
-from itil_l2.cmdb.events import CiKind, CiStatus, HealthState, Relation, RelationKind
+from itil_l2.cmdb._workflow import CiStatus
+from itil_l2.cmdb.events import CiKind, HealthState, Relation, RelationKind
 from itil_l2.testing import cmdb_graphs, configuration_items
 from itil_l2.tickets import TicketKind
 from support import BOB, DBA, DESK, FIXED, NET, Clock, at_l2, open_ticket

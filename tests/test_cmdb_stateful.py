@@ -23,7 +23,8 @@ from itil_l2 import (
     ValidationError,
 )
 from itil_l2.cmdb import CiChangeConflict, UnknownRelation
-from itil_l2.cmdb.events import CiKind, CiStatus, Relation, RelationKind
+from itil_l2.cmdb._workflow import CiStatus
+from itil_l2.cmdb.events import CiKind, Relation, RelationKind
 from itil_l2.errors import DuplicateLink, EventOutOfOrder
 from itil_l2.testing import json_values, snapshot
 from itil_l2.tickets import CiChange

@@ -8,9 +8,16 @@ from types import SimpleNamespace
 from transitions import MachineError
 
 from itil_l2 import InvalidTransition
-from itil_l2._core.workflow import leaf_states
-from itil_l2.cmdb._workflow import INITIAL, MACHINE, STATES, TABLE, TITLE, TRANSITIONS, route
-from itil_l2.cmdb.events import CiStatus, CiTrigger
+from itil_l2.cmdb import WORKFLOW
+from itil_l2.cmdb._workflow import CiStatus, CiTrigger
+
+INITIAL = WORKFLOW.initial
+MACHINE = WORKFLOW.machine
+STATES = WORKFLOW.states
+TABLE = WORKFLOW.table
+TITLE = WORKFLOW.title
+TRANSITIONS = WORKFLOW.transitions
+route = WORKFLOW.route
 
 
 def _table(ci: SimpleNamespace, trigger: str, payload: SimpleNamespace) -> str | None:
@@ -32,7 +39,7 @@ def _machine(ci: SimpleNamespace, trigger: str, payload: SimpleNamespace) -> str
 def test_every_state_trigger_and_condition_outcome_agrees() -> None:
     # conditions look at the requested status and at the recorded old status:
     # try every (state, trigger, new, old) so every condition outcome occurs.
-    cases = list(itertools.product(leaf_states(MACHINE), MACHINE.events, CiStatus, CiStatus))
+    cases = list(itertools.product(WORKFLOW.leaf_states(), MACHINE.events, CiStatus, CiStatus))
     disagreements, moves = [], 0
     for state, trigger, new, old in cases:
         ci = SimpleNamespace(state=state)

@@ -10,8 +10,11 @@ from transitions import MachineError
 
 from itil_l2 import ItilL2Error, L3TargetKind, Tier
 from itil_l2._core.workflow import DottedMachine, compile_table, leaf_states
-from itil_l2.tickets import Trigger
-from itil_l2.tickets._workflow import MACHINE, TABLE, route
+from itil_l2.tickets import WORKFLOW, Trigger
+
+MACHINE = WORKFLOW.machine
+TABLE = WORKFLOW.table
+route = WORKFLOW.route
 
 
 def _table_result(ticket: SimpleNamespace, trigger: str, payload: SimpleNamespace) -> str | None:

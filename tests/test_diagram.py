@@ -7,7 +7,9 @@ import re
 import pytest
 
 from itil_l2 import ValidationError, diagram
-from itil_l2.tickets._workflow import TRANSITIONS
+from itil_l2.tickets import WORKFLOW
+
+TRANSITIONS = WORKFLOW.transitions
 
 
 def test_ticket_diagram_shows_the_tier_machine() -> None:

@@ -23,9 +23,9 @@ def test_every_trigger_appends_exactly_one_event(clock: Clock) -> None:
     kinds.append("hold")
     assert [e.kind for e in t.history] == kinds
     assert [e.version for e in t.history] == [1, 2, 3, 4] == list(range(1, t.version + 1))
-    assert {e.ticket_id for e in t.history} == {"INC-1"}
+    assert {e.entity_id for e in t.history} == {"INC-1"}
     assert [e.actor_id for e in t.history] == ["ann", "ann", "bob", "bob"]
-    assert all(e.schema == 1 for e in t.history)
+    assert all(e.schema == 2 for e in t.history)  # 2 since 0.2.0 (entity_id)
     assert isinstance(t.history[0].payload, Opened) and isinstance(t.history[1].payload, Assigned)
 
 
@@ -65,7 +65,7 @@ def test_corrupt_histories_are_refused(clock: Clock) -> None:
         Ticket.from_history(events[1:])  # no Opened first
     with pytest.raises(CorruptHistory):
         Ticket.from_history([events[0], events[2]])  # a gap in the versions
-    other = attrs.evolve(events[1], ticket_id="INC-2")
+    other = attrs.evolve(events[1], entity_id="INC-2")
     with pytest.raises(CorruptHistory):
         Ticket.from_history([events[0], other])
     backwards = attrs.evolve(events[1], at=events[0].at.replace(year=2000))

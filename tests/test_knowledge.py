@@ -376,7 +376,7 @@ def test_corrupt_histories_are_refused(clock: Clock) -> None:
         KnowledgeArticle.from_history(kb.history[1:])
     with pytest.raises(CorruptHistory):
         KnowledgeArticle.from_history([kb.history[0], kb.history[2]])
-    other = attrs.evolve(kb.history[1], article_id="KB-99")
+    other = attrs.evolve(kb.history[1], entity_id="KB-99")
     with pytest.raises(CorruptHistory):
         KnowledgeArticle.from_history([kb.history[0], other])
     illegal = KnowledgeEvent("KB-1", 2, kb.history[1].at, "kim", kb.history[4].payload)

@@ -12,9 +12,8 @@ from hypothesis import strategies as st
 from hypothesis.stateful import run_state_machine_as_test
 
 from itil_l2 import ItilL2Error, KnowledgeArticle, KnowledgeConfig
-from itil_l2.knowledge import ArticleState
-from itil_l2.knowledge._workflow import route
-from itil_l2.knowledge.events import KnowledgeTrigger
+from itil_l2.knowledge import WORKFLOW, ArticleState
+from itil_l2.knowledge._workflow import KnowledgeTrigger
 from itil_l2.storage import entity_from_json, entity_to_json
 from itil_l2.testing import (
     KnowledgeLifecycleMachine,
@@ -22,6 +21,8 @@ from itil_l2.testing import (
     expected_article_move,
     knowledge_articles,
 )
+
+route = WORKFLOW.route
 
 EXAMPLES = int(os.environ.get("ITIL_L2_STATEFUL_EXAMPLES", "100"))
 _SETTINGS = settings(

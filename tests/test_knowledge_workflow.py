@@ -11,12 +11,19 @@ import pytest
 from transitions import MachineError
 
 from itil_l2 import SYSTEM, Actor, InvalidTransition, ItilL2Error, KnowledgeArticle
-from itil_l2._core.workflow import leaf_states
-from itil_l2.knowledge import ArticleState
-from itil_l2.knowledge._workflow import INITIAL, MACHINE, STATES, TABLE, TITLE, TRANSITIONS, route
-from itil_l2.knowledge.events import FlagKind, KnowledgeTrigger
+from itil_l2.knowledge import WORKFLOW, ArticleState
+from itil_l2.knowledge._workflow import KnowledgeTrigger
+from itil_l2.knowledge.events import FlagKind
 from itil_l2.testing import article_snapshot
 from support import Clock
+
+INITIAL = WORKFLOW.initial
+MACHINE = WORKFLOW.machine
+STATES = WORKFLOW.states
+TABLE = WORKFLOW.table
+TITLE = WORKFLOW.title
+TRANSITIONS = WORKFLOW.transitions
+route = WORKFLOW.route
 
 BOB = Actor("bob", groups={"database-l2"})
 KIM = Actor("kim", roles={"knowledge_manager"})
@@ -86,7 +93,7 @@ def _machine(state: str, trigger: KnowledgeTrigger, later: bool) -> str | None:
 
 
 def test_states_are_the_issues_states() -> None:
-    assert sorted(leaf_states(MACHINE)) == sorted(ALL_STATES)
+    assert sorted(WORKFLOW.leaf_states()) == sorted(ALL_STATES)
     assert [s.value for s in ArticleState] == ALL_STATES
     assert INITIAL == "draft" and STATES == ALL_STATES
     assert "Knowledge" in TITLE

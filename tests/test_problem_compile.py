@@ -8,9 +8,15 @@ from types import SimpleNamespace
 from transitions import MachineError
 
 from itil_l2 import ItilL2Error
-from itil_l2._core.workflow import leaf_states
-from itil_l2.problems import ProblemPhase, ProblemTrigger
-from itil_l2.problems._workflow import INITIAL, MACHINE, STATES, TABLE, TITLE, TRANSITIONS, route
+from itil_l2.problems import WORKFLOW, ProblemPhase, ProblemTrigger
+
+INITIAL = WORKFLOW.initial
+MACHINE = WORKFLOW.machine
+STATES = WORKFLOW.states
+TABLE = WORKFLOW.table
+TITLE = WORKFLOW.title
+TRANSITIONS = WORKFLOW.transitions
+route = WORKFLOW.route
 
 
 def _rca(root_cause: str | None, complete: bool) -> SimpleNamespace:
@@ -50,7 +56,7 @@ def _machine(problem: SimpleNamespace, trigger: str, payload: SimpleNamespace) -
 def test_every_state_trigger_and_condition_outcome_agrees() -> None:
     disagreements, moves, cases = [], 0, 0
     for state, trigger, rca, needs_cause, requires_rca in itertools.product(
-        leaf_states(MACHINE), MACHINE.events, RCAS, (False, True), (False, True)
+        WORKFLOW.leaf_states(), MACHINE.events, RCAS, (False, True), (False, True)
     ):
         problem = SimpleNamespace(
             state=state,
@@ -92,5 +98,5 @@ def test_the_definition_the_diagram_reads() -> None:
     phases = ["new", "assess", "root_cause_analysis", "fix_in_progress", "resolved"]
     assert [*STATES] == [*phases, "closed", "cancelled"] == [p.value for p in ProblemPhase]
     assert {t["trigger"] for t in TRANSITIONS} == {t.value for t in ProblemTrigger} - {"open"}
-    assert set(leaf_states(MACHINE)) == {state for state, _ in TABLE} | {"closed", "cancelled"}
+    assert set(WORKFLOW.leaf_states()) == {state for state, _ in TABLE} | {"closed", "cancelled"}
     assert not any(state in ("closed", "cancelled") for state, _ in TABLE)

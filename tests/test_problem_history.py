@@ -174,7 +174,7 @@ def test_corrupt_histories_are_refused(clock: Clock) -> None:
     with pytest.raises(CorruptHistory):
         Problem.from_history([events[0], events[2], events[1], *events[3:]])
     with pytest.raises(CorruptHistory):
-        Problem.from_history([events[0], attrs.evolve(events[1], problem_id="PRB-2")])
+        Problem.from_history([events[0], attrs.evolve(events[1], entity_id="PRB-2")])
     # A fix_applied resolution straight from new: the RCA rule forbids it on replay too.
     resolved = ProblemResolved(ProblemResolution(ProblemResolutionCode.FIX_APPLIED, "forged"))
     forged = ProblemEvent("PRB-1", 2, events[0].at, "pat", resolved)

@@ -9,10 +9,11 @@ from types import SimpleNamespace
 from hypothesis import HealthCheck, given, settings
 
 from itil_l2 import ItilL2Error, ProblemConfig
-from itil_l2.problems import ProblemPhase, ProblemTrigger
-from itil_l2.problems._workflow import route
+from itil_l2.problems import WORKFLOW, ProblemPhase, ProblemTrigger
 from itil_l2.problems.rca import RcaRecord, RcaStatus
 from itil_l2.testing import ProblemWorkflowMachine, expected_problem_phase, rca_records
+
+route = WORKFLOW.route
 
 EXAMPLES = int(os.environ.get("ITIL_L2_STATEFUL_EXAMPLES", "500"))
 _SETTINGS = settings(

@@ -64,5 +64,5 @@ def test_many_threads_fire_on_different_tickets() -> None:
     for t in tickets:
         assert (t.phase, t.tier, t.version) == (Phase.CLOSED, Tier.L2, 10)
         assert [e.kind for e in t.history][3:7] == ["escalate", "start", "escalate", "hand_back"]
-        assert all(e.ticket_id == t.id for e in t.history)
+        assert all(e.entity_id == t.id for e in t.history)
         assert_same_ticket(Ticket.from_history(t.history), t)

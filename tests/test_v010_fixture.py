@@ -18,7 +18,8 @@ import attrs
 import pytest
 
 from itil_l2 import ChangeRequest, ConfigurationItem, KnowledgeArticle, Problem, Ticket
-from itil_l2.storage import SqliteStore, entity_from_json
+from itil_l2.errors import UnknownSchema
+from itil_l2.storage import SqliteStore, entity_from_json, entity_to_json
 
 FIXTURE = Path(__file__).parent / "fixtures" / "v0_1_0"
 DATA: dict[str, Any] = json.loads((FIXTURE / "histories.json").read_text())
@@ -119,3 +120,30 @@ def test_an_old_entity_saves_new_events_after_loading(store: Any) -> None:
         again = uow.tickets.get(ticket.id)
         assert again.version == ticket.version
         assert snapshot(again) == snapshot(ticket)
+
+
+OLD_ID_KEYS = {
+    "ticket": "ticket_id",
+    "problem": "problem_id",
+    "change": "change_id",
+    "article": "article_id",
+    "ci": "ci_id",
+}
+
+
+@pytest.mark.parametrize("kind", sorted(CLASSES))
+def test_0_1_0_events_go_through_the_shipped_upcaster(kind: str) -> None:
+    item = DATA[kind][0]["json"]
+    raw = item["history"][0]
+    assert raw["schema"] == 1 and OLD_ID_KEYS[kind] in raw and "entity_id" not in raw
+    entity = entity_from_json(CLASSES[kind], item)
+    assert {(e.schema, e.entity_id) for e in entity.history} == {(2, entity.id)}
+    again = entity_to_json(entity)["history"][0]
+    assert again["entity_id"] == entity.id and OLD_ID_KEYS[kind] not in again
+
+
+def test_a_schema_newer_than_the_library_is_refused() -> None:
+    item = json.loads(json.dumps(DATA["ticket"][0]["json"]))
+    item["history"][0]["schema"] = 99
+    with pytest.raises(UnknownSchema):
+        entity_from_json(Ticket, item)

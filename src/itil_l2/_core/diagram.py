@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from transitions.extensions.diagrams import HierarchicalGraphMachine
 
 from itil_l2._core.errors import ValidationError
-from itil_l2._core.workflow import DottedState
+from itil_l2._core.workflow import WORKFLOWS, DottedState
 
-__all__ = ["diagram"]
+if TYPE_CHECKING:
+    from itil_l2._core.workflow import Workflow
+
+__all__ = ["diagram", "draw"]
 
 
 class _DottedGraphMachine(HierarchicalGraphMachine):
@@ -20,22 +22,7 @@ class _DottedGraphMachine(HierarchicalGraphMachine):
 
 
 class _Canvas:
-    """A throwaway model: the graph machine draws for a model, never for a ticket."""
-
-
-_DEFINITIONS: dict[str, str] = {
-    "ticket": "itil_l2.tickets._workflow",
-    "ci": "itil_l2.cmdb._workflow",
-    "problem": "itil_l2.problems._workflow",
-    "change": "itil_l2.changes._workflow",
-    "knowledge": "itil_l2.knowledge._workflow",
-}
-"""Workflow kind → the module defining it (STATES, TRANSITIONS, INITIAL, TITLE)."""
-
-
-def _definition(kind: str) -> tuple[list[Any], list[dict[str, Any]], str, str]:
-    module = importlib.import_module(_DEFINITIONS[kind])
-    return module.STATES, module.TRANSITIONS, module.INITIAL, module.TITLE
+    """A throwaway model: the graph machine draws for a model, never for an entity."""
 
 
 def diagram(kind: str, *, internal: bool = False) -> str:
@@ -43,29 +30,36 @@ def diagram(kind: str, *, internal: bool = False) -> str:
 
     Drawn by transitions from the very definition the workflow runs on.
     Internal transitions (notes, links, updates, which never change state)
-    clutter the picture and are left out unless `internal=True`.
+    clutter the picture and are left out unless `internal=True`. The kinds
+    are `ticket`, `problem`, `change`, `knowledge` and `ci`.
 
+    >>> from itil_l2 import diagram
     >>> text = diagram("ticket")
     >>> "L1 --> L2.queued: escalate [group_at_L2]" in text
     True
     """
-    if kind not in _DEFINITIONS:
-        raise ValidationError(
-            f"no workflow called {kind!r}; known: {', '.join(sorted(_DEFINITIONS))}"
-        )
-    states, transitions, initial, title = _definition(kind)
+    workflow = WORKFLOWS.get(kind)
+    if workflow is None:
+        known = ", ".join(sorted(k for k in WORKFLOWS if not k.endswith("-example")))
+        raise ValidationError(f"no workflow called {kind!r}; known: {known}")
+    return draw(workflow, internal=internal)
+
+
+def draw(workflow: Workflow[Any], *, internal: bool = False) -> str:
+    """The mermaid text of one workflow (see `diagram`)."""
+    transitions = workflow.transitions
     if not internal:
         transitions = [t for t in transitions if t["dest"] is not None]
     canvas = _Canvas()
     _DottedGraphMachine(
         model=canvas,
-        states=states,
+        states=workflow.states,
         transitions=transitions,
-        initial=initial,
+        initial=workflow.initial,
         auto_transitions=False,
         graph_engine="mermaid",
         show_conditions=True,
-        title=title,
+        title=workflow.title,
     )
     text: str = canvas.get_graph().draw(None)  # type: ignore[attr-defined]
     return "\n".join(line for line in text.splitlines() if not _is_styling(line)) + "\n"

@@ -8,30 +8,62 @@ apply it. Applying is the last step and never fails, so a refused trigger
 leaves the entity exactly as it was. Replay (`_rebuild`) routes each stored
 event through the same table, so a history the rules forbid cannot load.
 
-Subclasses provide `_route`, `_permits`, the event class (`_EVENT`) and the
-appliers (`_APPLIERS`, one per payload type).
+Every entity kind has the same shape: a compiled `Workflow` (`_WORKFLOW`),
+an envelope class derived from `Event` (`_EVENT`) whose `entity_id` names the
+entity, a payload union (`_PAYLOADS`), the appliers (`_APPLIERS`, one per
+payload type) and a frozen config whose `permissions` policy is asked before
+every trigger.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
-from typing import Any, ClassVar, Generic, Protocol, Self, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, Self, TypeVar
 
 import attrs
+from attrs import frozen
 
 from itil_l2._core.actor import Actor
 from itil_l2._core.errors import CorruptHistory, ItilL2Error, NotPermitted, ValidationError
 from itil_l2._core.time import ensure_aware, ensure_not_before
+from itil_l2._core.workflow import Workflow
 
-__all__ = ["Entity", "EntityEvent"]
+__all__ = ["Entity", "EntityEvent", "Event"]
 
 _set = object.__setattr__
 
 
-class EntityEvent(Protocol):
-    """What the base needs of an event: its version, time, actor and payload."""
+P = TypeVar("P")
 
+
+@frozen
+class Event(Generic[P]):
+    """One change to one entity: which, the resulting version, when, who, and what.
+
+    Every entity kind's event envelope derives from this class, so the id is
+    always `entity_id`; `schema` is the event format version (each kind sets
+    its current one as the default), so stored events can be upcast later.
+    """
+
+    entity_id: str
+    version: int
+    at: datetime
+    actor_id: str
+    payload: P
+    schema: int = 0
+
+    @property
+    def kind(self) -> str:
+        """The trigger that produced this event (`"escalate"`, `"resolve"`, ...)."""
+        return str(self.payload.TRIGGER)  # type: ignore[attr-defined]
+
+
+class EntityEvent(Protocol):
+    """What the base needs of an event: its entity, version, time, actor and payload."""
+
+    @property
+    def entity_id(self) -> str: ...
     @property
     def version(self) -> int: ...
     @property
@@ -55,6 +87,7 @@ class Entity(Generic[E]):
     state: str
     _persisted: int
 
+    _WORKFLOW: ClassVar[Workflow[Any]]
     _EVENT: ClassVar[Callable[..., Any]]
     _KIND: ClassVar[str]
     """The entity's storage key (`"ticket"`), also the key of its upcasters."""
@@ -64,19 +97,13 @@ class Entity(Generic[E]):
     """The union of this entity's payload classes (tagged by trigger in JSON)."""
     _APPLIERS: ClassVar[Mapping[type, Applier]]
 
-    # -- the subclass's hooks ----------------------------------------------------
-
-    def _route(self, trigger: str, payload: Any) -> str:
-        """The destination state of `trigger`, or a typed error."""
-        raise NotImplementedError
+    if TYPE_CHECKING:
+        config: Any
+        """The entity's frozen config; its `permissions` policy is asked on every trigger."""
 
     def _permits(self, actor: Actor, trigger: str) -> bool:
         """Whether `actor` may fire `trigger` now."""
-        raise NotImplementedError
-
-    def _entity_id(self, event: E) -> str:
-        """The entity id an event names (field names differ per entity)."""
-        raise NotImplementedError
+        return bool(self.config.permissions.permits(actor, trigger, self))
 
     # -- facts -------------------------------------------------------------------
 
@@ -122,7 +149,7 @@ class Entity(Generic[E]):
             raise ValidationError(f"actor must be an Actor, got {type(actor).__name__}")
         if at < history[-1].at:
             ensure_not_before(at, history[-1].at, self.id)
-        dest = self._route(trigger, payload)
+        dest = self._WORKFLOW.route(self, trigger, payload)
         if not self._permits(actor, trigger):
             raise NotPermitted(actor.id, str(trigger), self.id)
         if check is not None:
@@ -131,6 +158,21 @@ class Entity(Generic[E]):
         self._APPLIERS[type(payload)](self, payload, at)
         _set(self, "state", dest)
         _set(self, "history", (*history, event))
+
+    def _vet(self, payload: Any, at: datetime, actor: Actor) -> str:
+        """Every check `_fire` makes before the trigger's own, firing nothing.
+
+        For two-entity steps that must check both sides before changing either.
+        Returns the state the trigger would lead to.
+        """
+        ensure_aware(at)
+        if not isinstance(actor, Actor):
+            raise ValidationError(f"actor must be an Actor, got {type(actor).__name__}")
+        ensure_not_before(at, self.history[-1].at, self.id)
+        dest = self._WORKFLOW.route(self, payload.TRIGGER, payload)
+        if not self._permits(actor, payload.TRIGGER):
+            raise NotPermitted(actor.id, str(payload.TRIGGER), self.id)
+        return dest
 
     @classmethod
     def _start(cls, event: E, fields: Iterable[tuple[str, Any]]) -> Self:
@@ -158,14 +200,12 @@ class Entity(Generic[E]):
         return entity
 
     def _replay(self, number: int, event: E) -> None:
-        if self._entity_id(event) != self.id or event.version != number:
-            raise CorruptHistory(
-                f"{self.id}: event {number} is {self._entity_id(event)} v{event.version}"
-            )
+        if event.entity_id != self.id or event.version != number:
+            raise CorruptHistory(f"{self.id}: event {number} is {event.entity_id} v{event.version}")
         try:
             ensure_aware(event.at)
             ensure_not_before(event.at, self.history[-1].at, self.id)
-            dest = self._route(event.payload.TRIGGER, event.payload)
+            dest = self._WORKFLOW.route(self, event.payload.TRIGGER, event.payload)
             applier = self._APPLIERS[type(event.payload)]
         except (ItilL2Error, KeyError, AttributeError) as exc:
             raise CorruptHistory(f"{self.id}: event {number} cannot be replayed: {exc}") from exc

@@ -34,6 +34,7 @@ __all__ = [
     "entity_from_json",
     "entity_to_json",
     "register_entity",
+    "rename_entity_id",
 ]
 
 En = TypeVar("En", bound=Entity[Any])
@@ -107,7 +108,19 @@ class Upcasters:
 
 
 UPCASTERS = Upcasters()
-"""The library's own upgrades of older stored formats (every schema is still 1)."""
+"""The library's own upgrades of older stored formats; each entity package registers its own."""
+
+
+def rename_entity_id(old: str) -> Upcaster:
+    """The upcaster of 0.2.0: the envelope's `<kind>_id` key became `entity_id`."""
+
+    def upcast(data: dict[str, Any]) -> dict[str, Any]:
+        data = dict(data)
+        if old in data:
+            data["entity_id"] = data.pop(old)
+        return data
+
+    return upcast
 
 
 _REGISTERED: set[type] = set()
@@ -140,6 +153,16 @@ def entity_to_json(entity: Entity[Any]) -> dict[str, Any]:
     }
 
 
+def _current(cls: type[Entity[Any]], event: Any) -> Any:
+    """One serialised event in the current format (upcast from an older schema)."""
+    if not isinstance(event, dict):
+        return event
+    schema = event.get("schema", 1)
+    if schema == cls._SCHEMA or not isinstance(schema, int):
+        return event
+    return UPCASTERS.upgrade(cls._KIND, schema, cls._SCHEMA, event)
+
+
 def entity_from_json(cls: type[En], data: Any, **kwargs: Any) -> En:
     """Rebuild an entity of `cls` from `entity_to_json` data by replaying its history.
 
@@ -150,7 +173,7 @@ def entity_from_json(cls: type[En], data: Any, **kwargs: Any) -> En:
     register_entity(cls)
     event_type: type[Any] = cls._EVENT  # type: ignore[assignment]
     try:
-        events = [converter.structure(e, event_type) for e in data["history"]]
+        events = [converter.structure(_current(cls, e), event_type) for e in data["history"]]
         version, kind = data["version"], data.get("kind", cls.__name__)
     except ItilL2Error:
         raise

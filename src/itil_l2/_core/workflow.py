@@ -1,4 +1,4 @@
-"""Compile a shared, model-less transitions machine into a lookup table.
+"""The one workflow engine of every entity: a definition compiled into a lookup table.
 
 Firing through `machine.trigger_event` costs microseconds, mutates the
 machine's scope stack (unsafe across threads) and needs the model registered
@@ -11,14 +11,19 @@ trigger, condition outcome) through both and demands the same answer.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from transitions.extensions.nesting import HierarchicalMachine, NestedState
+
+from itil_l2._core.errors import InvalidTransition
+
+__all__ = ["WORKFLOWS", "Workflow"]
 
 Condition = Callable[[Any, Any], bool]
 Candidate = tuple[str | None, tuple[Condition, ...]]
 Table = dict[tuple[str, str], tuple[Candidate, ...]]
 T = TypeVar("T")
+Tr = TypeVar("Tr", bound=str)
 
 
 class DottedState(NestedState):
@@ -125,3 +130,125 @@ def _candidate(machine: HierarchicalMachine, t: Any) -> Candidate:
     if t.dest is not None and machine.get_state(t.dest).states:
         raise TypeError(f"cannot compile {t}: destination {t.dest!r} is a compound state")
     return (t.dest, tuple(conditions))
+
+
+Where = Callable[[Any], tuple[str, str | None]]
+"""An entity's position for error messages: (phase or state, tier or None)."""
+Diagnose = Callable[[Any, Any, Any], Exception]
+"""Explains why no candidate's conditions held: (entity, trigger, payload) -> error."""
+
+WORKFLOWS: dict[str, Workflow[Any]] = {}
+"""Every compiled workflow by kind (`"ticket"`, `"problem"`, ...); `diagram` reads it."""
+
+
+def _state_only(entity: Any) -> tuple[str, str | None]:
+    return entity.state, None
+
+
+class Workflow(Generic[Tr]):
+    """One entity's workflow: defined once with transitions, compiled once, shared by all.
+
+    The definition (states, transitions with their conditions, the initial
+    state) builds one module-level, model-less `transitions` machine; its
+    transitions are compiled into a read-only `{(state, trigger): candidates}`
+    table. Routing, the allowed triggers, refusals and the state diagram all
+    come from that one definition, for every entity kind alike, and any
+    number of threads may route through it at once.
+
+    >>> from enum import StrEnum
+    >>> class Door(StrEnum):
+    ...     OPEN = "open"
+    ...     CLOSE = "close"
+    >>> door = Workflow("door-example", Door, states=["shut", "ajar"], initial="shut",
+    ...     title="A door", transitions=[Workflow.transition(Door.OPEN, "shut", "ajar"),
+    ...                                  Workflow.transition(Door.CLOSE, "ajar", "shut")])
+    >>> door.allowed_triggers("shut")
+    (<Door.OPEN: 'open'>,)
+    """
+
+    def __init__(
+        self,
+        kind: str,
+        triggers: type[Tr],
+        *,
+        states: list[Any],
+        transitions: list[dict[str, Any]],
+        initial: str,
+        title: str,
+        where: Where = _state_only,
+        diagnose: Diagnose | None = None,
+    ) -> None:
+        self.kind = kind
+        self.triggers = triggers
+        self.states = states
+        self.transitions = transitions
+        self.initial = initial
+        self.title = title
+        self.machine, self.table = shared_machine(kind, states, transitions, initial)
+        self.allowed: dict[str, tuple[Tr, ...]] = allowed_triggers(self.table, triggers)
+        self._where = where
+        self._diagnose = diagnose
+        WORKFLOWS[kind] = self
+
+    @staticmethod
+    def transition(trigger: str, source: Any, dest: str | None, *conditions: Any) -> dict[str, Any]:
+        """One transition in `transitions`' dict form; `dest=None` is internal (no move)."""
+        return {
+            "trigger": str(trigger),
+            "source": source,
+            "dest": dest,
+            "conditions": list(conditions),
+        }
+
+    def leaf_states(self) -> list[str]:
+        """The states an entity can actually be in (no compound states)."""
+        return leaf_states(self.machine)
+
+    def allowed_triggers(self, state: str) -> tuple[Tr, ...]:
+        """The triggers with at least one transition from `state` (conditions aside)."""
+        return self.allowed.get(state, ())
+
+    def open_triggers(self, entity: Any) -> tuple[Tr, ...]:
+        """The triggers from the entity's state whose conditions on the entity hold.
+
+        Conditions are asked with no payload, so use this only for workflows
+        whose conditions look at the entity alone.
+        """
+        state: str = entity.state
+        return tuple(
+            trigger
+            for trigger in self.allowed.get(state, ())
+            if any(
+                all(c(entity, None) for c in conditions)
+                for _, conditions in self.table[(state, trigger)]
+            )
+        )
+
+    def route(self, entity: Any, trigger: Any, payload: Any) -> str:
+        """The state `trigger` leads to from the entity's state, or a typed refusal.
+
+        Internal transitions return the current state. Thread-safe: reads only
+        the compiled table.
+        """
+        state: str = entity.state
+        candidates = self.table.get((state, trigger))  # a StrEnum hashes as its value
+        if candidates is None:
+            raise self.invalid(entity, trigger)
+        dest = first_match(candidates, entity, payload, state)
+        if dest is not None:
+            return dest
+        if self._diagnose is None:
+            raise self.invalid(entity, trigger)
+        raise self._diagnose(entity, trigger, payload)
+
+    def invalid(self, entity: Any, trigger: Any, detail: str = "") -> InvalidTransition:
+        """The refusal of `trigger` where the entity is, naming the allowed triggers."""
+        where, tier = self._where(entity)
+        allowed = (str(t) for t in self.allowed.get(entity.state, ()))
+        return InvalidTransition(str(trigger), where, tier, allowed, detail)
+
+    def diagram(self, *, internal: bool = False) -> str:
+        """The mermaid `stateDiagram-v2` text, drawn by transitions from this definition."""
+        from itil_l2._core.diagram import draw
+
+        return draw(self, internal=internal)

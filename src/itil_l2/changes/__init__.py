@@ -17,6 +17,7 @@ from ._config import (
     DefaultChangePermissions,
 )
 from ._workflow import (
+    WORKFLOW,
     ApprovalMissing,
     ApprovalRefused,
     ChangeState,
@@ -36,6 +37,7 @@ from .events import (
 )
 
 __all__ = [
+    "WORKFLOW",
     "Approval",
     "ApprovalBoard",
     "ApprovalDecision",

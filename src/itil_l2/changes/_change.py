@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import Any
 
 import attrs
 
@@ -21,16 +20,17 @@ from itil_l2._core.checks import check_instance, check_optional_text, check_text
 from itil_l2._core.entity import Entity
 from itil_l2._core.errors import CorruptHistory, DuplicateLink, NotPermitted, ValidationError
 from itil_l2._core.tier import SupportGroup
-from itil_l2._core.time import ensure_aware, ensure_not_before
+from itil_l2._core.time import ensure_aware
 from itil_l2.changes import events as ev
+from itil_l2.changes._apply import APPLIERS
 from itil_l2.changes._config import ChangeConfig
 from itil_l2.changes._workflow import (
+    WORKFLOW,
     ApprovalRefused,
     ChangeState,
     ChangeTrigger,
     ChangeType,
     open_triggers,
-    route,
 )
 from itil_l2.changes.events import (
     Approval,
@@ -103,11 +103,12 @@ class ChangeRequest(Entity[ev.ChangeEvent]):  # type: ignore[override]  # attrs:
     cancel_reason: str | None
     config: ChangeConfig
 
+    _WORKFLOW = WORKFLOW
     _EVENT = ev.ChangeEvent
     _KIND = "change"
     _SCHEMA = ev.SCHEMA_VERSION
     _PAYLOADS = ev.ChangePayload
-    _APPLIERS = ev.APPLIERS
+    _APPLIERS = APPLIERS
 
     # -- creation and replay -------------------------------------------------
 
@@ -178,21 +179,12 @@ class ChangeRequest(Entity[ev.ChangeEvent]):  # type: ignore[override]  # attrs:
         links = () if payload.raised_from is None else (payload.raised_from,)
         fields += [
             *ev.BLANK_FIELDS,
-            ("id", event.change_id),
+            ("id", event.entity_id),
             ("requested_by", event.actor_id),
             ("links", links),
             ("config", config),
         ]
         return cls._start(event, fields)
-
-    def _route(self, trigger: str, payload: Any) -> str:
-        return route(self, trigger, payload)  # type: ignore[arg-type]
-
-    def _permits(self, actor: Actor, trigger: str) -> bool:
-        return self.config.permissions.permits(actor, trigger, self)  # type: ignore[arg-type]
-
-    def _entity_id(self, event: ev.ChangeEvent) -> str:
-        return event.change_id
 
     # -- derived facts -------------------------------------------------------
 
@@ -390,12 +382,7 @@ class ChangeRequest(Entity[ev.ChangeEvent]):  # type: ignore[override]  # attrs:
 
     def _vet_link(self, payload: ev.ChangeLinked, at: datetime, actor: Actor) -> None:
         """Every check `_fire` makes, without firing (for two-entity steps)."""
-        ensure_aware(at)
-        check_instance(actor, Actor, "actor")
-        ensure_not_before(at, self.history[-1].at, self.id)
-        self._route(payload.TRIGGER, payload)
-        if not self._permits(actor, payload.TRIGGER):
-            raise NotPermitted(actor.id, str(payload.TRIGGER), self.id)
+        self._vet(payload, at, actor)
         self._fresh(payload.link)()
 
     def _fresh(self, link: ChangeLink) -> Callable[[], None]:

@@ -22,22 +22,16 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from itil_l2._core.errors import InvalidTransition, WorkflowError
-from itil_l2._core.workflow import allowed_triggers, first_match, shared_machine
+from itil_l2._core.workflow import Workflow
 
 if TYPE_CHECKING:
     from itil_l2.changes.events import ApprovalBoard
 
 __all__ = [
-    "ALLOWED",
+    "WORKFLOW",
     "ChangeState",
     "ChangeTrigger",
     "ChangeType",
-    "INITIAL",
-    "MACHINE",
-    "STATES",
-    "TABLE",
-    "TITLE",
-    "TRANSITIONS",
     "ApprovalMissing",
     "ApprovalRefused",
     "approvals_complete",
@@ -45,7 +39,6 @@ __all__ = [
     "is_normal",
     "is_standard",
     "open_triggers",
-    "route",
 ]
 
 
@@ -115,8 +108,6 @@ class ApprovalRefused(WorkflowError):
 
 
 STATES = ["new", "assess", "authorize", "scheduled", "implement", "review", "closed", "cancelled"]
-INITIAL = "new"
-TITLE = "Request for change (standard / normal / emergency)"
 
 
 def is_standard(change: Any, _payload: Any) -> bool:
@@ -140,13 +131,7 @@ def approvals_complete(change: Any, _payload: Any) -> bool:
     return missing == 0
 
 
-def _t(trigger: ChangeTrigger, source: Any, dest: str | None, *conditions: Any) -> dict[str, Any]:
-    return {
-        "trigger": trigger.value,
-        "source": source,
-        "dest": dest,
-        "conditions": list(conditions),
-    }
+_t = Workflow.transition
 
 
 _BEFORE_IMPLEMENTATION = ["new", "assess", "authorize", "scheduled"]
@@ -168,44 +153,17 @@ TRANSITIONS: list[dict[str, Any]] = [
     _t(ChangeTrigger.LINK, STATES, None),
 ]
 
-MACHINE, TABLE = shared_machine("change", STATES, TRANSITIONS, INITIAL)
-"""The single shared machine (no models); the source of truth for routing and diagrams."""
-ALLOWED = allowed_triggers(TABLE, ChangeTrigger)
-
-
-def route(change: Any, trigger: ChangeTrigger, payload: Any) -> str:
-    """The state `trigger` leads to from the RFC's state, or a typed refusal.
-
-    Internal transitions return the current state. Thread-safe: reads only
-    the compiled table.
-    """
-    state: str = change.state
-    candidates = TABLE.get((state, trigger))
-    if candidates is None:
-        raise _invalid(change, trigger)
-    dest = first_match(candidates, change, payload, state)
-    if dest is not None:
-        return dest
-    raise _diagnose(change, trigger)
-
 
 def open_triggers(change: Any) -> tuple[ChangeTrigger, ...]:
     """The triggers with a transition from here whose conditions hold for this RFC."""
-    state: str = change.state
-    found = []
-    for trigger in ALLOWED.get(state, ()):
-        candidates = TABLE[(state, trigger)]
-        if any(all(c(change, None) for c in conditions) for _, conditions in candidates):
-            found.append(trigger)
-    return tuple(found)
+    return WORKFLOW.open_triggers(change)
 
 
 def _invalid(change: Any, trigger: ChangeTrigger, detail: str = "") -> InvalidTransition:
-    allowed = (str(t) for t in ALLOWED.get(change.state, ()))
-    return InvalidTransition(str(trigger), change.state, None, allowed, detail)
+    return WORKFLOW.invalid(change, trigger, detail)
 
 
-def _diagnose(change: Any, trigger: ChangeTrigger) -> Exception:
+def _diagnose(change: Any, trigger: Any, _payload: Any) -> Exception:
     """Explain why no candidate's conditions held (error path only)."""
     if change.state == "authorize":  # only `schedule` is conditional there
         board = change.config.required_board(change.risk)
@@ -220,3 +178,15 @@ def _diagnose(change: Any, trigger: ChangeTrigger) -> Exception:
     return _invalid(
         change, trigger, f"a {kind} change is scheduled once authorized; submit it first"
     )
+
+
+WORKFLOW: Workflow[ChangeTrigger] = Workflow(
+    "change",
+    ChangeTrigger,
+    states=STATES,
+    transitions=TRANSITIONS,
+    initial="new",
+    title="Request for change (standard / normal / emergency)",
+    diagnose=_diagnose,
+)
+"""The RFC workflow: one shared machine, compiled; routing, refusals and diagram."""

@@ -9,7 +9,6 @@ trigger: every check happens before an event exists.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, ClassVar
@@ -18,7 +17,9 @@ import attrs
 from attrs import frozen
 
 from itil_l2._core import checks as _checks
+from itil_l2._core.entity import Event
 from itil_l2._core.errors import ValidationError
+from itil_l2._core.serialization import UPCASTERS, rename_entity_id
 from itil_l2._core.tier import SupportGroup
 from itil_l2._core.time import ensure_aware
 from itil_l2.changes._workflow import ChangeTrigger, ChangeType
@@ -49,7 +50,10 @@ __all__ = [
     "decisions",
 ]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+"""2 since 0.2.0: the envelope names the entity `entity_id` (was `change_id`)."""
+
+UPCASTERS.register("change", 1, rename_entity_id("change_id"))
 
 
 class ChangeRisk(StrEnum):
@@ -259,89 +263,15 @@ ChangePayload = (
 
 
 @frozen
-class ChangeEvent:
+class ChangeEvent(Event[ChangePayload]):
     """One change to one RFC: who, when, what, and the resulting version.
 
     `kind` is the trigger's name; `schema` is the event format version.
     """
 
-    change_id: str
-    version: int
-    at: datetime
-    actor_id: str
-    payload: ChangePayload
     schema: int = SCHEMA_VERSION
 
-    @property
-    def kind(self) -> str:
-        """The trigger that produced this event."""
-        return self.payload.TRIGGER.value
 
-
-# -- appliers -------------------------------------------------------------------
-
-_set = object.__setattr__
-
-
-def _nothing(_c: Any, _p: Any, _at: datetime) -> None:
-    """Submitting and requesting approval change no field; the state and event say it."""
-
-
-def _risk_set(c: Any, p: ChangeRiskSet, _at: datetime) -> None:
-    _set(c, "risk", p.new)
-
-
-def _approved(c: Any, p: ChangeApproved, at: datetime) -> None:
-    approval = Approval(p.approver_id, p.board, ApprovalDecision.APPROVED, p.comment, at)
-    _set(c, "approvals", (*c.approvals, approval))
-
-
-def _rejected(c: Any, p: ChangeRejected, at: datetime) -> None:
-    _set(c, "approvals", ())
-    _set(c, "rejection", Approval(p.approver_id, p.board, ApprovalDecision.REJECTED, p.comment, at))
-
-
-def _scheduled(c: Any, p: ChangeScheduled | ChangeRescheduled, _at: datetime) -> None:
-    _set(c, "planned_start", p.planned_start)
-    _set(c, "planned_end", p.planned_end)
-
-
-def _started(c: Any, _p: ChangeImplementationStarted, at: datetime) -> None:
-    _set(c, "implementation_started_at", at)
-
-
-def _completed(c: Any, p: ChangeCompleted, at: datetime) -> None:
-    _set(c, "outcome", p.outcome)
-    _set(c, "outcome_notes", p.notes)
-    _set(c, "implementation_ended_at", at)
-
-
-def _closed(c: Any, p: ChangeClosed, _at: datetime) -> None:
-    _set(c, "close_notes", p.notes)
-
-
-def _cancelled(c: Any, p: ChangeCancelled, _at: datetime) -> None:
-    _set(c, "cancel_reason", p.reason)
-
-
-def _linked(c: Any, p: ChangeLinked, _at: datetime) -> None:
-    _set(c, "links", (*c.links, p.link))
-
-
-APPLIERS: dict[type[Any], Callable[[Any, Any, datetime], None]] = {
-    ChangeSubmitted: _nothing,
-    ChangeRiskSet: _risk_set,
-    ChangeApprovalRequested: _nothing,
-    ChangeApproved: _approved,
-    ChangeRejected: _rejected,
-    ChangeScheduled: _scheduled,
-    ChangeRescheduled: _scheduled,
-    ChangeImplementationStarted: _started,
-    ChangeCompleted: _completed,
-    ChangeClosed: _closed,
-    ChangeCancelled: _cancelled,
-    ChangeLinked: _linked,
-}
 """How each event (after the first) changes an RFC's fields."""
 
 BLANK_FIELDS: tuple[tuple[str, Any], ...] = (

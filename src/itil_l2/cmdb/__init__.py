@@ -12,6 +12,12 @@ from ._ci import (
     apply_resolution,
     ci_changes_for,
 )
+from ._config import (
+    CiFacts,
+    CiPermissions,
+    CmdbConfig,
+    DefaultCiPermissions,
+)
 from ._graph import (
     DEFAULT_PROPAGATING,
     CiNode,
@@ -22,11 +28,10 @@ from ._graph import (
     support_groups_for,
 )
 from ._workflow import (
+    WORKFLOW,
     CiChangeConflict,
-    CiFacts,
-    CiPermissions,
-    CmdbConfig,
-    DefaultCiPermissions,
+    CiStatus,
+    CiTrigger,
     ResolutionAlreadyApplied,
     UnknownCi,
     UnknownRelation,
@@ -37,14 +42,13 @@ from .events import (
     CiEvent,
     CiKind,
     CiPayload,
-    CiStatus,
-    CiTrigger,
     HealthState,
     Relation,
     RelationKind,
 )
 
 __all__ = [
+    "WORKFLOW",
     "AttributeChange",
     "AttributeRecord",
     "CiChangeConflict",

@@ -23,28 +23,22 @@ import attrs
 from itil_l2._core.actor import Actor
 from itil_l2._core.checks import check_instance, check_optional_text, check_text, frozen_json
 from itil_l2._core.entity import Entity
-from itil_l2._core.errors import CorruptHistory, DuplicateLink, NotPermitted, ValidationError
+from itil_l2._core.errors import CorruptHistory, DuplicateLink, ValidationError
 from itil_l2._core.tier import SupportGroup
-from itil_l2._core.time import ensure_aware, ensure_not_before
+from itil_l2._core.time import ensure_aware
 from itil_l2._core.unset import UNSET, Unset
 from itil_l2.cmdb import events as ev
+from itil_l2.cmdb._apply import APPLIERS
+from itil_l2.cmdb._config import CmdbConfig
 from itil_l2.cmdb._workflow import (
-    ALLOWED_TRIGGERS,
+    WORKFLOW,
     CiChangeConflict,
-    CmdbConfig,
-    ResolutionAlreadyApplied,
-    UnknownRelation,
-    route,
-)
-from itil_l2.cmdb.events import (
-    AttributeChange,
-    AttributeRecord,
-    CiKind,
     CiStatus,
     CiTrigger,
-    Relation,
-    RelationKind,
+    ResolutionAlreadyApplied,
+    UnknownRelation,
 )
+from itil_l2.cmdb.events import AttributeChange, AttributeRecord, CiKind, Relation, RelationKind
 from itil_l2.tickets import Ticket
 
 __all__ = ["ConfigurationItem", "apply_resolution", "ci_changes_for"]
@@ -85,11 +79,12 @@ class ConfigurationItem(Entity[ev.CiEvent]):  # type: ignore[override]  # attrs:
     relations: tuple[Relation, ...]
     config: CmdbConfig
 
+    _WORKFLOW = WORKFLOW
     _EVENT = ev.CiEvent
     _KIND = "ci"
     _SCHEMA = ev.SCHEMA_VERSION
     _PAYLOADS = ev.CiPayload
-    _APPLIERS = ev.APPLIERS
+    _APPLIERS = APPLIERS
 
     # -- creation and replay -------------------------------------------------
 
@@ -146,7 +141,7 @@ class ConfigurationItem(Entity[ev.CiEvent]):  # type: ignore[override]  # attrs:
         return cls._start(
             event,
             [
-                ("id", event.ci_id),
+                ("id", event.entity_id),
                 ("name", p.name),
                 ("kind", p.kind),
                 ("support_group", p.support_group),
@@ -157,15 +152,6 @@ class ConfigurationItem(Entity[ev.CiEvent]):  # type: ignore[override]  # attrs:
                 ("state", CiStatus.PLANNED.value),
             ],
         )
-
-    def _route(self, trigger: str, payload: Any) -> str:
-        return route(self, trigger, payload)  # type: ignore[arg-type]
-
-    def _permits(self, actor: Actor, trigger: str) -> bool:
-        return self.config.permissions.permits(actor, trigger, self)  # type: ignore[arg-type]
-
-    def _entity_id(self, event: ev.CiEvent) -> str:
-        return event.ci_id
 
     # -- derived facts -------------------------------------------------------
 
@@ -181,7 +167,7 @@ class ConfigurationItem(Entity[ev.CiEvent]):  # type: ignore[override]  # attrs:
 
     def allowed_triggers(self) -> tuple[CiTrigger, ...]:
         """The triggers the lifecycle allows from the current status."""
-        return ALLOWED_TRIGGERS.get(self.state, ())
+        return WORKFLOW.allowed_triggers(self.state)
 
     def attribute_history(self, attribute: str | None = None) -> tuple[AttributeRecord, ...]:
         """Every attribute change (registration included), oldest first; one attribute or all."""
@@ -303,12 +289,7 @@ class ConfigurationItem(Entity[ev.CiEvent]):  # type: ignore[override]  # attrs:
         """What `apply_resolution_changes` checks, changing nothing (for all-or-nothing batches)."""
         changes = ci_changes_for(ticket, self.id)
         payload = ev.CiResolutionChangesApplied(ticket.id, changes)
-        ensure_aware(at)
-        check_instance(actor, Actor, "actor")
-        ensure_not_before(at, self.history[-1].at, self.id)
-        self._route(payload.TRIGGER, payload)
-        if not self._permits(actor, payload.TRIGGER):
-            raise NotPermitted(actor.id, str(payload.TRIGGER), self.id)
+        self._vet(payload, at, actor)
         self._check_resolution(payload)
 
 

@@ -25,8 +25,8 @@ from itil_l2._core import checks as _checks
 from itil_l2._core.errors import ValidationError
 from itil_l2._core.tier import SupportGroup
 from itil_l2.cmdb._ci import ConfigurationItem
-from itil_l2.cmdb._workflow import UnknownCi
-from itil_l2.cmdb.events import CiKind, CiStatus, HealthState, RelationKind
+from itil_l2.cmdb._workflow import CiStatus, UnknownCi
+from itil_l2.cmdb.events import CiKind, HealthState, RelationKind
 from itil_l2.tickets import Ticket, TicketKind
 
 __all__ = [

@@ -12,42 +12,56 @@ The `to_<status>` conditions also demand that the payload's recorded old
 status is the CI's current one: live triggers always fill it in that way,
 and a tampered history that claims otherwise cannot be replayed.
 
-Also here: who may fire which CI trigger (`CiPermissions`, with a default),
-the frozen `CmdbConfig` a CI keeps, and the CMDB's typed errors.
+Also here: the CMDB's typed errors.
 """
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from enum import StrEnum
+from typing import Any
 
-from attrs import frozen
-
-from itil_l2._core.actor import Actor, Role
-from itil_l2._core.errors import InvalidTransition, ValidationError, WorkflowError
-from itil_l2._core.tier import SupportGroup
-from itil_l2._core.workflow import allowed_triggers, first_match, shared_machine
-from itil_l2.cmdb.events import CiStatus, CiTrigger
+from itil_l2._core.errors import ValidationError, WorkflowError
+from itil_l2._core.workflow import Workflow
 
 __all__ = [
+    "CiStatus",
+    "CiTrigger",
+    "WORKFLOW",
     "CiChangeConflict",
     "ResolutionAlreadyApplied",
     "UnknownCi",
     "UnknownRelation",
-    "CONFIGURATION_MANAGER",
-    "CiFacts",
-    "CiPermissions",
-    "CmdbConfig",
-    "DefaultCiPermissions",
-    "INITIAL",
-    "STATES",
-    "TITLE",
-    "TRANSITIONS",
 ]
 
-STATES: list[Any] = [s.value for s in CiStatus]
-INITIAL = CiStatus.PLANNED.value
-TITLE = "Configuration item lifecycle"
-CONFIGURATION_MANAGER = Role.CONFIGURATION_MANAGER
+
+class CiStatus(StrEnum):
+    """Where a CI is in its life: planned, active (in production), maintenance, retired.
+
+    Only `ACTIVE` CIs are *productive*: a service ignores members that are
+    planned, in maintenance or retired when it takes the worst of their states.
+    """
+
+    PLANNED = "planned"
+    ACTIVE = "active"
+    MAINTENANCE = "maintenance"
+    RETIRED = "retired"
+
+
+class CiTrigger(StrEnum):
+    """Every CI trigger; the CMDB permissions policy is asked about these."""
+
+    REGISTER = "register"
+    CHANGE_STATUS = "change_status"
+    UPDATE = "update"
+    UPDATE_ATTRIBUTES = "update_attributes"
+    APPLY_RESOLUTION_CHANGES = "apply_resolution_changes"
+    RELATE = "relate"
+    UNRELATE = "unrelate"
+
+    def __str__(self) -> str:
+        return self.value
+
+
 """The role the default CI permissions let change every CI."""
 
 
@@ -63,13 +77,7 @@ TO = {status: _to(status) for status in CiStatus}
 _LIVE = [CiStatus.PLANNED.value, CiStatus.ACTIVE.value, CiStatus.MAINTENANCE.value]
 
 
-def _t(trigger: CiTrigger, source: Any, dest: str | None, *conditions: Any) -> dict[str, Any]:
-    return {
-        "trigger": trigger.value,
-        "source": source,
-        "dest": dest,
-        "conditions": list(conditions),
-    }
+_t = Workflow.transition
 
 
 _STATUS_MOVES = [
@@ -90,100 +98,30 @@ TRANSITIONS: list[dict[str, Any]] = [
     _t(CiTrigger.UNRELATE, [*_LIVE, CiStatus.RETIRED.value], None),
 ]
 
-MACHINE, TABLE = shared_machine("configuration_item", STATES, TRANSITIONS, INITIAL)
-"""The single shared machine (no models); the source of truth for routing and diagrams."""
-ALLOWED_TRIGGERS = allowed_triggers(TABLE, CiTrigger)
 NEXT_STATUSES: dict[CiStatus, tuple[CiStatus, ...]] = {
     status: tuple(b for a, b in _STATUS_MOVES if a is status) for status in CiStatus
 }
 
 
-def route(ci: Any, trigger: CiTrigger, payload: Any) -> str:
-    """The state `trigger` leads to from the CI's state, or `InvalidTransition`.
-
-    Internal transitions return the current state. Thread-safe: reads only
-    the compiled table.
-    """
-    state: str = ci.state
-    candidates = TABLE.get((state, trigger))
-    dest = None if candidates is None else first_match(candidates, ci, payload, state)
-    if dest is not None:
-        return dest
+def _diagnose(ci: Any, trigger: Any, _payload: Any) -> Exception:
+    """Name the statuses a CI can move to when a status change is refused."""
     detail = ""
     if trigger is CiTrigger.CHANGE_STATUS:
-        allowed = ", ".join(s.value for s in NEXT_STATUSES[CiStatus(state)]) or "nothing"
-        detail = f"from {state} a CI can become: {allowed}"
-    names = (t.value for t in ALLOWED_TRIGGERS.get(state, ()))
-    raise InvalidTransition(trigger.value, state, None, names, detail)
+        allowed = ", ".join(s.value for s in NEXT_STATUSES[CiStatus(ci.state)]) or "nothing"
+        detail = f"from {ci.state} a CI can become: {allowed}"
+    return WORKFLOW.invalid(ci, trigger, detail)
 
 
-class CiFacts(Protocol):
-    """What a CI permissions policy may look at; `ConfigurationItem` provides it."""
-
-    @property
-    def id(self) -> str: ...
-    @property
-    def support_group(self) -> SupportGroup: ...
-    @property
-    def state(self) -> str: ...
-
-
-class CiPermissions(Protocol):
-    """A policy deciding whether `actor` may fire `trigger` on a CI.
-
-    Implement `permits` in your own class and pass it in `CmdbConfig`.
-    """
-
-    def permits(self, actor: Actor, trigger: CiTrigger, ci: CiFacts) -> bool:
-        """True when the actor may fire the trigger on this CI now."""
-        ...
-
-
-@frozen
-class DefaultCiPermissions:
-    """The default policy.
-
-    - the system actor and configuration managers may do everything;
-    - members of the CI's support group may do everything to it;
-    - anyone else may only apply a resolution's CI changes: those come from
-      a resolved ticket, whose own permissions already decided who could
-      resolve it, and the changes must still match the CMDB's current values.
-
-    >>> from types import SimpleNamespace
-    >>> from itil_l2 import Actor, SupportGroup, Tier
-    >>> from itil_l2.cmdb.events import CiTrigger
-    >>> from itil_l2.cmdb import DefaultCiPermissions
-    >>> ci = SimpleNamespace(id="db-1", support_group=SupportGroup("dba", Tier.L2), state="active")
-    >>> policy = DefaultCiPermissions()
-    >>> policy.permits(Actor("x"), CiTrigger.RELATE, ci)
-    False
-    >>> policy.permits(Actor("x"), CiTrigger.APPLY_RESOLUTION_CHANGES, ci)
-    True
-    >>> policy.permits(Actor("bob", groups={"dba"}), CiTrigger.RELATE, ci)
-    True
-    """
-
-    configuration_manager_role: str = CONFIGURATION_MANAGER
-
-    def permits(self, actor: Actor, trigger: CiTrigger, ci: CiFacts) -> bool:
-        """Apply the rules listed in the class docstring."""
-        if Role.SYSTEM in actor.roles or self.configuration_manager_role in actor.roles:
-            return True
-        if ci.support_group.name in actor.groups:
-            return True
-        return trigger == CiTrigger.APPLY_RESOLUTION_CHANGES
-
-
-@frozen
-class CmdbConfig:
-    """The CMDB's settings: for now, who may change CIs.
-
-    >>> from itil_l2 import CmdbConfig
-    >>> CmdbConfig().permissions
-    DefaultCiPermissions(configuration_manager_role='configuration_manager')
-    """
-
-    permissions: CiPermissions = DefaultCiPermissions()
+WORKFLOW: Workflow[CiTrigger] = Workflow(
+    "ci",
+    CiTrigger,
+    states=[s.value for s in CiStatus],
+    transitions=TRANSITIONS,
+    initial=CiStatus.PLANNED.value,
+    title="Configuration item lifecycle",
+    diagnose=_diagnose,
+)
+"""The CI lifecycle: one shared machine, compiled; routing, refusals and diagram."""
 
 
 class CiChangeConflict(WorkflowError):

@@ -16,14 +16,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from enum import StrEnum
-from types import MappingProxyType
 from typing import Any, ClassVar
 
 import attrs
 from attrs import field, frozen
 
 from itil_l2._core import checks as _checks
+from itil_l2._core.entity import Event
+from itil_l2._core.serialization import UPCASTERS, rename_entity_id
 from itil_l2._core.tier import SupportGroup
+from itil_l2.cmdb._workflow import CiStatus, CiTrigger
 
 __all__ = [
     "AttributeChange",
@@ -36,16 +38,17 @@ __all__ = [
     "CiRegistered",
     "CiRelated",
     "CiResolutionChangesApplied",
-    "CiStatus",
     "CiStatusChanged",
-    "CiTrigger",
     "CiUnrelated",
     "HealthState",
     "Relation",
     "RelationKind",
 ]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+"""2 since 0.2.0: the envelope names the entity `entity_id` (was `ci_id`)."""
+
+UPCASTERS.register("ci", 1, rename_entity_id("ci_id"))
 _set = object.__setattr__
 
 
@@ -61,34 +64,6 @@ class CiKind(StrEnum):
     DATABASE = "database"
     APPLICATION = "application"
     SERVICE = "service"
-
-
-class CiStatus(StrEnum):
-    """Where a CI is in its life: planned, active (in production), maintenance, retired.
-
-    Only `ACTIVE` CIs are *productive*: a service ignores members that are
-    planned, in maintenance or retired when it takes the worst of their states.
-    """
-
-    PLANNED = "planned"
-    ACTIVE = "active"
-    MAINTENANCE = "maintenance"
-    RETIRED = "retired"
-
-
-class CiTrigger(StrEnum):
-    """Every CI trigger; the CMDB permissions policy is asked about these."""
-
-    REGISTER = "register"
-    CHANGE_STATUS = "change_status"
-    UPDATE = "update"
-    UPDATE_ATTRIBUTES = "update_attributes"
-    APPLY_RESOLUTION_CHANGES = "apply_resolution_changes"
-    RELATE = "relate"
-    UNRELATE = "unrelate"
-
-    def __str__(self) -> str:
-        return self.value
 
 
 class RelationKind(StrEnum):
@@ -251,23 +226,13 @@ CiPayload = (
 
 
 @frozen
-class CiEvent:
+class CiEvent(Event[CiPayload]):
     """One change to one CI: who, when, what, and the resulting version.
 
     `schema` is the event format version, so stored events can be upcast later.
     """
 
-    ci_id: str
-    version: int
-    at: datetime
-    actor_id: str
-    payload: CiPayload
     schema: int = SCHEMA_VERSION
-
-    @property
-    def kind(self) -> str:
-        """The trigger that produced this event."""
-        return self.payload.TRIGGER.value
 
 
 @frozen
@@ -283,45 +248,4 @@ class AttributeRecord:
     ticket_id: str | None
 
 
-# -- appliers: how each event changes a CI (never fail; replay uses them too) ----------
-
-
-def _status_changed(ci: Any, p: CiStatusChanged, _at: datetime) -> None:
-    """The state itself is set by the engine; the payload is the record."""
-
-
-def _details_updated(ci: Any, p: CiDetailsUpdated, _at: datetime) -> None:
-    _set(ci, "name", p.name)
-    _set(ci, "owner", p.owner)
-    _set(ci, "support_group", p.support_group)
-
-
-def _attributes_changed(
-    ci: Any, p: CiAttributesUpdated | CiResolutionChangesApplied, _at: datetime
-) -> None:
-    values = dict(ci.attributes)
-    for change in p.changes:
-        if change.new is None:
-            values.pop(change.attribute, None)
-        else:
-            values[change.attribute] = change.new
-    _set(ci, "attributes", MappingProxyType(values))
-
-
-def _related(ci: Any, p: CiRelated, _at: datetime) -> None:
-    _set(ci, "relations", (*ci.relations, p.relation))
-
-
-def _unrelated(ci: Any, p: CiUnrelated, _at: datetime) -> None:
-    _set(ci, "relations", tuple(r for r in ci.relations if r != p.relation))
-
-
-APPLIERS: dict[type[Any], Callable[[Any, Any, datetime], None]] = {
-    CiStatusChanged: _status_changed,
-    CiDetailsUpdated: _details_updated,
-    CiAttributesUpdated: _attributes_changed,
-    CiResolutionChangesApplied: _attributes_changed,
-    CiRelated: _related,
-    CiUnrelated: _unrelated,
-}
 """One applier per payload type (registration builds the CI instead)."""

@@ -49,22 +49,18 @@ from ._training import (
     shift_left,
 )
 from ._workflow import (
+    WORKFLOW,
     ArticleState,
     IncompleteArticle,
     KcsConfidence,
+    KnowledgeTrigger,
     PublicationNotDue,
     SelfValidationRefused,
 )
-from .events import (
-    Audience,
-    Flag,
-    FlagKind,
-    KnowledgeEvent,
-    KnowledgePayload,
-    KnowledgeTrigger,
-)
+from .events import Audience, Flag, FlagKind, KnowledgeEvent, KnowledgePayload
 
 __all__ = [
+    "WORKFLOW",
     "KNOWLEDGE_MANAGER",
     "ArticleMatch",
     "ArticleState",

@@ -25,16 +25,17 @@ from itil_l2._core.tier import Tier
 from itil_l2._core.time import ensure_aware
 from itil_l2._core.unset import UNSET, Unset
 from itil_l2.knowledge import events as ev
+from itil_l2.knowledge._apply import APPLIERS
 from itil_l2.knowledge._config import KnowledgeConfig
 from itil_l2.knowledge._workflow import (
-    ALLOWED_TRIGGERS,
     CONFIDENCE,
+    WORKFLOW,
     ArticleState,
     IncompleteArticle,
     KcsConfidence,
+    KnowledgeTrigger,
     PublicationNotDue,
     SelfValidationRefused,
-    route,
 )
 from itil_l2.knowledge.events import Audience, Flag, FlagKind, KnowledgeEvent
 
@@ -90,11 +91,12 @@ class KnowledgeArticle(Entity[KnowledgeEvent]):  # type: ignore[override]  # att
     published_at: datetime | None
     config: KnowledgeConfig
 
+    _WORKFLOW = WORKFLOW
     _EVENT = KnowledgeEvent
     _KIND = "article"
     _SCHEMA = ev.SCHEMA_VERSION
     _PAYLOADS = ev.KnowledgePayload
-    _APPLIERS = ev.APPLIERS
+    _APPLIERS = APPLIERS
 
     # -- creation and replay -------------------------------------------------
 
@@ -172,7 +174,7 @@ class KnowledgeArticle(Entity[KnowledgeEvent]):  # type: ignore[override]  # att
             raise CorruptHistory("an article history starts with its draft event")
         fields = [(f.name, getattr(payload, f.name)) for f in attrs.fields(ev.ArticleDrafted)]
         fields += [
-            ("id", event.article_id),
+            ("id", event.entity_id),
             ("superseded_by", None),
             ("publish_at", None),
             ("published_at", None),
@@ -180,15 +182,6 @@ class KnowledgeArticle(Entity[KnowledgeEvent]):  # type: ignore[override]  # att
             ("config", config),
         ]
         return cls._start(event, fields)
-
-    def _route(self, trigger: str, payload: Any) -> str:
-        return route(self, trigger, payload)  # type: ignore[arg-type]
-
-    def _permits(self, actor: Actor, trigger: str) -> bool:
-        return self.config.permissions.permits(actor, trigger, self)  # type: ignore[arg-type]
-
-    def _entity_id(self, event: KnowledgeEvent) -> str:
-        return event.article_id
 
     # -- derived facts -------------------------------------------------------
 
@@ -227,9 +220,9 @@ class KnowledgeArticle(Entity[KnowledgeEvent]):  # type: ignore[override]  # att
         """Whether readers at `tier` may see it: L1 sees `l1` and `public` only."""
         return tier is not Tier.L1 or self.audience in _L1_READABLE
 
-    def allowed_triggers(self) -> tuple[ev.KnowledgeTrigger, ...]:
+    def allowed_triggers(self) -> tuple[KnowledgeTrigger, ...]:
         """The triggers the lifecycle allows now (permissions and checks still apply)."""
-        return ALLOWED_TRIGGERS.get(self.state, ())
+        return WORKFLOW.allowed_triggers(self.state)
 
     def missing_parts(self) -> tuple[str, ...]:
         """What the article still lacks before it can be submitted or validated."""

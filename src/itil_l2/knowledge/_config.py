@@ -15,7 +15,7 @@ from attrs import frozen
 
 from itil_l2._core.actor import Actor, Role
 from itil_l2._core.errors import ValidationError
-from itil_l2.knowledge.events import KnowledgeTrigger
+from itil_l2.knowledge._workflow import KnowledgeTrigger
 
 __all__ = [
     "KNOWLEDGE_MANAGER",

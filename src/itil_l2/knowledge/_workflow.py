@@ -29,17 +29,40 @@ from collections.abc import Iterable
 from enum import StrEnum
 from typing import Any
 
-from itil_l2._core.errors import InvalidTransition, WorkflowError
-from itil_l2._core.workflow import allowed_triggers, first_match, shared_machine
-from itil_l2.knowledge.events import KnowledgeTrigger
+from itil_l2._core.errors import WorkflowError
+from itil_l2._core.workflow import Workflow
 
 __all__ = [
+    "KnowledgeTrigger",
+    "WORKFLOW",
     "ArticleState",
     "IncompleteArticle",
     "KcsConfidence",
     "PublicationNotDue",
     "SelfValidationRefused",
 ]
+
+
+class KnowledgeTrigger(StrEnum):
+    """Every knowledge-article trigger; the permissions policy is asked about these."""
+
+    DRAFT = "draft"
+    EDIT = "edit"
+    SUBMIT = "submit"
+    SEND_BACK = "send_back"
+    VALIDATE = "validate"
+    PUBLISH = "publish"
+    RATE = "rate"
+    FLAG = "flag"
+    DISMISS_FLAGS = "dismiss_flags"
+    PROPOSE_RETIREMENT = "propose_retirement"
+    REINSTATE = "reinstate"
+    RETIRE = "retire"
+    ARCHIVE = "archive"
+    SUPERSEDE = "supersede"
+
+    def __str__(self) -> str:
+        return self.value
 
 
 class ArticleState(StrEnum):
@@ -108,20 +131,8 @@ _IN_USE = [S.NOT_VALIDATED.value, S.PUBLISHED.value, S.PENDING_RETIREMENT.value]
 _LIVE = [S.PUBLISHED.value, S.PENDING_RETIREMENT.value]
 
 
-def _t(
-    trigger: KnowledgeTrigger, source: Any, dest: str | None, *conditions: Any
-) -> dict[str, Any]:
-    return {
-        "trigger": trigger.value,
-        "source": source,
-        "dest": dest,
-        "conditions": list(conditions),
-    }
+_t = Workflow.transition
 
-
-STATES: list[Any] = [s.value for s in ArticleState]
-INITIAL = S.DRAFT.value
-TITLE = "Knowledge article lifecycle (KCS confidence + publication)"
 
 TRANSITIONS: list[dict[str, Any]] = [
     _t(T.EDIT, [S.DRAFT.value, S.NOT_VALIDATED.value], None),
@@ -140,22 +151,13 @@ TRANSITIONS: list[dict[str, Any]] = [
     _t(T.ARCHIVE, [s.value for s in ArticleState if s is not S.ARCHIVED], S.ARCHIVED.value),
 ]
 
-MACHINE, TABLE = shared_machine("knowledge", STATES, TRANSITIONS, INITIAL)
-"""The single shared machine (no models); the source of truth for routing and diagrams."""
-ALLOWED_TRIGGERS = allowed_triggers(TABLE, KnowledgeTrigger)
-_NONE: tuple[KnowledgeTrigger, ...] = ()
 
-
-def route(article: Any, trigger: KnowledgeTrigger, payload: Any) -> str:
-    """The state `trigger` leads to from the article's state, or `InvalidTransition`.
-
-    Internal transitions return the current state. Thread-safe: reads only
-    the compiled table.
-    """
-    state: str = article.state
-    candidates = TABLE.get((state, trigger))
-    dest = None if candidates is None else first_match(candidates, article, payload, state)
-    if dest is not None:
-        return dest
-    allowed = (t.value for t in ALLOWED_TRIGGERS.get(state, _NONE))
-    raise InvalidTransition(trigger.value, state, None, allowed)
+WORKFLOW: Workflow[KnowledgeTrigger] = Workflow(
+    "knowledge",
+    KnowledgeTrigger,
+    states=[s.value for s in ArticleState],
+    transitions=TRANSITIONS,
+    initial=S.DRAFT.value,
+    title="Knowledge article lifecycle (KCS confidence + publication)",
+)
+"""The article lifecycle: one shared machine, compiled; routing, refusals and diagram."""

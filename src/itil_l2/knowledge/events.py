@@ -20,9 +20,11 @@ import attrs
 from attrs import frozen
 
 from itil_l2._core import checks as _checks
-from itil_l2._core.errors import ValidationError
+from itil_l2._core.entity import Event
+from itil_l2._core.fields import SAME, STRINGS, Codec, FieldChange, enum_codec, field_changes
+from itil_l2._core.serialization import UPCASTERS, rename_entity_id
 from itil_l2._core.unset import UNSET
-from itil_l2.tickets.events import FieldChange
+from itil_l2.knowledge._workflow import KnowledgeTrigger
 
 __all__ = [
     "ArticleDrafted",
@@ -43,13 +45,15 @@ __all__ = [
     "FlagsDismissed",
     "KnowledgeEvent",
     "KnowledgePayload",
-    "KnowledgeTrigger",
     "RetirementProposed",
     "check_content",
     "content_changes",
 ]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+"""2 since 0.2.0: the envelope names the entity `entity_id` (was `article_id`)."""
+
+UPCASTERS.register("article", 1, rename_entity_id("article_id"))
 
 
 class Audience(StrEnum):
@@ -70,28 +74,6 @@ class FlagKind(StrEnum):
 
     OUTDATED = "outdated"
     WRONG = "wrong"
-
-
-class KnowledgeTrigger(StrEnum):
-    """Every knowledge-article trigger; the permissions policy is asked about these."""
-
-    DRAFT = "draft"
-    EDIT = "edit"
-    SUBMIT = "submit"
-    SEND_BACK = "send_back"
-    VALIDATE = "validate"
-    PUBLISH = "publish"
-    RATE = "rate"
-    FLAG = "flag"
-    DISMISS_FLAGS = "dismiss_flags"
-    PROPOSE_RETIREMENT = "propose_retirement"
-    REINSTATE = "reinstate"
-    RETIRE = "retire"
-    ARCHIVE = "archive"
-    SUPERSEDE = "supersede"
-
-    def __str__(self) -> str:
-        return self.value
 
 
 @frozen
@@ -252,98 +234,26 @@ KnowledgePayload = (
 
 
 @frozen
-class KnowledgeEvent:
+class KnowledgeEvent(Event[KnowledgePayload]):
     """One change to one article: who, when, what, and the resulting version.
 
     `kind` is the trigger's name; `schema` is the event format version.
     """
 
-    article_id: str
-    version: int
-    at: datetime
-    actor_id: str
-    payload: KnowledgePayload
     schema: int = SCHEMA_VERSION
 
-    @property
-    def kind(self) -> str:
-        """The trigger that produced this event."""
-        return self.payload.TRIGGER.value
 
-
-# -- appliers ------------------------------------------------------------------
-
-_set = object.__setattr__
-Applier = Callable[[Any, Any, datetime], None]
-
-
-def _edited(a: Any, p: ArticleEdited, _at: datetime) -> None:
-    for change in p.changes:
-        _set(a, change.field, CONTENT_CODECS[change.field][1](change.new))
-
-
-def _validated(a: Any, p: ArticleValidated, at: datetime) -> None:
-    _set(a, "publish_at", p.publish_at)
-    if p.publish_at is None:
-        _set(a, "published_at", at)
-
-
-def _published(a: Any, _p: ArticlePublished, at: datetime) -> None:
-    _set(a, "published_at", at)
-
-
-def _nothing(_a: Any, _p: Any, _at: datetime) -> None:
-    """The event itself is the record: votes, flags and reviewers are read from history."""
-
-
-def _superseded(a: Any, p: ArticleSuperseded, _at: datetime) -> None:
-    _set(a, "superseded_by", p.successor)
-
-
-def _same(value: Any) -> Any:
-    return value
-
-
-def _strings_to_json(value: tuple[str, ...]) -> list[str]:
-    return list(value)
-
-
-def _strings_from_json(value: Any) -> tuple[str, ...]:
-    return tuple(value)
-
-
-def _audience_to_json(value: Audience) -> str:
-    return value.value
-
-
-CONTENT_CODECS: dict[str, tuple[Callable[[Any], Any], Callable[[Any], Any]]] = {
-    "title": (_same, _same),
-    "symptom": (_same, _same),
-    "cause": (_same, _same),
-    "resolution_steps": (_strings_to_json, _strings_from_json),
-    "ci_refs": (_strings_to_json, _strings_from_json),
-    "categories": (_strings_to_json, _strings_from_json),
-    "audience": (_audience_to_json, Audience),
-    "source_tickets": (_strings_to_json, _strings_from_json),
+CONTENT_CODECS: dict[str, Codec] = {
+    "title": SAME,
+    "symptom": SAME,
+    "cause": SAME,
+    "resolution_steps": STRINGS,
+    "ci_refs": STRINGS,
+    "categories": STRINGS,
+    "audience": enum_codec(Audience),
+    "source_tickets": STRINGS,
 }
 """Per editable field: (to JSON for the event, from JSON back to the field value)."""
-
-APPLIERS: dict[type[Any], Applier] = {
-    ArticleEdited: _edited,
-    ArticleSubmitted: _nothing,
-    ArticleSentBack: _nothing,
-    ArticleValidated: _validated,
-    ArticlePublished: _published,
-    ArticleRated: _nothing,
-    ArticleFlagged: _nothing,
-    FlagsDismissed: _nothing,
-    RetirementProposed: _nothing,
-    ArticleReinstated: _nothing,
-    ArticleRetired: _nothing,
-    ArticleArchived: _nothing,
-    ArticleSuperseded: _superseded,
-}
-"""Payload type → applier (the creation event is handled by the entity)."""
 
 
 # -- content ---------------------------------------------------------------------
@@ -373,12 +283,4 @@ def check_content(content: Mapping[str, Any]) -> dict[str, Any]:
 def content_changes(article: Any, given: Mapping[str, Any]) -> tuple[FieldChange, ...]:
     """The validated changes `given` makes to `article` (UNSET values are left out)."""
     new = check_content({k: v for k, v in given.items() if v is not UNSET})
-    changes = []
-    for name, value in new.items():
-        encode = CONTENT_CODECS[name][0]
-        old_json, new_json = encode(getattr(article, name)), encode(value)
-        if old_json != new_json:
-            changes.append(FieldChange(name, old_json, new_json))
-    if not changes:
-        raise ValidationError(f"{article.id}: the edit changes nothing")
-    return tuple(changes)
+    return field_changes(article, new, CONTENT_CODECS, "edit")

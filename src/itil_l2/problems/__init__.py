@@ -28,6 +28,7 @@ from ._problem import (
     Problem,
 )
 from ._workflow import (
+    WORKFLOW,
     ProblemPhase,
     ProblemTrigger,
 )
@@ -64,6 +65,7 @@ from .rca import (
 )
 
 __all__ = [
+    "WORKFLOW",
     "AffectedProduct",
     "Analysis",
     "CauseTest",

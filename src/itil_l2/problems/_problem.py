@@ -31,9 +31,10 @@ from itil_l2._core.priority import Impact, Priority, Urgency
 from itil_l2._core.tier import SupportGroup
 from itil_l2._core.time import ensure_aware
 from itil_l2.problems import events as ev
+from itil_l2.problems._apply import APPLIERS
 from itil_l2.problems._config import ProblemConfig, ProblemResolutionCode
 from itil_l2.problems._known_error import AffectedProduct, KnownError
-from itil_l2.problems._workflow import ALLOWED_TRIGGERS, ProblemPhase, ProblemTrigger, route
+from itil_l2.problems._workflow import WORKFLOW, ProblemPhase, ProblemTrigger
 from itil_l2.problems.rca import RcaRecord
 from itil_l2.tickets import Link, LinkKind, Phase, Resolution, Ticket
 
@@ -93,11 +94,12 @@ class Problem(Entity[ev.ProblemEvent]):  # type: ignore[override]  # attrs: no _
     resolved_at: datetime | None
     config: ProblemConfig
 
+    _WORKFLOW = WORKFLOW
     _EVENT = ev.ProblemEvent
     _KIND = "problem"
     _SCHEMA = ev.SCHEMA_VERSION
     _PAYLOADS = ev.ProblemPayload
-    _APPLIERS = ev.APPLIERS
+    _APPLIERS = APPLIERS
 
     # -- creation and replay -------------------------------------------------------
 
@@ -149,17 +151,8 @@ class Problem(Entity[ev.ProblemEvent]):  # type: ignore[override]  # attrs: no _
         if not isinstance(payload, ev.ProblemOpened):
             raise CorruptHistory("a problem history starts with a ProblemOpened event")
         fields = [(f.name, getattr(payload, f.name)) for f in attrs.fields(ev.ProblemOpened)]
-        fields += [*_BLANK, ("id", event.problem_id), ("config", config)]
+        fields += [*_BLANK, ("id", event.entity_id), ("config", config)]
         return cls._start(event, fields)
-
-    def _route(self, trigger: str, payload: Any) -> str:
-        return route(self, trigger, payload)  # type: ignore[arg-type]
-
-    def _permits(self, actor: Actor, trigger: str) -> bool:
-        return self.config.permissions.permits(actor, trigger, self)  # type: ignore[arg-type]
-
-    def _entity_id(self, event: ev.ProblemEvent) -> str:
-        return event.problem_id
 
     # -- derived facts -------------------------------------------------------------
 
@@ -170,7 +163,7 @@ class Problem(Entity[ev.ProblemEvent]):  # type: ignore[override]  # attrs: no _
 
     def allowed_triggers(self) -> tuple[ProblemTrigger, ...]:
         """The triggers the workflow allows now (conditions and permissions still apply)."""
-        return ALLOWED_TRIGGERS.get(self.state, ())
+        return WORKFLOW.allowed_triggers(self.state)
 
     def __repr__(self) -> str:
         return f"<Problem {self.id} {self.state} {self.priority.name} v{self.version}>"

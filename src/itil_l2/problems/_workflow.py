@@ -18,11 +18,10 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from itil_l2._core.errors import InvalidTransition
-from itil_l2._core.workflow import allowed_triggers, first_match, shared_machine
+from itil_l2._core.workflow import Workflow
 from itil_l2.problems.rca import RcaIncomplete
 
-__all__ = ["ProblemPhase", "ProblemTrigger"]
+__all__ = ["WORKFLOW", "ProblemPhase", "ProblemTrigger"]
 
 
 class ProblemPhase(StrEnum):
@@ -101,18 +100,8 @@ _WORKING = [_P.ASSESS.value, _P.ROOT_CAUSE_ANALYSIS.value, _P.FIX_IN_PROGRESS.va
 _LIVE = [*_OPEN, _P.RESOLVED.value]
 
 
-def _t(trigger: ProblemTrigger, source: Any, dest: str | None, *conditions: Any) -> dict[str, Any]:
-    return {
-        "trigger": trigger.value,
-        "source": source,
-        "dest": dest,
-        "conditions": list(conditions),
-    }
+_t = Workflow.transition
 
-
-STATES: list[Any] = [p.value for p in ProblemPhase]
-INITIAL = ProblemPhase.NEW.value
-TITLE = "Problem workflow (ServiceNow problem states)"
 
 TRANSITIONS: list[dict[str, Any]] = [
     _t(ProblemTrigger.ASSESS, "new", "assess"),
@@ -130,34 +119,8 @@ TRANSITIONS: list[dict[str, Any]] = [
     _t(ProblemTrigger.ADD_NOTE, _LIVE, None),
 ]
 
-MACHINE, TABLE = shared_machine("problem", STATES, TRANSITIONS, INITIAL)
-"""The single shared machine (no models); the source of truth for routing and diagrams."""
-ALLOWED_TRIGGERS = allowed_triggers(TABLE, ProblemTrigger)
-_NO_TRIGGERS: tuple[ProblemTrigger, ...] = ()
 
-
-def route(problem: Any, trigger: ProblemTrigger, payload: Any) -> str:
-    """The state `trigger` leads to from the problem's state, or a typed refusal.
-
-    Internal transitions return the current state. Thread-safe: reads only
-    the compiled table.
-    """
-    state: str = problem.state
-    candidates = TABLE.get((state, trigger))
-    if candidates is None:
-        raise _invalid(problem, trigger)
-    dest = first_match(candidates, problem, payload, state)
-    if dest is not None:
-        return dest
-    raise _diagnose(problem, trigger)
-
-
-def _invalid(problem: Any, trigger: ProblemTrigger) -> InvalidTransition:
-    allowed = (t.value for t in ALLOWED_TRIGGERS.get(problem.state, _NO_TRIGGERS))
-    return InvalidTransition(trigger.value, problem.state, None, allowed)
-
-
-def _diagnose(problem: Any, trigger: ProblemTrigger) -> Exception:
+def _diagnose(problem: Any, trigger: Any, _payload: Any) -> Exception:
     """Explain why no candidate's conditions held (error path only)."""
     rca = problem.rca
     if trigger is ProblemTrigger.START_FIX:
@@ -167,3 +130,15 @@ def _diagnose(problem: Any, trigger: ProblemTrigger) -> Exception:
     else:
         missing = rca.missing_parts() or (f"status completed (the RCA is {rca.status})",)
     return RcaIncomplete(missing, "resolving with a code that requires an RCA")
+
+
+WORKFLOW: Workflow[ProblemTrigger] = Workflow(
+    "problem",
+    ProblemTrigger,
+    states=[p.value for p in ProblemPhase],
+    transitions=TRANSITIONS,
+    initial=ProblemPhase.NEW.value,
+    title="Problem workflow (ServiceNow problem states)",
+    diagnose=_diagnose,
+)
+"""The problem workflow: one shared machine, compiled; routing, refusals and diagram."""

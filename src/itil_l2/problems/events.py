@@ -9,16 +9,16 @@ before an event exists.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
 from typing import Any, ClassVar
 
 import attrs
 from attrs import frozen
 
 from itil_l2._core import checks as _checks
+from itil_l2._core.entity import Event
 from itil_l2._core.errors import ValidationError
 from itil_l2._core.priority import Impact, Priority, Urgency
+from itil_l2._core.serialization import UPCASTERS, rename_entity_id
 from itil_l2._core.tier import SupportGroup
 from itil_l2.problems._config import ProblemResolutionCode
 from itil_l2.problems._known_error import KnownError
@@ -45,7 +45,10 @@ __all__ = [
     "ProblemWorkaroundPublished",
 ]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+"""2 since 0.2.0: the envelope names the entity `entity_id` (was `problem_id`)."""
+
+UPCASTERS.register("problem", 1, rename_entity_id("problem_id"))
 _T = ProblemTrigger
 
 
@@ -217,78 +220,7 @@ ProblemPayload = (
 
 
 @frozen
-class ProblemEvent:
+class ProblemEvent(Event[ProblemPayload]):
     """One change to one problem: who, when, what, and the resulting version."""
 
-    problem_id: str
-    version: int
-    at: datetime
-    actor_id: str
-    payload: ProblemPayload
     schema: int = SCHEMA_VERSION
-
-    @property
-    def kind(self) -> str:
-        """The trigger that produced this event."""
-        return self.payload.TRIGGER.value
-
-
-# -- appliers ---------------------------------------------------------------------
-
-_set = object.__setattr__
-
-
-def _assigned(p: Any, e: ProblemAssigned, _at: datetime) -> None:
-    _set(p, "group", e.group)
-    _set(p, "assignee", e.assignee)
-
-
-def _rca(p: Any, e: ProblemRcaRecorded, _at: datetime) -> None:
-    _set(p, "rca", e.rca)
-
-
-def _fix(p: Any, e: ProblemFixStarted, _at: datetime) -> None:
-    _set(p, "fix_change_ref", e.change_ref)
-
-
-def _workaround(p: Any, e: ProblemWorkaroundPublished, _at: datetime) -> None:
-    _set(p, "workaround", e.text)
-
-
-def _linked(p: Any, e: ProblemIncidentLinked, _at: datetime) -> None:
-    _set(p, "incident_ids", (*p.incident_ids, e.ticket_id))
-
-
-def _known(p: Any, e: ProblemKnownErrorRaised, _at: datetime) -> None:
-    _set(p, "known_error", e.known_error)
-
-
-def _resolved(p: Any, e: ProblemResolved, at: datetime) -> None:
-    _set(p, "resolution", e.resolution)
-    _set(p, "resolved_at", at)
-
-
-def _reanalyzed(p: Any, _e: ProblemReanalyzed, _at: datetime) -> None:
-    _set(p, "resolution", None)
-    _set(p, "resolved_at", None)
-
-
-def _nothing(_p: Any, _e: Any, _at: datetime) -> None:
-    """Phase moves and notes change no field; the event itself is the record."""
-
-
-APPLIERS: dict[type[Any], Callable[[Any, Any, datetime], None]] = {
-    ProblemAssigned: _assigned,
-    ProblemAssessed: _nothing,
-    ProblemAnalysisStarted: _nothing,
-    ProblemRcaRecorded: _rca,
-    ProblemFixStarted: _fix,
-    ProblemWorkaroundPublished: _workaround,
-    ProblemIncidentLinked: _linked,
-    ProblemKnownErrorRaised: _known,
-    ProblemNoteAdded: _nothing,
-    ProblemResolved: _resolved,
-    ProblemReanalyzed: _reanalyzed,
-    ProblemClosed: _nothing,
-    ProblemCancelled: _nothing,
-}

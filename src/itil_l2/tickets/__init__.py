@@ -9,18 +9,13 @@ from itil_l2._core.public import expose
 from itil_l2._core.unset import UNSET
 
 from ._config import (
+    DefaultPermissions,
     EntryPolicy,
+    Permissions,
+    TicketFacts,
     WorkflowConfig,
 )
-from ._fields import (
-    Channel,
-    Link,
-    LinkKind,
-    NoteVisibility,
-    Phase,
-    TicketKind,
-    Trigger,
-)
+from ._fields import Channel, Link, LinkKind, NoteVisibility, TicketKind
 from ._handover import (
     Handover,
     HandoverSource,
@@ -32,11 +27,6 @@ from ._hold import (
     HoldReason,
 )
 from ._json import ticket_from_json, ticket_to_json
-from ._permissions import (
-    DefaultPermissions,
-    Permissions,
-    TicketFacts,
-)
 from ._resolution import (
     CANCELLED_BY_CALLER,
     DEFAULT_RESOLUTION_CODES,
@@ -52,6 +42,7 @@ from ._resolution import (
 from ._ticket import (
     Ticket,
 )
+from ._workflow import WORKFLOW, Phase, Trigger
 from .events import (
     FieldChange,
     TicketEvent,
@@ -59,6 +50,7 @@ from .events import (
 )
 
 __all__ = [
+    "WORKFLOW",
     "CANCELLED_BY_CALLER",
     "Channel",
     "CiChange",
@@ -97,3 +89,4 @@ __all__ = [
 ]
 
 expose(__name__, globals(), __all__)
+expose(__name__, globals(), ["FieldChange"], source="itil_l2._core.")

@@ -7,13 +7,13 @@ ticket untouched. Replay (`Ticket.from_history`) uses the same appliers.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import datetime
-from types import MappingProxyType
 from typing import Any
 
 from attrs import evolve
 
+from itil_l2._core.fields import MAPPING, SAME, STRINGS, Codec, apply_changes, enum_codec
 from itil_l2._core.priority import Impact, Priority, Urgency
 from itil_l2.tickets import events as ev
 from itil_l2.tickets._fields import Channel
@@ -76,8 +76,7 @@ def _nothing(_t: Any, _p: Any, _at: datetime) -> None:
 
 
 def _updated(t: Any, p: ev.Updated, _at: datetime) -> None:
-    for change in p.changes:
-        _set(t, change.field, FIELD_CODECS[change.field][1](change.new))
+    apply_changes(t, p.changes, FIELD_CODECS)
 
 
 def _resolved(t: Any, p: ev.Resolved, at: datetime) -> None:
@@ -124,40 +123,20 @@ APPLIERS: dict[type[Any], Applier] = {
 }
 
 
-def _same(value: Any) -> Any:
-    return value
-
-
-def _strings_to_json(value: tuple[str, ...]) -> list[str]:
-    return list(value)
-
-
-def _enum_to_json(value: Any) -> Any:
-    return value.value
-
-
-def _mapping_to_json(value: Mapping[str, Any]) -> dict[str, Any]:
-    return dict(value)
-
-
-def _read_only(value: Mapping[str, Any]) -> Mapping[str, Any]:
-    return MappingProxyType(dict(value))
-
-
-FIELD_CODECS: dict[str, tuple[Callable[[Any], Any], Callable[[Any], Any]]] = {
-    "title": (_same, _same),
-    "description": (_same, _same),
-    "caller": (_same, _same),
-    "service": (_same, _same),
-    "category": (_same, _same),
-    "subcategory": (_same, _same),
-    "symptom": (_same, _same),
-    "channel": (_enum_to_json, Channel),
-    "impact": (_enum_to_json, Impact),
-    "urgency": (_enum_to_json, Urgency),
-    "priority": (_enum_to_json, Priority),
-    "ci_refs": (_strings_to_json, tuple),
-    "major_incident": (_same, _same),
-    "attributes": (_mapping_to_json, _read_only),
+FIELD_CODECS: dict[str, Codec] = {
+    "title": SAME,
+    "description": SAME,
+    "caller": SAME,
+    "service": SAME,
+    "category": SAME,
+    "subcategory": SAME,
+    "symptom": SAME,
+    "channel": enum_codec(Channel),
+    "impact": enum_codec(Impact),
+    "urgency": enum_codec(Urgency),
+    "priority": enum_codec(Priority),
+    "ci_refs": STRINGS,
+    "major_incident": SAME,
+    "attributes": MAPPING,
 }
 """Per updatable field: (to JSON for the event, from JSON back to the field value)."""

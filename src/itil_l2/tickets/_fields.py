@@ -9,7 +9,7 @@ from attrs import frozen
 
 from itil_l2._core import checks as _checks
 
-__all__ = ["Channel", "Link", "LinkKind", "NoteVisibility", "Phase", "TicketKind", "Trigger"]
+__all__ = ["Channel", "Link", "LinkKind", "NoteVisibility", "TicketKind"]
 
 
 class TicketKind(StrEnum):
@@ -54,54 +54,3 @@ class Link:
 
     kind: LinkKind = attrs.field(validator=_checks.member(LinkKind))
     ref: str = attrs.field(validator=_checks.text)
-
-
-class Phase(StrEnum):
-    """Where a ticket is in its life; the tier comes from its group."""
-
-    NEW = "new"
-    QUEUED = "queued"
-    IN_PROGRESS = "in_progress"
-    ON_HOLD = "on_hold"
-    RESOLVED = "resolved"
-    CLOSED = "closed"
-    CANCELLED = "cancelled"
-
-    @property
-    def is_open(self) -> bool:
-        """New, queued, in progress or on hold: work is still owed."""
-        return self in _OPEN
-
-    @property
-    def is_final(self) -> bool:
-        """Closed or cancelled: only `link` may still change the ticket."""
-        return self in (Phase.CLOSED, Phase.CANCELLED)
-
-
-_OPEN = frozenset({Phase.NEW, Phase.QUEUED, Phase.IN_PROGRESS, Phase.ON_HOLD})
-
-
-class Trigger(StrEnum):
-    """Every ticket trigger; the permissions policy is asked about these."""
-
-    OPEN = "open"
-    ASSIGN = "assign"
-    ASSIGN_TO = "assign_to"
-    START = "start"
-    REASSIGN = "reassign"
-    ESCALATE = "escalate"
-    HAND_BACK = "hand_back"
-    HOLD = "hold"
-    CHANGE_HOLD_REASON = "change_hold_reason"
-    RESUME = "resume"
-    VENDOR_UPDATE = "vendor_update"
-    ADD_NOTE = "add_note"
-    UPDATE = "update"
-    RESOLVE = "resolve"
-    REOPEN = "reopen"
-    CLOSE = "close"
-    CANCEL = "cancel"
-    LINK = "link"
-
-    def __str__(self) -> str:
-        return self.value

@@ -41,20 +41,12 @@ from itil_l2._core.unset import UNSET, Unset
 from itil_l2.tickets import events as ev
 from itil_l2.tickets._apply import APPLIERS
 from itil_l2.tickets._config import EntryPolicy, WorkflowConfig
-from itil_l2.tickets._fields import (
-    Channel,
-    Link,
-    LinkKind,
-    NoteVisibility,
-    Phase,
-    TicketKind,
-    Trigger,
-)
+from itil_l2.tickets._fields import Channel, Link, LinkKind, NoteVisibility, TicketKind
 from itil_l2.tickets._handover import Handover, HandoverSource, L3Target
 from itil_l2.tickets._hold import HoldReason
 from itil_l2.tickets._resolution import Resolution
 from itil_l2.tickets._update import field_changes
-from itil_l2.tickets._workflow import ALLOWED_TRIGGERS, PHASE_OF, route
+from itil_l2.tickets._workflow import PHASE_OF, WORKFLOW, Phase, Trigger
 
 __all__ = ["Ticket"]
 
@@ -112,6 +104,7 @@ class Ticket(Entity[ev.TicketEvent]):  # type: ignore[override]  # attrs: no __i
     escalation_count: int
     config: WorkflowConfig
 
+    _WORKFLOW = WORKFLOW
     _EVENT = ev.TicketEvent
     _KIND = "ticket"
     _SCHEMA = ev.SCHEMA_VERSION
@@ -192,19 +185,10 @@ class Ticket(Entity[ev.TicketEvent]):  # type: ignore[override]  # attrs: no __i
         fields += [
             *_BLANK,
             ("attributes", MappingProxyType(dict(payload.attributes))),
-            ("id", event.ticket_id),
+            ("id", event.entity_id),
             ("config", config),
         ]
         return cls._start(event, fields)
-
-    def _route(self, trigger: str, payload: Any) -> str:
-        return route(self, trigger, payload)  # type: ignore[arg-type]
-
-    def _permits(self, actor: Actor, trigger: str) -> bool:
-        return self.config.permissions.permits(actor, trigger, self)  # type: ignore[arg-type]
-
-    def _entity_id(self, event: ev.TicketEvent) -> str:
-        return event.ticket_id
 
     # -- derived facts -------------------------------------------------------
 
@@ -223,7 +207,7 @@ class Ticket(Entity[ev.TicketEvent]):  # type: ignore[override]  # attrs: no __i
 
         Conditions (target tier, vendor target) and permissions still apply.
         """
-        return ALLOWED_TRIGGERS[self.state]
+        return WORKFLOW.allowed_triggers(self.state)
 
     def auto_close_due(self, at: datetime) -> bool:
         """Whether a resolved ticket's auto-close period has passed at `at`."""

@@ -12,12 +12,12 @@ from itil_l2._core.checks import (
     check_texts,
     frozen_json,
 )
-from itil_l2._core.errors import ValidationError
+from itil_l2._core.fields import FieldChange
+from itil_l2._core.fields import field_changes as _changes
 from itil_l2._core.priority import Impact, Urgency
 from itil_l2._core.unset import UNSET
 from itil_l2.tickets._apply import FIELD_CODECS
 from itil_l2.tickets._fields import Channel
-from itil_l2.tickets.events import FieldChange
 
 __all__ = ["field_changes"]
 
@@ -47,12 +47,4 @@ def field_changes(ticket: Any, given: dict[str, Any]) -> tuple[FieldChange, ...]
     impact = new.get("impact", ticket.impact)
     urgency = new.get("urgency", ticket.urgency)
     new["priority"] = ticket.config.priority_matrix.priority(impact, urgency)
-    changes = []
-    for name, value in new.items():
-        encode = FIELD_CODECS[name][0]
-        old_json, new_json = encode(getattr(ticket, name)), encode(value)
-        if old_json != new_json:
-            changes.append(FieldChange(name, old_json, new_json))
-    if not changes:
-        raise ValidationError(f"{ticket.id}: the update changes nothing")
-    return tuple(changes)
+    return _changes(ticket, new, FIELD_CODECS, "update")

@@ -14,13 +14,67 @@ parent. Conditions pick the destination tier from the target group's tier.
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Any
 
 from itil_l2._core.errors import InvalidTransition, TierSkipRefused
 from itil_l2._core.tier import Tier
-from itil_l2._core.workflow import allowed_triggers, first_match, shared_machine
-from itil_l2.tickets._fields import Phase, Trigger
+from itil_l2._core.workflow import Workflow
 from itil_l2.tickets._handover import L3TargetKind
+
+__all__ = ["PHASE_OF", "WORKFLOW", "Phase", "Trigger", "state_of"]
+
+
+class Phase(StrEnum):
+    """Where a ticket is in its life; the tier comes from its group."""
+
+    NEW = "new"
+    QUEUED = "queued"
+    IN_PROGRESS = "in_progress"
+    ON_HOLD = "on_hold"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+
+    @property
+    def is_open(self) -> bool:
+        """New, queued, in progress or on hold: work is still owed."""
+        return self in _OPEN_PHASES
+
+    @property
+    def is_final(self) -> bool:
+        """Closed or cancelled: only `link` may still change the ticket."""
+        return self in (Phase.CLOSED, Phase.CANCELLED)
+
+
+_OPEN_PHASES = frozenset({Phase.NEW, Phase.QUEUED, Phase.IN_PROGRESS, Phase.ON_HOLD})
+
+
+class Trigger(StrEnum):
+    """Every ticket trigger; the permissions policy is asked about these."""
+
+    OPEN = "open"
+    ASSIGN = "assign"
+    ASSIGN_TO = "assign_to"
+    START = "start"
+    REASSIGN = "reassign"
+    ESCALATE = "escalate"
+    HAND_BACK = "hand_back"
+    HOLD = "hold"
+    CHANGE_HOLD_REASON = "change_hold_reason"
+    RESUME = "resume"
+    VENDOR_UPDATE = "vendor_update"
+    ADD_NOTE = "add_note"
+    UPDATE = "update"
+    RESOLVE = "resolve"
+    REOPEN = "reopen"
+    CLOSE = "close"
+    CANCEL = "cancel"
+    LINK = "link"
+
+    def __str__(self) -> str:
+        return self.value
+
 
 TIERS = ("L1", "L2", "L3")
 TIERED_PHASES = (Phase.QUEUED, Phase.IN_PROGRESS, Phase.ON_HOLD)
@@ -66,14 +120,7 @@ TICKET_AT = {tier: _ticket_at(tier) for tier in Tier}
 _OPEN = ["new", *TIERS]
 
 
-def _t(trigger: Trigger, source: Any, dest: str | None, *conditions: Any) -> dict[str, Any]:
-    return {
-        "trigger": trigger.value,
-        "source": source,
-        "dest": dest,
-        "conditions": list(conditions),
-    }
-
+_t = Workflow.transition
 
 TRANSITIONS: list[dict[str, Any]] = [
     *(_t(Trigger.ASSIGN, "new", f"{t.value}.queued", GROUP_AT[t]) for t in Tier),
@@ -99,12 +146,6 @@ TRANSITIONS: list[dict[str, Any]] = [
     _t(Trigger.LINK, [*_OPEN, "resolved", "closed", "cancelled"], None),
 ]
 
-INITIAL = "new"
-TITLE = "Ticket workflow (L1 → L2 → L3)"
-
-MACHINE, TABLE = shared_machine("ticket", STATES, TRANSITIONS, INITIAL)
-"""The single shared machine (no models); the source of truth for routing and diagrams."""
-
 
 def state_of(phase: Phase, tier: Tier) -> str:
     """The machine state name for a phase at a tier."""
@@ -113,40 +154,17 @@ def state_of(phase: Phase, tier: Tier) -> str:
     return phase.value
 
 
-PHASE_OF = {
-    name: Phase(name.rpartition(".")[2])
-    for name in MACHINE.get_nested_state_names()
-    if name not in TIERS
-}
-
-ALLOWED_TRIGGERS = allowed_triggers(TABLE, Trigger)
-_NO_TRIGGERS: tuple[Trigger, ...] = ()
-
-
-def route(ticket: Any, trigger: Trigger, payload: Any) -> str:
-    """The state `trigger` leads to from the ticket's state, or a typed refusal.
-
-    Internal transitions return the current state. Thread-safe: reads only
-    the compiled table.
-    """
-    state: str = ticket.state
-    candidates = TABLE.get((state, trigger))  # a StrEnum hashes and compares as its value
-    if candidates is None:
-        raise _invalid(ticket, trigger)
-    dest = first_match(candidates, ticket, payload, state)
-    if dest is not None:
-        return dest
-    raise _diagnose(ticket, trigger, payload)
+def _where(ticket: Any) -> tuple[str, str | None]:
+    """A ticket is refused by phase and tier (`cannot escalate from in_progress at L2`)."""
+    phase = PHASE_OF[ticket.state]
+    return phase.value, ticket.tier.value if phase in TIERED_PHASES else None
 
 
 def _invalid(ticket: Any, trigger: Trigger, detail: str = "") -> InvalidTransition:
-    phase = PHASE_OF[ticket.state]
-    tier = ticket.tier.value if phase in TIERED_PHASES else None
-    allowed = (t.value for t in ALLOWED_TRIGGERS.get(ticket.state, _NO_TRIGGERS))
-    return InvalidTransition(trigger.value, phase.value, tier, allowed, detail)
+    return WORKFLOW.invalid(ticket, trigger, detail)
 
 
-def _diagnose(ticket: Any, trigger: Trigger, payload: Any) -> Exception:
+def _diagnose(ticket: Any, trigger: Any, payload: Any) -> Exception:
     """Explain why no candidate's conditions held (error path only)."""
     here: Tier = ticket.tier
     if trigger is Trigger.VENDOR_UPDATE:
@@ -166,3 +184,19 @@ def _diagnose(ticket: Any, trigger: Trigger, payload: Any) -> Exception:
     return _invalid(
         ticket, trigger, f"needs a group at a {direction} tier than {here}, got {there}"
     )
+
+
+WORKFLOW: Workflow[Trigger] = Workflow(
+    "ticket",
+    Trigger,
+    states=STATES,
+    transitions=TRANSITIONS,
+    initial="new",
+    title="Ticket workflow (L1 → L2 → L3)",
+    where=_where,
+    diagnose=_diagnose,
+)
+"""The ticket workflow: one shared machine, compiled; routing, refusals and diagram."""
+
+PHASE_OF = {name: Phase(name.rpartition(".")[2]) for name in WORKFLOW.leaf_states()}
+"""The phase of every state the ticket can be in (`"L2.on_hold"` → `Phase.ON_HOLD`)."""

@@ -7,17 +7,20 @@ only values, so the history serialises to JSON through cattrs.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, ClassVar
 
 from attrs import field, frozen
 
+from itil_l2._core.entity import Event
+from itil_l2._core.fields import FieldChange
 from itil_l2._core.priority import Impact, Priority, Urgency
+from itil_l2._core.serialization import UPCASTERS, rename_entity_id
 from itil_l2._core.tier import SupportGroup
-from itil_l2.tickets._fields import Channel, Link, NoteVisibility, TicketKind, Trigger
+from itil_l2.tickets._fields import Channel, Link, NoteVisibility, TicketKind
 from itil_l2.tickets._handover import Handover, L3Target
 from itil_l2.tickets._hold import HoldReason
 from itil_l2.tickets._resolution import Resolution
+from itil_l2.tickets._workflow import Trigger
 
 __all__ = [
     "AssigneeSet",
@@ -43,7 +46,10 @@ __all__ = [
     "VendorUpdated",
 ]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+"""2 since 0.2.0: the envelope names the entity `entity_id` (was `ticket_id`)."""
+
+UPCASTERS.register("ticket", 1, rename_entity_id("ticket_id"))
 
 
 @frozen
@@ -168,15 +174,6 @@ class NoteAdded:
 
 
 @frozen
-class FieldChange:
-    """One field's old and new value, in JSON form."""
-
-    field: str
-    old: Any
-    new: Any
-
-
-@frozen
 class Updated:
     """Fields changed; the priority change, when any, is one of the changes."""
 
@@ -248,21 +245,11 @@ PAYLOAD_TYPES: tuple[type[TicketPayload], ...] = TicketPayload.__args__
 
 
 @frozen
-class TicketEvent:
+class TicketEvent(Event[TicketPayload]):
     """One change to one ticket: who, when, what, and the resulting version.
 
     `kind` is the trigger's name (`"escalate"`, `"resolve"`, ...); `schema`
     is the event format version, so stored events can be upcast later.
     """
 
-    ticket_id: str
-    version: int
-    at: datetime
-    actor_id: str
-    payload: TicketPayload
     schema: int = SCHEMA_VERSION
-
-    @property
-    def kind(self) -> str:
-        """The trigger that produced this event."""
-        return self.payload.TRIGGER.value
