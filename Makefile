@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck docs check bench clean
+.PHONY: demo test lint typecheck contracts docs check bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,10 +25,13 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy --strict src
 
-docs: $(STAMP)  ## the docs site, strict (warnings are errors); diagrams generated at build time
-	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
+contracts: $(STAMP)  ## the layer and privacy contracts of pyproject.toml (import-linter)
+	$(BIN)/lint-imports --no-cache
 
-check: test lint typecheck docs
+docs: $(STAMP)  ## the docs site, strict: warnings are errors (no --quiet, which hides them from --strict)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
+
+check: test lint typecheck contracts docs
 
 bench: $(STAMP)  ## every benchmark, quick mode (the full runs: python benchmarks/bench_*.py)
 	$(BIN)/pip install --quiet -e '.[dev,bench]'
@@ -36,4 +39,4 @@ bench: $(STAMP)  ## every benchmark, quick mode (the full runs: python benchmark
 	for b in storage sla kpi replay; do $(BIN)/python benchmarks/bench_$$b.py --quick || exit 1; done
 
 clean:
-	rm -rf $(VENV) site .pytest_cache .mypy_cache .ruff_cache .hypothesis itil_l2-demo
+	rm -rf $(VENV) site .cache .pytest_cache .mypy_cache .ruff_cache .hypothesis itil_l2-demo

@@ -57,6 +57,11 @@ def test_twenty_four_seven_is_wall_time_across_dst() -> None:
     assert TWENTY_FOUR_SEVEN.is_always and not OFFICE.is_always
 
 
+def test_the_calendar_shows_its_time_zone_and_its_results_in_it() -> None:
+    assert OFFICE.tzinfo == BERLIN and TWENTY_FOUR_SEVEN.tzinfo == ZoneInfo("UTC")
+    assert OFFICE.add(datetime(2026, 3, 2, 9, tzinfo=UTC), H).tzinfo == OFFICE.tzinfo
+
+
 def test_holidays_come_from_the_package_with_subdivisions() -> None:
     # Corpus Christi 2026-06-04 (a Thursday) is a holiday in Bavaria, not in Berlin.
     bavaria = BusinessCalendar.weekdays(

@@ -24,15 +24,8 @@ from itil_l2.changes import (
     ChangeState,
     ChangeType,
 )
-from itil_l2.problems import (
-    FiveWhys,
-    ProblemPhase,
-    ProblemResolutionCode,
-    RcaAction,
-    RcaStatus,
-    Why,
-    match_known_errors,
-)
+from itil_l2.problems import ProblemPhase, ProblemResolutionCode, RcaStatus, match_known_errors
+from itil_l2.problems.rca import FiveWhys, RcaAction, Why
 from itil_l2.testing import assert_same_ticket
 from support import ANN, BOB, DBA, DESK, GOOD_HANDOVER, Clock, open_ticket
 

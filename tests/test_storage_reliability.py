@@ -24,7 +24,7 @@ LOOPS = 40
 
 
 def seed(store: Store) -> None:
-    from itil_l2.testing._contract import _fresh
+    from itil_l2.testing._tickets import fresh_ticket as _fresh
 
     with store.unit_of_work() as uow:
         for id in IDS:
@@ -186,7 +186,7 @@ def test_postgres_crash_mid_unit_of_work_leaves_nothing_for_a_fresh_engine() -> 
 
 def test_example_ticket_is_what_the_seed_uses() -> None:
     # the no-lost-update arithmetic subtracts 3: a seeded ticket's version
-    from itil_l2.testing._contract import _fresh
+    from itil_l2.testing._tickets import fresh_ticket as _fresh
 
     assert _fresh("INC-A").version == 3 == example_ticket().version
 
@@ -198,7 +198,7 @@ def test_a_writer_that_waits_too_long_gets_a_typed_error(kind: str, tmp_path: Pa
         if kind == "memory"
         else SqliteStore(tmp_path / "a.sqlite", timeout=0.2)
     )
-    from itil_l2.testing._contract import _fresh
+    from itil_l2.testing._tickets import fresh_ticket as _fresh
 
     with store.unit_of_work() as first, store.unit_of_work() as second:
         first.tickets.add(_fresh("INC-1"))  # holds the write lock until it ends

@@ -99,7 +99,7 @@ def test_an_old_format_row_loads_through_an_upcaster(tmp_path: Path) -> None:
     with store.unit_of_work() as uow:
         ticket = uow.tickets.get("INC-EXAMPLE")
     assert ticket.caller == "ann"
-    assert ticket.history[0].schema == 1  # upgraded in memory to the current format
+    assert ticket.history[0].schema == 2  # upgraded in memory to the current format (0 → 1 → 2)
     assert ticket.history[1:] == example_ticket().history[1:]
     store.close()
 

@@ -15,7 +15,8 @@ import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
 
-from itil_l2 import AlreadyExists, ConcurrencyError, EventRow, Head, NotFound, Query, Stream
+from itil_l2 import AlreadyExists, ConcurrencyError, NotFound, Query
+from itil_l2.storage import EventRow, Head, Stream
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS helpdesk_itil_record (

@@ -11,7 +11,10 @@ lives at its concept's path, one package per concept:
 - `itil_l2.sla`, `itil_l2.kpis`, `itil_l2.analytics`: clocks, KPIs, trends;
 - `itil_l2.storage`: ports, store, query, codec and adapters;
 - `itil_l2.importers`, `itil_l2.report`, `itil_l2.cli`, `itil_l2.testing`;
-- `itil_l2.errors`: every error of the core.
+- `itil_l2.errors`: every error family.
+
+Every entity package exports its compiled `WORKFLOW` (a `Workflow`): the one
+definition its triggers route through and its diagram is drawn from.
 
 Modules and packages whose name starts with `_` are private.
 """
@@ -25,6 +28,7 @@ from itil_l2._core.diagram import diagram
 from itil_l2._core.priority import Impact, Priority, PriorityMatrix, Urgency
 from itil_l2._core.public import expose
 from itil_l2._core.tier import SupportGroup, Tier
+from itil_l2._core.workflow import Workflow
 from itil_l2.changes import ChangeConfig, ChangeRequest
 from itil_l2.cmdb import CmdbConfig, ConfigurationItem
 from itil_l2.errors import (
@@ -115,6 +119,7 @@ __all__ = [
     "Urgency",
     "ValidationError",
     "WorkflowConfig",
+    "Workflow",
     "WorkflowError",
     "diagram",
     "kpi_table",

@@ -1,6 +1,8 @@
-"""Every error the library's core raises; all derive from `ItilL2Error`.
+"""The library's error hierarchy: every failure is an `ItilL2Error`.
 
-Errors that belong to one concept live in its package too (for example
+Hosts catch one base class; each subclass carries the facts a caller needs to
+explain the refusal to a user (which phase, which parts are missing, ...).
+Errors that belong to one concept live in its package (for example
 `itil_l2.changes.ApprovalMissing`, `itil_l2.sla.NoTargetForPriority`); each is
 a subclass of one of these families.
 
@@ -11,28 +13,7 @@ True
 
 from __future__ import annotations
 
-from itil_l2._core.errors import (
-    AlreadyExists,
-    ConcurrencyError,
-    CorruptHistory,
-    DuplicateLink,
-    EntryRefused,
-    EventOutOfOrder,
-    IncompleteHandover,
-    InvalidTransition,
-    ItilL2Error,
-    NaiveDatetime,
-    NotFound,
-    NotPermitted,
-    StorageError,
-    TierSkipRefused,
-    UnknownHoldReason,
-    UnknownResolutionCode,
-    UnknownSchema,
-    ValidationError,
-    WorkflowError,
-)
-from itil_l2._core.public import expose
+from collections.abc import Iterable
 
 __all__ = [
     "AlreadyExists",
@@ -56,4 +37,118 @@ __all__ = [
     "WorkflowError",
 ]
 
-expose(__name__, globals(), __all__, source="itil_l2._core.")
+
+class ItilL2Error(Exception):
+    """Base class of every error raised by itil_l2."""
+
+
+class ValidationError(ItilL2Error, ValueError):
+    """A value handed to the library is malformed (empty title, bad mapping, ...)."""
+
+
+class NaiveDatetime(ValidationError):
+    """A datetime without time zone was given; the library only accepts aware ones."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"{name} must be a timezone-aware datetime, got a naive one")
+        self.name = name
+
+
+class UnknownResolutionCode(ValidationError):
+    """The resolution code is not one of the configured codes."""
+
+
+class UnknownHoldReason(ValidationError):
+    """The hold reason is not one of the configured reasons."""
+
+
+class EventOutOfOrder(ItilL2Error):
+    """A trigger's `at` lies before the entity's last event: time never goes back."""
+
+
+class CorruptHistory(ItilL2Error):
+    """A history cannot be replayed (gaps, wrong entity, an illegal step)."""
+
+
+class ConcurrencyError(ItilL2Error):
+    """A stale write: the stored version is not the one the entity was loaded with."""
+
+
+class StorageError(ItilL2Error):
+    """A repository refused an operation on stored data (the base of the storage errors)."""
+
+
+class NotFound(StorageError, KeyError):
+    """No stored aggregate of this kind has this id (in this tenant)."""
+
+    def __init__(self, kind: str, entity_id: str, tenant: str | None = None) -> None:
+        where = f" in tenant {tenant!r}" if tenant else ""
+        super().__init__(f"no {kind} {entity_id!r}{where}")
+        self.kind = kind
+        self.entity_id = entity_id
+        self.tenant = tenant
+
+    def __str__(self) -> str:  # KeyError would repr() the message
+        return str(self.args[0])
+
+
+class AlreadyExists(StorageError):
+    """`add` was given an aggregate whose id is already stored (use `save` to update)."""
+
+
+class UnknownSchema(StorageError):
+    """A stored event has a schema version this library cannot read (no upcaster, or newer)."""
+
+
+class NotPermitted(ItilL2Error):
+    """The permissions policy refuses this actor this trigger on this entity."""
+
+    def __init__(self, actor_id: str, trigger: str, entity_id: str) -> None:
+        super().__init__(f"actor {actor_id!r} may not {trigger} {entity_id!r}")
+        self.actor_id = actor_id
+        self.trigger = trigger
+        self.entity_id = entity_id
+
+
+class WorkflowError(ItilL2Error):
+    """A workflow rule refuses the trigger."""
+
+
+class InvalidTransition(WorkflowError):
+    """The trigger is not allowed from the entity's current phase and tier."""
+
+    def __init__(
+        self,
+        trigger: str,
+        phase: str,
+        tier: str | None,
+        allowed: Iterable[str],
+        detail: str = "",
+    ) -> None:
+        self.trigger = trigger
+        self.phase = phase
+        self.tier = tier
+        self.allowed = tuple(sorted(allowed))
+        where = f"{phase} at {tier}" if tier else phase
+        msg = f"cannot {trigger} from {where}; allowed: {', '.join(self.allowed) or 'none'}"
+        super().__init__(f"{msg} ({detail})" if detail else msg)
+
+
+class IncompleteHandover(WorkflowError):
+    """An escalation's handover lacks parts the receiving tier needs; names them all."""
+
+    def __init__(self, missing: Iterable[str]) -> None:
+        self.missing = tuple(missing)
+        super().__init__("incomplete handover, missing: " + "; ".join(self.missing))
+
+
+class TierSkipRefused(WorkflowError):
+    """The move would skip a support tier and the configuration forbids that."""
+
+
+class EntryRefused(WorkflowError):
+    """A new ticket may not enter above L1 this way (see `EntryPolicy`)."""
+
+
+class DuplicateLink(WorkflowError):
+    """The entity already carries exactly this link."""

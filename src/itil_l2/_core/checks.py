@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 import attrs
 
-from itil_l2._core.errors import ValidationError
+from itil_l2.errors import ValidationError
 
 
 def text(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:

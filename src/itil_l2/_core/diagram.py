@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING, Any
 
 from transitions.extensions.diagrams import HierarchicalGraphMachine
 
-from itil_l2._core.errors import ValidationError
 from itil_l2._core.workflow import WORKFLOWS, DottedState
+from itil_l2.errors import ValidationError
 
 if TYPE_CHECKING:
     from itil_l2._core.workflow import Workflow

@@ -17,6 +17,7 @@ every trigger.
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, Self, TypeVar
@@ -25,11 +26,11 @@ import attrs
 from attrs import frozen
 
 from itil_l2._core.actor import Actor
-from itil_l2._core.errors import CorruptHistory, ItilL2Error, NotPermitted, ValidationError
 from itil_l2._core.time import ensure_aware, ensure_not_before
 from itil_l2._core.workflow import Workflow
+from itil_l2.errors import CorruptHistory, ItilL2Error, NotPermitted, ValidationError
 
-__all__ = ["Entity", "EntityEvent", "Event"]
+__all__ = ["Entity", "EntityEvent", "EntityFacts", "Event"]
 
 _set = object.__setattr__
 
@@ -57,6 +58,19 @@ class Event(Generic[P]):
     def kind(self) -> str:
         """The trigger that produced this event (`"escalate"`, `"resolve"`, ...)."""
         return str(self.payload.TRIGGER)  # type: ignore[attr-defined]
+
+
+class EntityFacts(Protocol):
+    """What every permissions policy may look at: the entity's id and workflow state.
+
+    Each entity kind's facts protocol (`TicketFacts`, `ChangeFacts`, ...)
+    adds what its default policy reads.
+    """
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def state(self) -> str: ...
 
 
 class EntityEvent(Protocol):
@@ -92,9 +106,19 @@ class Entity(Generic[E]):
     _KIND: ClassVar[str]
     """The entity's storage key (`"ticket"`), also the key of its upcasters."""
     _SCHEMA: ClassVar[int]
-    """The current format version of the entity's events."""
+    """The current format version of the entity's events (the envelope's default)."""
     _PAYLOADS: ClassVar[Any]
     """The union of this entity's payload classes (tagged by trigger in JSON)."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Read the schema version and the payload union off the envelope class."""
+        super().__init_subclass__(**kwargs)
+        event = cls.__dict__.get("_EVENT")
+        if isinstance(event, type) and attrs.has(event):
+            cls._SCHEMA = attrs.fields(event).schema.default
+            base = event.__orig_bases__[0]  # type: ignore[attr-defined]
+            cls._PAYLOADS = typing.get_args(base)[0]  # Event[<the payload union>]
+
     _APPLIERS: ClassVar[Mapping[type, Applier]]
 
     if TYPE_CHECKING:

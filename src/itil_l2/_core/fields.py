@@ -16,7 +16,7 @@ from typing import Any
 
 from attrs import frozen
 
-from itil_l2._core.errors import ValidationError
+from itil_l2.errors import ValidationError
 
 __all__ = [
     "MAPPING",

@@ -8,7 +8,7 @@ from enum import IntEnum, StrEnum
 import attrs
 from attrs import frozen
 
-from itil_l2._core.errors import ValidationError
+from itil_l2.errors import ValidationError
 
 __all__ = ["Impact", "Priority", "PriorityMatrix", "Urgency"]
 

@@ -23,8 +23,8 @@ from cattrs.preconf.json import make_converter
 from cattrs.strategies import configure_tagged_union
 
 from itil_l2._core.entity import Entity
-from itil_l2._core.errors import ItilL2Error, UnknownSchema, ValidationError
 from itil_l2._core.time import ensure_aware
+from itil_l2.errors import ItilL2Error, UnknownSchema, ValidationError
 
 __all__ = [
     "UPCASTERS",
@@ -92,13 +92,17 @@ class Upcasters:
         self._steps[(kind, from_schema)] = upcaster
 
     def upgrade(self, kind: str, schema: int, current: int, data: dict[str, Any]) -> dict[str, Any]:
-        """Chain the steps from `schema` to `current`; a gap or a newer schema is an error."""
+        """Chain the steps from `schema` to `current`; a gap or a newer schema is an error.
+
+        The library's own steps (`UPCASTERS`) always apply: a host's registry
+        adds the steps for its own older formats and never loses the library's.
+        """
         if schema > current:
             raise UnknownSchema(
                 f"a {kind} event has schema {schema}; this library reads up to {current}"
             )
         while schema < current:
-            step = self._steps.get((kind, schema))
+            step = self._steps.get((kind, schema)) or _LIBRARY._steps.get((kind, schema))
             if step is None:
                 raise UnknownSchema(f"no upcaster from {kind} schema {schema} to {schema + 1}")
             data = step(data)
@@ -107,7 +111,7 @@ class Upcasters:
         return data
 
 
-UPCASTERS = Upcasters()
+UPCASTERS = _LIBRARY = Upcasters()
 """The library's own upgrades of older stored formats; each entity package registers its own."""
 
 

@@ -34,9 +34,6 @@ class Tier(StrEnum):
             return NotImplemented
         return self.level < other.level
 
-    def __str__(self) -> str:
-        return self.value
-
 
 def _specialisations(value: str | Iterable[str]) -> frozenset[str]:
     if isinstance(value, str):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from itil_l2._core.errors import EventOutOfOrder, NaiveDatetime, ValidationError
+from itil_l2.errors import EventOutOfOrder, NaiveDatetime, ValidationError
 
 
 def ensure_aware(value: datetime, name: str = "at") -> datetime:

@@ -11,13 +11,14 @@ trigger, condition outcome) through both and demands the same answer.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from enum import StrEnum
 from typing import Any, Generic, TypeVar
 
 from transitions.extensions.nesting import HierarchicalMachine, NestedState
 
-from itil_l2._core.errors import InvalidTransition
+from itil_l2.errors import InvalidTransition
 
-__all__ = ["WORKFLOWS", "Workflow"]
+__all__ = ["WORKFLOWS", "Lifecycle", "Workflow"]
 
 Condition = Callable[[Any, Any], bool]
 Candidate = tuple[str | None, tuple[Condition, ...]]
@@ -130,6 +131,29 @@ def _candidate(machine: HierarchicalMachine, t: Any) -> Candidate:
     if t.dest is not None and machine.get_state(t.dest).states:
         raise TypeError(f"cannot compile {t}: destination {t.dest!r} is a compound state")
     return (t.dest, tuple(conditions))
+
+
+_DONE = frozenset({"resolved", "closed", "cancelled"})
+_FINAL = frozenset({"closed", "cancelled"})
+
+
+class Lifecycle(StrEnum):
+    """The phases of a record that ends resolved, then closed, or cancelled.
+
+    The base of the ticket's and the problem's phase enums: a phase is open
+    (work is still owed) until the record is resolved, closed or cancelled,
+    and final once it is closed or cancelled.
+    """
+
+    @property
+    def is_open(self) -> bool:
+        """Not yet resolved, closed or cancelled: work is still owed."""
+        return self.value not in _DONE
+
+    @property
+    def is_final(self) -> bool:
+        """Closed or cancelled: the record is finished (a ticket still takes links)."""
+        return self.value in _FINAL
 
 
 Where = Callable[[Any], tuple[str, str | None]]

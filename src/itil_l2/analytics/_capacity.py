@@ -27,8 +27,8 @@ from typing import Literal
 
 from attrs import frozen
 
-from itil_l2._core.errors import ValidationError
 from itil_l2._core.time import ensure_aware
+from itil_l2.errors import ValidationError
 from itil_l2.kpis import Granularity, period_of, periods_between
 from itil_l2.tickets import Ticket
 

@@ -37,10 +37,11 @@ from attrs import frozen
 
 from itil_l2._core import checks as _checks
 from itil_l2._core.actor import SYSTEM, Actor
-from itil_l2._core.errors import ValidationError
 from itil_l2._core.priority import Impact, Urgency
 from itil_l2._core.tier import SupportGroup, Tier
 from itil_l2._core.time import ensure_aware
+from itil_l2.analytics._checks import check_at_least_two, check_window
+from itil_l2.errors import ValidationError
 from itil_l2.tickets import SOLVED_PERMANENTLY, Channel, Phase, Resolution, ResolutionCode, Ticket
 
 __all__ = [
@@ -131,14 +132,12 @@ def _severity_map(value: Mapping[Severity, tuple[Impact, Urgency]]) -> Mapping[S
     return MappingProxyType(items)
 
 
-def _positive(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, timedelta) or value <= timedelta(0):
-        raise ValidationError(f"{attribute.name} must be a positive timedelta, got {value!r}")
+def _window(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    check_window(value, attribute.name)
 
 
-def _at_least_two(_inst: object, _attr: attrs.Attribute[Any], value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 2:
-        raise ValidationError(f"flap_limit must be an int of at least 2, got {value!r}")
+def _at_least_two(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    check_at_least_two(value, attribute.name)
 
 
 @frozen
@@ -152,7 +151,7 @@ class CorrelatorConfig:
     recovered tickets for a person to resolve (a note records the recovery).
     """
 
-    window: timedelta = attrs.field(default=timedelta(minutes=30), validator=_positive)
+    window: timedelta = attrs.field(default=timedelta(minutes=30), validator=_window)
     resolve_on_recovery: bool = attrs.field(
         default=True, validator=attrs.validators.instance_of(bool)
     )

@@ -24,9 +24,10 @@ from typing import Any, Literal
 from attrs import frozen
 
 from itil_l2._core.actor import Actor
-from itil_l2._core.errors import ValidationError
 from itil_l2._core.priority import Impact, Urgency
 from itil_l2._core.tier import SupportGroup
+from itil_l2.analytics._checks import check_at_least_two, check_window
+from itil_l2.errors import ValidationError
 from itil_l2.knowledge import Period
 from itil_l2.kpis import Granularity, period_of, periods_between
 from itil_l2.problems import Problem, ProblemConfig
@@ -130,10 +131,8 @@ def recurrences(
     >>> [c.ticket_ids for c in recurrences(tickets)]   # days 0, 2, 4, 6: 4 in 7 days
     [('INC-0', 'INC-1', 'INC-2', 'INC-3')]
     """
-    if isinstance(threshold, bool) or not isinstance(threshold, int) or threshold < 2:
-        raise ValidationError(f"threshold must be an int of at least 2, got {threshold!r}")
-    if not isinstance(window, timedelta) or window <= timedelta(0):
-        raise ValidationError(f"window must be a positive timedelta, got {window!r}")
+    check_at_least_two(threshold, "threshold")
+    check_window(window, "window")
     out: list[ProblemCandidate] = []
     for value, members in _by_key(tickets, key).items():
         times = [t.opened_at for t in members]

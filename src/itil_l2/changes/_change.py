@@ -18,7 +18,6 @@ import attrs
 from itil_l2._core.actor import Actor
 from itil_l2._core.checks import check_instance, check_optional_text, check_text
 from itil_l2._core.entity import Entity
-from itil_l2._core.errors import CorruptHistory, DuplicateLink, NotPermitted, ValidationError
 from itil_l2._core.tier import SupportGroup
 from itil_l2._core.time import ensure_aware
 from itil_l2.changes import events as ev
@@ -40,6 +39,7 @@ from itil_l2.changes.events import (
     ChangeOutcome,
     ChangeRisk,
 )
+from itil_l2.errors import CorruptHistory, DuplicateLink, NotPermitted, ValidationError
 from itil_l2.tickets import Link, LinkKind, Ticket
 
 __all__ = ["ChangeRequest"]
@@ -106,8 +106,6 @@ class ChangeRequest(Entity[ev.ChangeEvent]):  # type: ignore[override]  # attrs:
     _WORKFLOW = WORKFLOW
     _EVENT = ev.ChangeEvent
     _KIND = "change"
-    _SCHEMA = ev.SCHEMA_VERSION
-    _PAYLOADS = ev.ChangePayload
     _APPLIERS = APPLIERS
 
     # -- creation and replay -------------------------------------------------

@@ -15,10 +15,11 @@ from attrs import frozen
 
 from itil_l2._core import checks as _checks
 from itil_l2._core.actor import Actor, Role
-from itil_l2._core.errors import ValidationError
+from itil_l2._core.entity import EntityFacts
 from itil_l2._core.tier import SupportGroup
 from itil_l2.changes._workflow import ChangeTrigger, ChangeType
 from itil_l2.changes.events import Approval, ApprovalBoard, ApprovalDecision, ChangeRisk
+from itil_l2.errors import ValidationError
 
 __all__ = [
     "CAB_MEMBER",
@@ -35,13 +36,9 @@ GROUP_MANAGER = Role.GROUP_MANAGER
 """The default role of a group's manager (who must also be a member of the group)."""
 
 
-class ChangeFacts(Protocol):
+class ChangeFacts(EntityFacts, Protocol):
     """What a change permissions policy may look at; `ChangeRequest` provides all of it."""
 
-    @property
-    def id(self) -> str: ...
-    @property
-    def state(self) -> str: ...
     @property
     def change_type(self) -> ChangeType: ...
     @property

@@ -21,8 +21,8 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from itil_l2._core.errors import InvalidTransition, WorkflowError
 from itil_l2._core.workflow import Workflow
+from itil_l2.errors import InvalidTransition, WorkflowError
 
 if TYPE_CHECKING:
     from itil_l2.changes.events import ApprovalBoard
@@ -88,9 +88,6 @@ class ChangeTrigger(StrEnum):
     CLOSE = "close"
     CANCEL = "cancel"
     LINK = "link"
-
-    def __str__(self) -> str:
-        return self.value
 
 
 class ApprovalMissing(WorkflowError):

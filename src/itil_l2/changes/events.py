@@ -18,11 +18,11 @@ from attrs import frozen
 
 from itil_l2._core import checks as _checks
 from itil_l2._core.entity import Event
-from itil_l2._core.errors import ValidationError
 from itil_l2._core.serialization import UPCASTERS, rename_entity_id
 from itil_l2._core.tier import SupportGroup
 from itil_l2._core.time import ensure_aware
 from itil_l2.changes._workflow import ChangeTrigger, ChangeType
+from itil_l2.errors import ValidationError
 
 __all__ = [
     "Approval",

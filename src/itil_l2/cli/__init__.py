@@ -17,11 +17,11 @@ import sys
 import zlib
 from collections.abc import Sequence
 
-from itil_l2._core.errors import ItilL2Error
 from itil_l2._core.public import expose
 from itil_l2.cli._commands import COMMANDS
 from itil_l2.cli._errors import UsageError
 from itil_l2.cli._parser import build_parser
+from itil_l2.errors import ItilL2Error
 
 __all__ = ["main"]
 

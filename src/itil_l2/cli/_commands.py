@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
 import time
 from pathlib import Path
@@ -11,17 +10,9 @@ from pathlib import Path
 from itil_l2._core.diagram import diagram
 from itil_l2.cli._errors import UsageError
 from itil_l2.cli._importing import import_command, load_export, simulate_command
-from itil_l2.cli._output import kpi_csv, kpi_json, kpi_rich_table
+from itil_l2.cli._output import kpi_csv, kpi_json, kpi_rich_table, kpi_rows, terminal_width
 from itil_l2.cli._source import load_db
-from itil_l2.kpis import kpi_table
-from itil_l2.report import (
-    DEFAULT_RESOLUTION_SLA,
-    HEADLINE_METRICS,
-    all_metrics,
-    as_of,
-    render_report,
-    report_figures,
-)
+from itil_l2.report import HEADLINE_METRICS, as_of, render_report, report_figures
 from itil_l2.tickets import Ticket
 
 __all__ = ["COMMANDS"]
@@ -36,15 +27,14 @@ def _tickets(args: argparse.Namespace) -> tuple[list[Ticket], str]:
 def kpi(args: argparse.Namespace) -> int:
     """Print the KPI set, grouped by `--by`, as a table, CSV or JSON."""
     tickets, source = _tickets(args)
-    metrics = all_metrics(DEFAULT_RESOLUTION_SLA, as_of(tickets), tickets)
-    rows = kpi_table(tickets, by=args.by, metrics=metrics)
+    rows = kpi_rows(tickets, args.by, as_of(tickets))
     if args.format == "csv":
         sys.stdout.write(kpi_csv(rows))
     elif args.format == "json":
         sys.stdout.write(kpi_json(rows))
     else:
-        width = shutil.get_terminal_size((100, 40)).columns if sys.stdout.isatty() else 240
         title = f"KPIs of {len(tickets):,} tickets ({source})"
+        width = terminal_width(fallback=240)
         sys.stdout.write(kpi_rich_table(rows, args.by, HEADLINE_METRICS, title=title, width=width))
     return 0
 

@@ -1,19 +1,34 @@
-"""Rendering KPI rows for a terminal (rich table), a spreadsheet (CSV) or a program (JSON)."""
+"""The KPI rows the command line shows, for a terminal (rich table), a spreadsheet or a program."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
+import shutil
+import sys
 from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
-from itil_l2.kpis import KpiRow
-from itil_l2.report import format_value
+from itil_l2.kpis import KpiRow, kpi_table
+from itil_l2.report import DEFAULT_RESOLUTION_SLA, all_metrics, format_value
+from itil_l2.tickets import Ticket
 
-__all__ = ["kpi_csv", "kpi_json", "kpi_rich_table"]
+__all__ = ["kpi_csv", "kpi_json", "kpi_rich_table", "kpi_rows", "terminal_width"]
+
+
+def kpi_rows(tickets: Sequence[Ticket], by: Sequence[Any], at: datetime) -> list[KpiRow]:
+    """`all_metrics` (SLA compliance of the default resolution SLA at `at`) per group of `by`."""
+    return kpi_table(tickets, by=by, metrics=all_metrics(DEFAULT_RESOLUTION_SLA, at, tickets))
+
+
+def terminal_width(fallback: int) -> int:
+    """The terminal's width in columns, or `fallback` when output goes to a file or a pipe."""
+    return shutil.get_terminal_size((100, 40)).columns if sys.stdout.isatty() else fallback
 
 
 def _long_table(row: KpiRow, title: str) -> Table:

@@ -10,19 +10,16 @@ beside it. It uses the public API only, so it doubles as a worked example.
 from __future__ import annotations
 
 import argparse
-import shutil
-import sys
 import time as timer
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 from itil_l2._core.actor import SYSTEM, Actor
-from itil_l2._core.errors import IncompleteHandover
 from itil_l2._core.priority import Impact, Priority, Urgency
 from itil_l2._core.tier import SupportGroup, Tier
+from itil_l2.errors import IncompleteHandover
 from itil_l2.importers import simulate
-from itil_l2.kpis import kpi_table
 from itil_l2.sla import BusinessCalendar, SlaMetric, SlaTarget, sla_status
 from itil_l2.storage import SqliteStore
 from itil_l2.tickets import (
@@ -181,15 +178,8 @@ def _store(db: Path, tickets: Sequence[Ticket]) -> int:
 
 
 def _part_two(folder: Path, tickets: int, seed: int) -> None:
-    from itil_l2.cli._output import kpi_rich_table
-    from itil_l2.report import (
-        DEFAULT_RESOLUTION_SLA,
-        HEADLINE_METRICS,
-        all_metrics,
-        as_of,
-        render_report,
-        report_figures,
-    )
+    from itil_l2.cli._output import kpi_rich_table, kpi_rows, terminal_width
+    from itil_l2.report import HEADLINE_METRICS, as_of, render_report, report_figures
 
     print(f"\n== 2. A simulated quarter: {tickets:,} tickets (seed {seed}) through the workflow\n")
     started = timer.perf_counter()
@@ -198,8 +188,8 @@ def _part_two(folder: Path, tickets: int, seed: int) -> None:
     stored = _store(db, quarter)
     print(f"SQLite database: {db} ({stored:,} tickets, {timer.perf_counter() - started:.1f} s)")
     at = as_of(quarter)
-    rows = kpi_table(quarter, by=[], metrics=all_metrics(DEFAULT_RESOLUTION_SLA, at))
-    width = shutil.get_terminal_size((100, 40)).columns if sys.stdout.isatty() else 100
+    rows = kpi_rows(quarter, [], at)
+    width = terminal_width(fallback=100)
     title = f"KPIs of the quarter, as of {at:%Y-%m-%d %H:%M}"
     print(kpi_rich_table(rows, [], HEADLINE_METRICS, title=title, width=width), end="")
     report = folder / "report.html"

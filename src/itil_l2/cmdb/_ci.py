@@ -23,7 +23,6 @@ import attrs
 from itil_l2._core.actor import Actor
 from itil_l2._core.checks import check_instance, check_optional_text, check_text, frozen_json
 from itil_l2._core.entity import Entity
-from itil_l2._core.errors import CorruptHistory, DuplicateLink, ValidationError
 from itil_l2._core.tier import SupportGroup
 from itil_l2._core.time import ensure_aware
 from itil_l2._core.unset import UNSET, Unset
@@ -39,6 +38,7 @@ from itil_l2.cmdb._workflow import (
     UnknownRelation,
 )
 from itil_l2.cmdb.events import AttributeChange, AttributeRecord, CiKind, Relation, RelationKind
+from itil_l2.errors import CorruptHistory, DuplicateLink, ValidationError
 from itil_l2.tickets import Ticket
 
 __all__ = ["ConfigurationItem", "apply_resolution", "ci_changes_for"]
@@ -82,8 +82,6 @@ class ConfigurationItem(Entity[ev.CiEvent]):  # type: ignore[override]  # attrs:
     _WORKFLOW = WORKFLOW
     _EVENT = ev.CiEvent
     _KIND = "ci"
-    _SCHEMA = ev.SCHEMA_VERSION
-    _PAYLOADS = ev.CiPayload
     _APPLIERS = APPLIERS
 
     # -- creation and replay -------------------------------------------------

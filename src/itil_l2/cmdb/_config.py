@@ -7,6 +7,7 @@ from typing import Protocol
 from attrs import frozen
 
 from itil_l2._core.actor import Actor, Role
+from itil_l2._core.entity import EntityFacts
 from itil_l2._core.tier import SupportGroup
 from itil_l2.cmdb._workflow import CiTrigger
 
@@ -21,11 +22,9 @@ __all__ = [
 CONFIGURATION_MANAGER = Role.CONFIGURATION_MANAGER
 
 
-class CiFacts(Protocol):
+class CiFacts(EntityFacts, Protocol):
     """What a CI permissions policy may look at; `ConfigurationItem` provides it."""
 
-    @property
-    def id(self) -> str: ...
     @property
     def support_group(self) -> SupportGroup: ...
     @property

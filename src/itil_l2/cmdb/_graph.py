@@ -22,11 +22,11 @@ import attrs
 from attrs import frozen
 
 from itil_l2._core import checks as _checks
-from itil_l2._core.errors import ValidationError
 from itil_l2._core.tier import SupportGroup
 from itil_l2.cmdb._ci import ConfigurationItem
 from itil_l2.cmdb._workflow import CiStatus, UnknownCi
 from itil_l2.cmdb.events import CiKind, HealthState, RelationKind
+from itil_l2.errors import ValidationError
 from itil_l2.tickets import Ticket, TicketKind
 
 __all__ = [

@@ -20,8 +20,8 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from itil_l2._core.errors import ValidationError, WorkflowError
 from itil_l2._core.workflow import Workflow
+from itil_l2.errors import ValidationError, WorkflowError
 
 __all__ = [
     "CiStatus",
@@ -57,9 +57,6 @@ class CiTrigger(StrEnum):
     APPLY_RESOLUTION_CHANGES = "apply_resolution_changes"
     RELATE = "relate"
     UNRELATE = "unrelate"
-
-    def __str__(self) -> str:
-        return self.value
 
 
 """The role the default CI permissions let change every CI."""

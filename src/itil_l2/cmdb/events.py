@@ -1,4 +1,4 @@
-"""Configuration-item vocabularies, domain events, and how each event changes a CI.
+"""Configuration-item vocabularies and domain events.
 
 A CI's history is a tuple of `CiEvent`s; replaying it through the CI
 lifecycle (`ConfigurationItem.from_history`) rebuilds the CI exactly.
@@ -6,9 +6,9 @@ Payloads hold only values, so the history serialises to JSON through cattrs.
 
 Relation semantics (the direction a failure travels) are the heart of impact
 analysis; they are stated once, on `RelationKind`, and followed by
-`itil_l2.cmdb._graph`. `HealthState` (ok, warning, failed) is the vocabulary
-of health propagation; it lives here, with the other CMDB words, so the graph
-module holds only the graph.
+`itil_l2.cmdb.CmdbGraph`. `HealthState` (ok, warning, failed) is the
+vocabulary of health propagation; it lives here, with the other CMDB words, so
+the graph holds only the graph.
 """
 
 from __future__ import annotations

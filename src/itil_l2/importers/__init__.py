@@ -22,6 +22,7 @@ from itil_l2.importers._conformance import (
     MalformedExport,
 )
 from itil_l2.importers._groups import GroupDirectory, infer_tiers
+from itil_l2.importers._reading import ImportOptions
 from itil_l2.importers._run import ImportRun, import_into
 from itil_l2.importers._servicenow import read_servicenow
 from itil_l2.importers._simulate import simulate
@@ -33,6 +34,7 @@ __all__ = [
     "ConformanceError",
     "Deviation",
     "GroupDirectory",
+    "ImportOptions",
     "ImportPolicy",
     "ImportReport",
     "ImportRun",
@@ -45,10 +47,5 @@ __all__ = [
     "simulate",
     "write_xes",
 ]
-
-for _name in __all__:
-    if _name != "KEEP":
-        globals()[_name].__module__ = __name__
-del _name
 
 expose(__name__, globals(), __all__)

@@ -17,7 +17,7 @@ from enum import StrEnum
 import attrs
 from attrs import frozen
 
-from itil_l2._core.errors import ValidationError, WorkflowError
+from itil_l2.errors import ValidationError, WorkflowError
 
 __all__ = [
     "ConformanceError",

@@ -21,8 +21,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from itil_l2._core.errors import ValidationError
 from itil_l2._core.tier import SupportGroup, Tier
+from itil_l2.errors import ValidationError
 from itil_l2.importers._conformance import MalformedExport
 
 __all__ = ["GroupDirectory", "infer_tiers"]

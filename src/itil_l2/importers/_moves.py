@@ -16,11 +16,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from operator import attrgetter
-from typing import Any
+from typing import Any, NamedTuple
 
 from itil_l2._core.actor import SYSTEM, Actor
-from itil_l2._core.errors import ItilL2Error
 from itil_l2._core.tier import SupportGroup, Tier
+from itil_l2.errors import ItilL2Error
 from itil_l2.importers._conformance import ConformanceError, Deviation, ImportPolicy, Tally
 from itil_l2.importers._steps import Case, Step
 from itil_l2.tickets import (
@@ -36,7 +36,7 @@ from itil_l2.tickets import (
     Ticket,
 )
 
-__all__ = ["REPAIR_NOTE", "Moves"]
+__all__ = ["REPAIR_NOTE", "Moves", "StepContext"]
 
 _TIERED = frozenset({Phase.QUEUED, Phase.IN_PROGRESS, Phase.ON_HOLD})
 _OPEN = frozenset({Phase.NEW, *_TIERED})
@@ -65,6 +65,21 @@ class _Run:
         self.at: datetime | None = None
         self.rejected = 0
         self.unchanged: tuple[Any, ...] = ()  # (step's fields, ticket's) last found equal
+
+
+class StepContext(NamedTuple):
+    """One step being replayed: what every move of the step needs.
+
+    The case's run, the ticket, the step, and the step's group (None when it
+    names none), instant and actor.
+    """
+
+    run: _Run
+    ticket: Ticket
+    step: Step
+    group: SupportGroup | None
+    at: datetime
+    actor: Actor
 
 
 class Moves:
@@ -120,10 +135,9 @@ class Moves:
 
     # -- group, fields, texts ----------------------------------------------------------
 
-    def _move(
-        self, run: _Run, ticket: Ticket, step: Step, group: SupportGroup, at: datetime, actor: Actor
-    ) -> None:
+    def _move(self, ctx: StepContext, group: SupportGroup) -> None:
         """To another group: same tier reassign, a tier up escalate, a tier down hand back."""
+        run, ticket, step, at, actor = ctx.run, ctx.ticket, ctx.step, ctx.at, ctx.actor
         source = ticket.group
         assert source is not None
         step_up = group.tier.level - source.tier.level
@@ -159,8 +173,9 @@ class Moves:
             )
         return handover
 
-    def _fields(self, run: _Run, ticket: Ticket, step: Step, at: datetime, actor: Actor) -> None:
+    def _fields(self, ctx: StepContext) -> None:
         """Update the fields the step has and the ticket has not (`None`: not in the export)."""
+        run, ticket, step, at, actor = ctx.run, ctx.ticket, ctx.step, ctx.at, ctx.actor
         values = (_FIELD_VALUES(step), _FIELD_VALUES(ticket))
         if values == run.unchanged:  # as on the previous row: nothing to change
             return
@@ -177,8 +192,9 @@ class Moves:
             return
         self._attempt(run, "update", lambda: ticket.update(at=at, actor=actor, **changes))
 
-    def _texts(self, run: _Run, ticket: Ticket, step: Step, at: datetime, actor: Actor) -> None:
+    def _texts(self, ctx: StepContext) -> None:
         """Vendor updates and notes the export carries (XES from `write_xes`)."""
+        run, ticket, step, at, actor = ctx.run, ctx.ticket, ctx.step, ctx.at, ctx.actor
         text, note = step.vendor_text, step.note
         if text is not None:
             self._attempt(
@@ -189,69 +205,47 @@ class Moves:
 
     # -- the phase ---------------------------------------------------------------------
 
-    def _phase(
-        self,
-        run: _Run,
-        ticket: Ticket,
-        step: Step,
-        group: SupportGroup | None,
-        at: datetime,
-        actor: Actor,
-        premature_close: bool,
-    ) -> None:
+    def _phase(self, ctx: StepContext, premature_close: bool) -> None:
         """Make the moves from the ticket's phase to the step's (the table in `_replay.py`)."""
+        run, ticket, step, at, actor = ctx.run, ctx.ticket, ctx.step, ctx.at, ctx.actor
         target = step.phase
         phase = ticket.phase
         if target is Phase.NEW or target is Phase.QUEUED:
             if phase is Phase.NEW and target is Phase.QUEUED:
-                self._attempt(run, "assign", lambda: _assign(run, ticket, step, group, at, actor))
+                self._attempt(run, "assign", lambda: _assign(ctx))
             elif phase is not Phase.NEW and phase is not Phase.QUEUED:
                 self.tally.figures["new or queued rows after work began (no move)"] += 1
         elif target is Phase.IN_PROGRESS:
-            self._work(run, ticket, step, group, at, actor)
+            self._work(ctx)
         elif target is Phase.ON_HOLD:
-            self._hold(run, ticket, step, group, at, actor)
+            self._hold(ctx)
         elif target is Phase.RESOLVED:
             if phase in _OPEN:
-                self._attempt(run, "resolve", lambda: self._resolve(ticket, step, at, actor))
+                self._attempt(run, "resolve", lambda: self._resolve(ctx))
         elif target is Phase.CLOSED:
-            self._close(run, ticket, step, at, actor, premature_close)
+            self._close(ctx, premature_close)
         elif target is Phase.CANCELLED and phase in _OPEN:
             why = f"imported: {step.raw_state} (line {step.line})"
             self._attempt(run, "cancel", lambda: ticket.cancel(why, at=at, actor=actor))
         assignee = step.assignee
         if assignee is not None and assignee != ticket.assignee and ticket.phase in _TIERED:
-            self._attempt(run, "assign_to", lambda: _assignee(ticket, step, at, actor))
+            self._attempt(run, "assign_to", lambda: _assignee(ctx))
 
-    def _work(
-        self,
-        run: _Run,
-        ticket: Ticket,
-        step: Step,
-        group: SupportGroup | None,
-        at: datetime,
-        actor: Actor,
-    ) -> None:
+    def _work(self, ctx: StepContext) -> None:
+        run, ticket, step, at, actor = ctx.run, ctx.ticket, ctx.step, ctx.at, ctx.actor
         phase = ticket.phase
         if phase is Phase.IN_PROGRESS:
             return
         if phase is Phase.NEW or phase is Phase.QUEUED:
-            self._attempt(run, "start", lambda: _start_work(run, ticket, step, group, at, actor))
+            self._attempt(run, "start", lambda: _start_work(ctx))
         elif phase is Phase.ON_HOLD:
             cause = f"imported: {step.raw_state} (line {step.line})"
             self._attempt(run, "resume", lambda: ticket.resume(cause, at=at, actor=actor))
         elif phase is Phase.RESOLVED:
-            self._attempt(run, "reopen", lambda: _reopen(ticket, step, at, actor))
+            self._attempt(run, "reopen", lambda: _reopen(ctx))
 
-    def _hold(
-        self,
-        run: _Run,
-        ticket: Ticket,
-        step: Step,
-        group: SupportGroup | None,
-        at: datetime,
-        actor: Actor,
-    ) -> None:
+    def _hold(self, ctx: StepContext) -> None:
+        run, ticket, step, at, actor = ctx.run, ctx.ticket, ctx.step, ctx.at, ctx.actor
         reason = step.hold_reason or HoldReason.AWAITING_CALLER
         if ticket.phase is Phase.ON_HOLD:
             if ticket.hold_reason != reason:
@@ -264,15 +258,14 @@ class Moves:
 
         def hold() -> None:
             if ticket.phase is Phase.RESOLVED:
-                _reopen(ticket, step, at, actor)
-            _start_work(run, ticket, step, group, at, actor)
+                _reopen(ctx)
+            _start_work(ctx)
             ticket.hold(reason, at=at, actor=actor)
 
         self._attempt(run, "hold", hold)
 
-    def _close(
-        self, run: _Run, ticket: Ticket, step: Step, at: datetime, actor: Actor, premature: bool
-    ) -> None:
+    def _close(self, ctx: StepContext, premature: bool) -> None:
+        run, ticket, at, actor = ctx.run, ctx.ticket, ctx.at, ctx.actor
         phase = ticket.phase
         if phase is Phase.CLOSED:
             return
@@ -290,12 +283,12 @@ class Moves:
                 f"closed without being resolved (from {phase.value})",
                 "resolved at the close's time, then closed",
             )
-            if not self._attempt(run, "resolve", lambda: self._resolve(ticket, step, at, actor)):
+            if not self._attempt(run, "resolve", lambda: self._resolve(ctx)):
                 return
         self._attempt(run, "close", lambda: ticket.close(at=at, actor=actor))
 
-    def _resolve(self, ticket: Ticket, step: Step, at: datetime, actor: Actor) -> None:
-        ticket.resolve(self._resolution(step), at=at, actor=actor)
+    def _resolve(self, ctx: StepContext) -> None:
+        ctx.ticket.resolve(self._resolution(ctx.step), at=ctx.at, actor=ctx.actor)
 
     def _resolution(self, step: Step) -> Resolution:
         raw = step.resolution_code
@@ -312,43 +305,32 @@ class Moves:
         return resolution
 
 
-def _assign(
-    run: _Run,
-    ticket: Ticket,
-    step: Step,
-    group: SupportGroup | None,
-    at: datetime,
-    actor: Actor,
-) -> None:
-    first = group or run.groups.get(ticket.owner_group.name, ticket.owner_group)
-    reason = None if first.tier is Tier.L1 else f"imported: first group (line {step.line})"
-    ticket.assign(first, at=at, actor=actor, reason=reason)
+def _assign(ctx: StepContext) -> None:
+    ticket = ctx.ticket
+    first = ctx.group or ctx.run.groups.get(ticket.owner_group.name, ticket.owner_group)
+    reason = None if first.tier is Tier.L1 else f"imported: first group (line {ctx.step.line})"
+    ticket.assign(first, at=ctx.at, actor=ctx.actor, reason=reason)
 
 
-def _start_work(
-    run: _Run,
-    ticket: Ticket,
-    step: Step,
-    group: SupportGroup | None,
-    at: datetime,
-    actor: Actor,
-) -> None:
+def _start_work(ctx: StepContext) -> None:
+    ticket, assignee, actor = ctx.ticket, ctx.step.assignee, ctx.actor
     if ticket.phase is Phase.NEW:
-        _assign(run, ticket, step, group, at, actor)
+        _assign(ctx)
     if ticket.phase is Phase.QUEUED:
-        if step.assignee is not None and step.assignee != actor.id:
-            _assignee(ticket, step, at, actor)
-        ticket.start(at=at, actor=actor)
+        if assignee is not None and assignee != actor.id:
+            _assignee(ctx)
+        ticket.start(at=ctx.at, actor=actor)
 
 
-def _reopen(ticket: Ticket, step: Step, at: datetime, actor: Actor) -> None:
-    why = f"imported: {step.raw_state} after resolved (line {step.line})"
-    ticket.reopen(why, at=at, actor=actor)
+def _reopen(ctx: StepContext) -> None:
+    why = f"imported: {ctx.step.raw_state} after resolved (line {ctx.step.line})"
+    ctx.ticket.reopen(why, at=ctx.at, actor=ctx.actor)
 
 
-def _assignee(ticket: Ticket, step: Step, at: datetime, actor: Actor) -> None:
-    if step.assignee != ticket.assignee:
-        ticket.assign_to(step.assignee, at=at, actor=actor)
+def _assignee(ctx: StepContext) -> None:
+    ticket, assignee = ctx.ticket, ctx.step.assignee
+    if assignee != ticket.assignee:
+        ticket.assign_to(assignee, at=ctx.at, actor=ctx.actor)
 
 
 def _linker(ticket: Ticket, link: Link, at: datetime, actor: Actor) -> Callable[[], None]:

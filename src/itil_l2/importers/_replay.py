@@ -37,7 +37,15 @@ from itil_l2._core.priority import Impact, Urgency
 from itil_l2._core.tier import SupportGroup, Tier
 from itil_l2.importers._conformance import Deviation, ImportPolicy, Tally
 from itil_l2.importers._groups import GroupDirectory, _inferred_tiers
-from itil_l2.importers._moves import _TIERED, REPAIR_NOTE, Moves, _linker, _Run, _Skip
+from itil_l2.importers._moves import (
+    _TIERED,
+    REPAIR_NOTE,
+    Moves,
+    StepContext,
+    _linker,
+    _Run,
+    _Skip,
+)
 from itil_l2.importers._steps import Case, Step
 from itil_l2.tickets import (
     SOLVED_PERMANENTLY,
@@ -221,10 +229,11 @@ class Replayer(Moves):
                 run.rejected += 1
             return
         group = run.groups.get(step.group) if step.group is not None else None
+        context = StepContext(run, ticket, step, group, at, actor)
         if group is not None and phase in _TIERED:
             current = ticket.group
             if current and group.name != current.name:
-                self._move(run, ticket, step, group, at, actor)
-        self._fields(run, ticket, step, at, actor)
-        self._phase(run, ticket, step, group, at, actor, premature_close)
-        self._texts(run, ticket, step, at, actor)
+                self._move(context, group)
+        self._fields(context)
+        self._phase(context, premature_close)
+        self._texts(context)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Iterator
 
-from itil_l2._core.errors import ValidationError
+from itil_l2.errors import ValidationError
 from itil_l2.importers._conformance import ImportReport, Tally
 from itil_l2.importers._replay import Replayer
 from itil_l2.importers._steps import Case

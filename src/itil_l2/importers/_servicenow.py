@@ -21,27 +21,23 @@ the workflow does not model are kept in `attributes` (last row's values).
 from __future__ import annotations
 
 import csv
-import gzip
 import zlib
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
-from typing import IO, Any
+from typing import Any, Unpack
 
 from itil_l2._core.priority import Impact, Urgency
-from itil_l2.importers._conformance import ImportPolicy, MalformedExport, Tally
-from itil_l2.importers._groups import GroupDirectory
-from itil_l2.importers._replay import LINK_COLUMNS, Replayer
-from itil_l2.importers._run import ImportRun, OnRow
+from itil_l2.importers._conformance import MalformedExport, Tally
+from itil_l2.importers._reading import ImportOptions, open_export, start_import
+from itil_l2.importers._replay import LINK_COLUMNS
+from itil_l2.importers._run import ImportRun
 from itil_l2.importers._steps import Case, Step
 from itil_l2.tickets import (
-    SOLVED_PERMANENTLY,
     Channel,
     HoldReason,
     Link,
     Phase,
-    ResolutionCode,
-    WorkflowConfig,
 )
 
 __all__ = ["REQUIRED_COLUMNS", "SERVICENOW_STATES", "read_servicenow"]
@@ -98,11 +94,7 @@ def read_servicenow(
     path: str | Path,
     *,
     zone: tzinfo = UTC,
-    policy: ImportPolicy = ImportPolicy.LENIENT,
-    groups: GroupDirectory | None = None,
-    config: WorkflowConfig | None = None,
-    resolution_code: ResolutionCode = SOLVED_PERMANENTLY,
-    on_row: OnRow | None = None,
+    **options: Unpack[ImportOptions],
 ) -> ImportRun:
     r"""Stream a ServiceNow incident event log (`.csv` or `.csv.gz`) into tickets.
 
@@ -128,33 +120,17 @@ def read_servicenow(
     >>> run.report.rows_read, run.report.rows_accepted, run.report.deviations
     (4, 4, ())
     """
-    source = str(path)
-    tally = Tally(source)
-    replayer = Replayer(
-        tally, policy=policy, groups=groups, config=config, resolution_code=resolution_code
-    )
 
-    def cases(tally: Tally) -> Iterator[Case]:
-        return _cases(Path(path), zone, tally)
+    def cases(file: Path, tally: Tally) -> Iterator[Case]:
+        return _cases(file, zone, tally)
 
-    return ImportRun(cases, replayer, on_row)
-
-
-def _open(path: Path) -> IO[str]:
-    try:
-        with path.open("rb") as probe:
-            magic = probe.read(2)
-        if magic == b"\x1f\x8b":
-            return gzip.open(path, "rt", encoding="utf-8", newline="")
-        return path.open("r", encoding="utf-8", newline="")
-    except OSError as exc:
-        raise MalformedExport(str(path), None, f"cannot open: {exc.strerror or exc}") from None
+    return start_import(path, cases, options)
 
 
 def _cases(path: Path, zone: tzinfo, tally: Tally) -> Iterator[Case]:
     """Cases in file order; every read error becomes a `MalformedExport` with its line."""
     source = str(path)
-    with _open(path) as handle:
+    with open_export(path, "rt") as handle:
         reader = csv.reader(handle)
         try:
             yield from _group(reader, source, zone, tally)

@@ -20,9 +20,10 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 from itil_l2._core.actor import SYSTEM, Actor
-from itil_l2._core.errors import ValidationError
 from itil_l2._core.priority import Impact, Urgency
 from itil_l2._core.tier import SupportGroup, Tier
+from itil_l2._core.time import ensure_aware
+from itil_l2.errors import ValidationError
 from itil_l2.tickets import (
     SOLVED_PERMANENTLY,
     SOLVED_WORKAROUND,
@@ -248,9 +249,7 @@ def simulate(
         raise ValidationError(f"n must be a non-negative int, got {n!r}")
     if not (isinstance(per_day, (int, float)) and math.isfinite(per_day) and per_day > 0):
         raise ValidationError(f"per_day must be a positive number, got {per_day!r}")
-    start = start or datetime(2026, 1, 5, tzinfo=UTC)
-    if start.tzinfo is None:
-        raise ValidationError("start must be a timezone-aware datetime")
+    start = ensure_aware(start, "start") if start is not None else datetime(2026, 1, 5, tzinfo=UTC)
     rng = random.Random(seed)
     org = _Org()
     arrivals = _arrivals(rng, n, start, per_day)

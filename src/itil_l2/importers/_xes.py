@@ -11,37 +11,32 @@ what is a small declarative `XesMapping`; its defaults read what
 
 from __future__ import annotations
 
-import gzip
 import json
 import zlib
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
-from typing import IO, Any
+from typing import Any, Unpack
 from xml.etree.ElementTree import Element, ParseError, iterparse
 
 import attrs
 from attrs import frozen
 
-from itil_l2._core.errors import ValidationError
 from itil_l2._core.priority import Impact, Urgency
 from itil_l2._core.tier import Tier
-from itil_l2.importers._conformance import ImportPolicy, MalformedExport, Tally
-from itil_l2.importers._groups import GroupDirectory
-from itil_l2.importers._replay import Replayer
-from itil_l2.importers._run import ImportRun, OnRow
+from itil_l2.errors import ValidationError
+from itil_l2.importers._conformance import MalformedExport, Tally
+from itil_l2.importers._reading import ImportOptions, open_export, start_import
+from itil_l2.importers._run import ImportRun
 from itil_l2.importers._steps import Case, Step
 from itil_l2.tickets import (
-    SOLVED_PERMANENTLY,
     Channel,
     HoldReason,
     L3TargetKind,
     Link,
     LinkKind,
     Phase,
-    ResolutionCode,
     TicketKind,
-    WorkflowConfig,
 )
 
 __all__ = ["KEEP", "XesMapping", "read_xes"]
@@ -130,38 +125,18 @@ def read_xes(
     path: str | Path,
     *,
     mapping: XesMapping | None = None,
-    policy: ImportPolicy = ImportPolicy.LENIENT,
-    groups: GroupDirectory | None = None,
-    config: WorkflowConfig | None = None,
-    resolution_code: ResolutionCode = SOLVED_PERMANENTLY,
-    on_row: OnRow | None = None,
+    **options: Unpack[ImportOptions],
 ) -> ImportRun:
     """Stream an XES log into tickets (see `read_servicenow` for the options).
 
     A step's `line` in deviations is the event's number in the file (1-based).
     """
-    source = str(path)
-    tally = Tally(source)
-    replayer = Replayer(
-        tally, policy=policy, groups=groups, config=config, resolution_code=resolution_code
-    )
     chosen = mapping or XesMapping()
 
-    def cases(tally: Tally) -> Iterator[Case]:
-        return _cases(Path(path), chosen, tally)
+    def cases(file: Path, tally: Tally) -> Iterator[Case]:
+        return _cases(file, chosen, tally)
 
-    return ImportRun(cases, replayer, on_row)
-
-
-def _open(path: Path) -> IO[bytes]:
-    try:
-        with path.open("rb") as probe:
-            magic = probe.read(2)
-        if magic == b"\x1f\x8b":
-            return gzip.open(path, "rb")  # type: ignore[return-value]  # a GzipFile is an IO
-        return path.open("rb")
-    except OSError as exc:
-        raise MalformedExport(str(path), None, f"cannot open: {exc.strerror or exc}") from None
+    return start_import(path, cases, options)
 
 
 def _local(tag: str) -> str:
@@ -181,7 +156,7 @@ def _cases(path: Path, mapping: XesMapping, tally: Tally) -> Iterator[Case]:
     source = str(path)
     steps: list[Step] = []
     try:
-        with _open(path) as handle:
+        with open_export(path, "rb") as handle:
             parser = iterparse(handle, events=("start", "end"))
             root: Element | None = None
             for kind, element in parser:

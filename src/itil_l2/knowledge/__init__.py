@@ -10,6 +10,8 @@ from itil_l2._core.public import expose
 from ._article import (
     KnowledgeArticle,
     NewVersion,
+    PublicationNotDue,
+    SelfValidationRefused,
 )
 from ._config import (
     KNOWLEDGE_MANAGER,
@@ -20,6 +22,7 @@ from ._config import (
     QualityWeights,
     SearchWeights,
 )
+from ._content import ArticleContent, IncompleteArticle
 from ._feedback import (
     FinalResolution,
     LinkRate,
@@ -48,18 +51,11 @@ from ._training import (
     session_hours,
     shift_left,
 )
-from ._workflow import (
-    WORKFLOW,
-    ArticleState,
-    IncompleteArticle,
-    KcsConfidence,
-    KnowledgeTrigger,
-    PublicationNotDue,
-    SelfValidationRefused,
-)
+from ._workflow import WORKFLOW, ArticleState, KcsConfidence, KnowledgeTrigger
 from .events import Audience, Flag, FlagKind, KnowledgeEvent, KnowledgePayload
 
 __all__ = [
+    "ArticleContent",
     "WORKFLOW",
     "KNOWLEDGE_MANAGER",
     "ArticleMatch",

@@ -1,7 +1,7 @@
-"""How each knowledge event changes its article's fields.
+"""How each article event changes a knowledge article: content, publication, successor.
 
-Appliers never fail: every check happens before an event exists, so applying
-is the last, infallible step of a trigger, and replay uses the same appliers.
+Votes, flags and reviewers are read from the history itself, so most events
+change no field; `KnowledgeArticle.from_history` replays through these too.
 """
 
 from __future__ import annotations
@@ -11,22 +11,8 @@ from datetime import datetime
 from typing import Any
 
 from itil_l2._core.fields import apply_changes
-from itil_l2.knowledge.events import (
-    CONTENT_CODECS,
-    ArticleArchived,
-    ArticleEdited,
-    ArticleFlagged,
-    ArticlePublished,
-    ArticleRated,
-    ArticleReinstated,
-    ArticleRetired,
-    ArticleSentBack,
-    ArticleSubmitted,
-    ArticleSuperseded,
-    ArticleValidated,
-    FlagsDismissed,
-    RetirementProposed,
-)
+from itil_l2.knowledge import events as ev
+from itil_l2.knowledge._content import CONTENT_CODECS
 
 # -- appliers ------------------------------------------------------------------
 
@@ -34,17 +20,17 @@ _set = object.__setattr__
 Applier = Callable[[Any, Any, datetime], None]
 
 
-def _edited(a: Any, p: ArticleEdited, _at: datetime) -> None:
+def _edited(a: Any, p: ev.ArticleEdited, _at: datetime) -> None:
     apply_changes(a, p.changes, CONTENT_CODECS)
 
 
-def _validated(a: Any, p: ArticleValidated, at: datetime) -> None:
+def _validated(a: Any, p: ev.ArticleValidated, at: datetime) -> None:
     _set(a, "publish_at", p.publish_at)
     if p.publish_at is None:
         _set(a, "published_at", at)
 
 
-def _published(a: Any, _p: ArticlePublished, at: datetime) -> None:
+def _published(a: Any, _p: ev.ArticlePublished, at: datetime) -> None:
     _set(a, "published_at", at)
 
 
@@ -52,23 +38,23 @@ def _nothing(_a: Any, _p: Any, _at: datetime) -> None:
     """The event itself is the record: votes, flags and reviewers are read from history."""
 
 
-def _superseded(a: Any, p: ArticleSuperseded, _at: datetime) -> None:
+def _superseded(a: Any, p: ev.ArticleSuperseded, _at: datetime) -> None:
     _set(a, "superseded_by", p.successor)
 
 
 APPLIERS: dict[type[Any], Applier] = {
-    ArticleEdited: _edited,
-    ArticleSubmitted: _nothing,
-    ArticleSentBack: _nothing,
-    ArticleValidated: _validated,
-    ArticlePublished: _published,
-    ArticleRated: _nothing,
-    ArticleFlagged: _nothing,
-    FlagsDismissed: _nothing,
-    RetirementProposed: _nothing,
-    ArticleReinstated: _nothing,
-    ArticleRetired: _nothing,
-    ArticleArchived: _nothing,
-    ArticleSuperseded: _superseded,
+    ev.ArticleEdited: _edited,
+    ev.ArticleSubmitted: _nothing,
+    ev.ArticleSentBack: _nothing,
+    ev.ArticleValidated: _validated,
+    ev.ArticlePublished: _published,
+    ev.ArticleRated: _nothing,
+    ev.ArticleFlagged: _nothing,
+    ev.FlagsDismissed: _nothing,
+    ev.RetirementProposed: _nothing,
+    ev.ArticleReinstated: _nothing,
+    ev.ArticleRetired: _nothing,
+    ev.ArticleArchived: _nothing,
+    ev.ArticleSuperseded: _superseded,
 }
 """Payload type → applier (the creation event is handled by the entity)."""

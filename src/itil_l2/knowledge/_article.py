@@ -13,36 +13,54 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from types import MappingProxyType
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Unpack
 
 import attrs
 
 from itil_l2._core.actor import Actor, Role
 from itil_l2._core.checks import check_instance, check_optional_text, check_text
 from itil_l2._core.entity import Entity
-from itil_l2._core.errors import CorruptHistory, ValidationError
 from itil_l2._core.tier import Tier
 from itil_l2._core.time import ensure_aware
-from itil_l2._core.unset import UNSET, Unset
+from itil_l2._core.unset import UNSET
+from itil_l2.errors import CorruptHistory, ValidationError, WorkflowError
 from itil_l2.knowledge import events as ev
 from itil_l2.knowledge._apply import APPLIERS
 from itil_l2.knowledge._config import KnowledgeConfig
+from itil_l2.knowledge._content import (
+    CONTENT_CODECS,
+    ArticleContent,
+    IncompleteArticle,
+    check_content,
+    content_changes,
+    given_content,
+)
 from itil_l2.knowledge._workflow import (
     CONFIDENCE,
     WORKFLOW,
     ArticleState,
-    IncompleteArticle,
     KcsConfidence,
     KnowledgeTrigger,
-    PublicationNotDue,
-    SelfValidationRefused,
 )
 from itil_l2.knowledge.events import Audience, Flag, FlagKind, KnowledgeEvent
 
-__all__ = ["KnowledgeArticle", "NewVersion"]
+__all__ = [
+    "SelfValidationRefused",
+    "PublicationNotDue",
+    "KnowledgeArticle",
+    "NewVersion",
+]
 
 _DEFAULT_CONFIG = KnowledgeConfig()
 _L1_READABLE = frozenset({Audience.L1, Audience.PUBLIC})
+
+
+class SelfValidationRefused(WorkflowError):
+    """The author tried to validate their own article (see `KnowledgeConfig`)."""
+
+
+class PublicationNotDue(WorkflowError):
+    """A scheduled article was published before its `publish_at`."""
 
 
 class NewVersion(NamedTuple):
@@ -75,13 +93,15 @@ class KnowledgeArticle(Entity[KnowledgeEvent]):  # type: ignore[override]  # att
     ('published', 'validated', ('kim',), 3)
     """
 
+    # the content
     title: str
     symptom: str
     cause: str | None
     resolution_steps: tuple[str, ...]
-    ci_refs: tuple[str, ...]
-    categories: tuple[str, ...]
     audience: Audience
+    categories: tuple[str, ...]
+    ci_refs: tuple[str, ...]
+    # where it comes from
     author: str
     source_tickets: tuple[str, ...]
     revision: int
@@ -94,8 +114,6 @@ class KnowledgeArticle(Entity[KnowledgeEvent]):  # type: ignore[override]  # att
     _WORKFLOW = WORKFLOW
     _EVENT = KnowledgeEvent
     _KIND = "article"
-    _SCHEMA = ev.SCHEMA_VERSION
-    _PAYLOADS = ev.KnowledgePayload
     _APPLIERS = APPLIERS
 
     # -- creation and replay -------------------------------------------------
@@ -148,7 +166,7 @@ class KnowledgeArticle(Entity[KnowledgeEvent]):  # type: ignore[override]  # att
     ) -> KnowledgeArticle:
         check_text(id, "id")
         check_instance(config, KnowledgeConfig, "config")
-        values = ev.check_content(content)
+        values = check_content(content)
         ensure_aware(at)
         check_instance(actor, Actor, "actor")
         writer = actor.id if author is None else check_text(author, "author")
@@ -248,21 +266,14 @@ class KnowledgeArticle(Entity[KnowledgeEvent]):  # type: ignore[override]  # att
         *,
         at: datetime,
         actor: Actor,
-        title: str | Unset = UNSET,
-        symptom: str | Unset = UNSET,
-        cause: str | Unset | None = UNSET,
-        resolution_steps: Iterable[str] | Unset = UNSET,
-        ci_refs: Iterable[str] | Unset = UNSET,
-        categories: Iterable[str] | Unset = UNSET,
-        audience: Audience | Unset = UNSET,
-        source_tickets: Iterable[str] | Unset = UNSET,
+        **content: Unpack[ArticleContent],
     ) -> None:
         """Change content before validation; fields left out stay as they are.
 
         The event records old and new values; an edit that changes nothing is refused.
         """
-        given = {k: v for k, v in locals().items() if k in ev.CONTENT_CODECS}  # the fields
-        self._fire(ev.ArticleEdited(ev.content_changes(self, given)), at, actor)
+        given = given_content(content, "edit")
+        self._fire(ev.ArticleEdited(content_changes(self, given)), at, actor)
 
     def submit(self, *, at: datetime, actor: Actor) -> None:
         """Hand the finished draft to review (KCS: not validated)."""
@@ -353,14 +364,7 @@ class KnowledgeArticle(Entity[KnowledgeEvent]):  # type: ignore[override]  # att
         id: str,
         at: datetime,
         actor: Actor,
-        title: str | Unset = UNSET,
-        symptom: str | Unset = UNSET,
-        cause: str | Unset | None = UNSET,
-        resolution_steps: Iterable[str] | Unset = UNSET,
-        ci_refs: Iterable[str] | Unset = UNSET,
-        categories: Iterable[str] | Unset = UNSET,
-        audience: Audience | Unset = UNSET,
-        source_tickets: Iterable[str] | Unset = UNSET,
+        **content: Unpack[ArticleContent],
     ) -> NewVersion:
         """Start the next version of a published article; this one becomes outdated.
 
@@ -370,12 +374,12 @@ class KnowledgeArticle(Entity[KnowledgeEvent]):  # type: ignore[override]  # att
         checked before either changes: on any error this article stays as it
         was and no new one exists.
         """
-        given = {k: v for k, v in locals().items() if k in ev.CONTENT_CODECS}  # the fields
-        content = {name: getattr(self, name) for name in given}
-        content.update((name, value) for name, value in given.items() if value is not UNSET)
+        given = given_content(content, "new_version")
+        merged = {name: getattr(self, name) for name in CONTENT_CODECS}
+        merged.update((name, value) for name, value in given.items() if value is not UNSET)
         if id == self.id:
             raise ValidationError(f"a new version needs a new id, not {id!r}")
-        new = self._create(id, content, at, actor, None, self.revision + 1, self.id, self.config)
+        new = self._create(id, merged, at, actor, None, self.revision + 1, self.id, self.config)
         self._fire(ev.ArticleSuperseded(new.id), at, actor)
         return NewVersion(new, self)
 

@@ -14,7 +14,8 @@ import attrs
 from attrs import frozen
 
 from itil_l2._core.actor import Actor, Role
-from itil_l2._core.errors import ValidationError
+from itil_l2._core.entity import EntityFacts
+from itil_l2.errors import ValidationError
 from itil_l2.knowledge._workflow import KnowledgeTrigger
 
 __all__ = [
@@ -36,13 +37,9 @@ _AUTHOR = frozenset({T.EDIT, T.SUBMIT, T.SUPERSEDE})
 _UNVALIDATED = frozenset({"draft", "not_validated"})
 
 
-class KnowledgeFacts(Protocol):
+class KnowledgeFacts(EntityFacts, Protocol):
     """What a knowledge permissions policy may look at; `KnowledgeArticle` has it all."""
 
-    @property
-    def id(self) -> str: ...
-    @property
-    def state(self) -> str: ...
     @property
     def author(self) -> str: ...
 

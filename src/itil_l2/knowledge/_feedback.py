@@ -16,8 +16,8 @@ from typing import Any
 
 from attrs import frozen
 
-from itil_l2._core.errors import ValidationError
 from itil_l2._core.tier import SupportGroup, Tier
+from itil_l2.errors import ValidationError
 from itil_l2.knowledge._config import QualityWeights
 from itil_l2.knowledge.events import FlagKind
 from itil_l2.tickets import LinkKind, Phase, Resolution, Ticket

@@ -15,8 +15,8 @@ from datetime import datetime
 from attrs import frozen
 
 from itil_l2._core.actor import Actor
-from itil_l2._core.errors import ValidationError
 from itil_l2._core.tier import Tier
+from itil_l2.errors import ValidationError
 from itil_l2.knowledge._article import KnowledgeArticle
 from itil_l2.knowledge._config import KnowledgeConfig, SearchWeights
 from itil_l2.knowledge._workflow import ArticleState

@@ -28,9 +28,9 @@ from attrs import frozen
 
 from itil_l2._core import checks as _checks
 from itil_l2._core.actor import Actor
-from itil_l2._core.errors import ValidationError
 from itil_l2._core.tier import Tier
 from itil_l2._core.time import ensure_aware
+from itil_l2.errors import ValidationError
 from itil_l2.knowledge._feedback import final_resolution
 from itil_l2.tickets import Ticket
 

@@ -25,21 +25,16 @@ Feedback (rate, flag, dismiss_flags) and edits are internal transitions.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from enum import StrEnum
 from typing import Any
 
-from itil_l2._core.errors import WorkflowError
 from itil_l2._core.workflow import Workflow
 
 __all__ = [
     "KnowledgeTrigger",
     "WORKFLOW",
     "ArticleState",
-    "IncompleteArticle",
     "KcsConfidence",
-    "PublicationNotDue",
-    "SelfValidationRefused",
 ]
 
 
@@ -60,9 +55,6 @@ class KnowledgeTrigger(StrEnum):
     RETIRE = "retire"
     ARCHIVE = "archive"
     SUPERSEDE = "supersede"
-
-    def __str__(self) -> str:
-        return self.value
 
 
 class ArticleState(StrEnum):
@@ -85,22 +77,6 @@ class KcsConfidence(StrEnum):
     NOT_VALIDATED = "not_validated"
     VALIDATED = "validated"
     ARCHIVED = "archived"
-
-
-class IncompleteArticle(WorkflowError):
-    """An article lacks parts it needs before submission or validation; names them all."""
-
-    def __init__(self, article_id: str, missing: Iterable[str]) -> None:
-        self.missing = tuple(missing)
-        super().__init__(f"{article_id} is incomplete, missing: " + "; ".join(self.missing))
-
-
-class SelfValidationRefused(WorkflowError):
-    """The author tried to validate their own article (see `KnowledgeConfig`)."""
-
-
-class PublicationNotDue(WorkflowError):
-    """A scheduled article was published before its `publish_at`."""
 
 
 S = ArticleState

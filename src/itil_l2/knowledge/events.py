@@ -11,19 +11,17 @@ so applying is the last, infallible step of a trigger (as for tickets).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import attrs
 from attrs import frozen
 
 from itil_l2._core import checks as _checks
 from itil_l2._core.entity import Event
-from itil_l2._core.fields import SAME, STRINGS, Codec, FieldChange, enum_codec, field_changes
+from itil_l2._core.fields import FieldChange
 from itil_l2._core.serialization import UPCASTERS, rename_entity_id
-from itil_l2._core.unset import UNSET
 from itil_l2.knowledge._workflow import KnowledgeTrigger
 
 __all__ = [
@@ -46,8 +44,6 @@ __all__ = [
     "KnowledgeEvent",
     "KnowledgePayload",
     "RetirementProposed",
-    "check_content",
-    "content_changes",
 ]
 
 SCHEMA_VERSION = 2
@@ -241,46 +237,3 @@ class KnowledgeEvent(Event[KnowledgePayload]):
     """
 
     schema: int = SCHEMA_VERSION
-
-
-CONTENT_CODECS: dict[str, Codec] = {
-    "title": SAME,
-    "symptom": SAME,
-    "cause": SAME,
-    "resolution_steps": STRINGS,
-    "ci_refs": STRINGS,
-    "categories": STRINGS,
-    "audience": enum_codec(Audience),
-    "source_tickets": STRINGS,
-}
-"""Per editable field: (to JSON for the event, from JSON back to the field value)."""
-
-
-# -- content ---------------------------------------------------------------------
-
-
-def _unique(value: object, name: str) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(_checks.check_texts(value, name)))
-
-
-_CONTENT_CHECKS: dict[str, Callable[[Any, str], Any]] = {
-    "title": _checks.check_text,
-    "symptom": lambda v, n: _checks.check_instance(v, str, n),
-    "cause": _checks.check_optional_text,
-    "resolution_steps": _checks.check_texts,
-    "ci_refs": _unique,
-    "categories": _unique,
-    "audience": lambda v, n: _checks.check_instance(v, Audience, n),
-    "source_tickets": _unique,
-}
-
-
-def check_content(content: Mapping[str, Any]) -> dict[str, Any]:
-    """Validate article content; CI refs, categories and tickets lose duplicates."""
-    return {name: _CONTENT_CHECKS[name](value, name) for name, value in content.items()}
-
-
-def content_changes(article: Any, given: Mapping[str, Any]) -> tuple[FieldChange, ...]:
-    """The validated changes `given` makes to `article` (UNSET values are left out)."""
-    new = check_content({k: v for k, v in given.items() if v is not UNSET})
-    return field_changes(article, new, CONTENT_CODECS, "edit")

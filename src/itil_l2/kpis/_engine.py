@@ -18,7 +18,7 @@ from typing import Literal
 
 from attrs import frozen
 
-from itil_l2._core.errors import ValidationError
+from itil_l2.errors import ValidationError
 from itil_l2.knowledge import Period
 from itil_l2.kpis._facts import KpiFacts, kpi_facts
 from itil_l2.kpis._result import Distribution, Exclusion, KpiResult, parse_percentile

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Literal
 
-from itil_l2._core.errors import ValidationError
+from itil_l2.errors import ValidationError
 from itil_l2.knowledge import (
     KnowledgeArticle,
     Period,

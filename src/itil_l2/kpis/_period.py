@@ -10,8 +10,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Literal
 
-from itil_l2._core.errors import ValidationError
 from itil_l2._core.time import ensure_aware
+from itil_l2.errors import ValidationError
 from itil_l2.knowledge import Period
 
 __all__ = ["Granularity", "period_of", "periods_between"]

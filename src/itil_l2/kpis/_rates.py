@@ -8,7 +8,8 @@ denominator is empty. Tickets outside the denominator are listed in
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from operator import attrgetter
 
 from itil_l2._core.tier import Tier
 from itil_l2.knowledge import Period
@@ -106,17 +107,13 @@ def first_contact_resolution(
 def escalation_rate_metric(source: Tier = Tier.L2, target: Tier = Tier.L3) -> Metric:
     """The escalation-rate metric (see `escalation_rate`)."""
     source, target = Tier(source), Tier(target)
-    bit, step, never = tier_bit(source), escalation_bit(source, target), f"never at {source}"
+    step = escalation_bit(source, target)
 
-    def rule(f: KpiFacts) -> bool | str:
-        if f.end_kind is None:
-            return STILL_OPEN
-        if not f.tier_mask & bit:
-            return never
+    def escalated(f: KpiFacts) -> bool:
         return bool(f.escalation_mask & step)
 
     name = f"escalation_rate_{source.value.lower()}_{target.value.lower()}"
-    return Metric(name, "rate", rule)
+    return _rate_at(name, source, escalated)
 
 
 def escalation_rate(
@@ -141,16 +138,12 @@ def escalation_rate(
 def hand_back_rate_metric(source: Tier = Tier.L2) -> Metric:
     """The hand-back-rate metric (see `hand_back_rate`)."""
     source = Tier(source)
-    bit, never = tier_bit(source), f"never at {source}"
+    bit = tier_bit(source)
 
-    def rule(f: KpiFacts) -> bool | str:
-        if f.end_kind is None:
-            return STILL_OPEN
-        if not f.tier_mask & bit:
-            return never
+    def handed_back(f: KpiFacts) -> bool:
         return bool(f.hand_back_mask & bit)
 
-    return Metric(f"hand_back_rate_{source.value.lower()}", "rate", rule)
+    return _rate_at(f"hand_back_rate_{source.value.lower()}", source, handed_back)
 
 
 def hand_back_rate(
@@ -191,11 +184,7 @@ def reopen_rate(tickets: Iterable[Ticket], *, period: Period | None = None) -> K
 
 def reassignment_count_metric(statistic: str = "mean") -> Metric:
     """The reassignment-count metric (see `reassignment_count`)."""
-
-    def rule(f: KpiFacts) -> float | str:
-        return STILL_OPEN if f.end_kind is None else float(f.group_changes)
-
-    return Metric("reassignment_count", "distribution", rule, statistic, "count")
+    return _count_metric("reassignment_count", attrgetter("group_changes"), statistic)
 
 
 def reassignment_count(
@@ -215,11 +204,7 @@ def reassignment_count(
 
 def ping_pong_metric(statistic: str = "sum") -> Metric:
     """The ping-pong metric (see `ping_pong`)."""
-
-    def rule(f: KpiFacts) -> float | str:
-        return STILL_OPEN if f.end_kind is None else float(f.ping_pongs)
-
-    return Metric("ping_pong", "distribution", rule, statistic, "count")
+    return _count_metric("ping_pong", attrgetter("ping_pongs"), statistic)
 
 
 def ping_pong(
@@ -235,3 +220,26 @@ def ping_pong(
     Excluded: tickets still open.
     """
     return measure_one(ping_pong_metric(statistic), tickets, period)
+
+
+def _count_metric(name: str, count: Callable[[KpiFacts], int], statistic: str) -> Metric:
+    """A count per ended ticket, `count(facts)`, as a distribution; open tickets excluded."""
+
+    def rule(f: KpiFacts) -> float | str:
+        return STILL_OPEN if f.end_kind is None else float(count(f))
+
+    return Metric(name, "distribution", rule, statistic, "count")
+
+
+def _rate_at(name: str, tier: Tier, hit: Callable[[KpiFacts], bool]) -> Metric:
+    """`hit(facts)` as a rate over the ended tickets handled at `tier` (others excluded)."""
+    bit, never = tier_bit(tier), f"never at {tier}"
+
+    def rule(f: KpiFacts) -> bool | str:
+        if f.end_kind is None:
+            return STILL_OPEN
+        if not f.tier_mask & bit:
+            return never
+        return hit(f)
+
+    return Metric(name, "rate", rule)

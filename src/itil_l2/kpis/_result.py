@@ -17,7 +17,7 @@ from typing import NamedTuple
 import attrs
 from attrs import frozen
 
-from itil_l2._core.errors import ValidationError
+from itil_l2.errors import ValidationError
 
 __all__ = ["Distribution", "Exclusion", "KpiResult", "percentile"]
 

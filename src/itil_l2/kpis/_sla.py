@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from itil_l2._core.errors import ValidationError
 from itil_l2._core.time import ensure_aware
+from itil_l2.errors import ValidationError
 from itil_l2.knowledge import Period
 from itil_l2.kpis._engine import Metric
 from itil_l2.kpis._facts import KpiFacts

@@ -16,8 +16,8 @@ from typing import Literal
 
 from attrs import frozen
 
-from itil_l2._core.errors import ValidationError
 from itil_l2._core.tier import Tier
+from itil_l2.errors import ValidationError
 from itil_l2.kpis._engine import Metric, _feed, _Tally
 from itil_l2.kpis._facts import KpiFacts, kpi_facts
 from itil_l2.kpis._period import period_of

@@ -11,12 +11,12 @@ work's `BusinessCalendar`).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from datetime import datetime, timedelta
 from typing import Literal, Protocol
 
-from itil_l2._core.errors import ValidationError
 from itil_l2._core.tier import Tier
+from itil_l2.errors import ValidationError
 from itil_l2.knowledge import Period
 from itil_l2.kpis._engine import STILL_OPEN, Metric, measure_one
 from itil_l2.kpis._facts import KpiFacts, tier_bit
@@ -54,6 +54,26 @@ def _hours(clock: BusinessClock | None, a: datetime, b: datetime) -> float:
 
 def _name(base: str, clock: BusinessClock | None) -> str:
     return base if clock is None else f"business_{base}"
+
+
+def _since_opened(
+    base: str,
+    until: Callable[[KpiFacts], datetime | None],
+    missing: str,
+    statistic: str,
+    clock: BusinessClock | None,
+) -> Metric:
+    """Hours per ended ticket from opened to `until(facts)`; excluded as `missing` without one."""
+
+    def rule(f: KpiFacts) -> float | str:
+        if f.end_kind is None:
+            return STILL_OPEN
+        end = until(f)
+        if end is None:
+            return missing
+        return _hours(clock, f.opened_at, end)
+
+    return Metric(_name(base, clock), "distribution", rule, statistic, "hours")
 
 
 def resolution_time_metric(statistic: str = "mean", clock: BusinessClock | None = None) -> Metric:
@@ -95,16 +115,11 @@ def resolution_time(
 
 def response_time_metric(statistic: str = "mean", clock: BusinessClock | None = None) -> Metric:
     """The response-time metric (see `response_time`)."""
+    return _since_opened("response_time", _responded, "never worked", statistic, clock)
 
-    def rule(f: KpiFacts) -> float | str:
-        if f.end_kind is None:
-            return STILL_OPEN
-        responded = f.responded_at
-        if responded is None:
-            return "never worked"
-        return _hours(clock, f.opened_at, responded)
 
-    return Metric(_name("response_time", clock), "distribution", rule, statistic, "hours")
+def _responded(f: KpiFacts) -> datetime | None:
+    return f.responded_at
 
 
 def response_time(
@@ -142,15 +157,10 @@ def time_to_restore_metric(
 ) -> Metric:
     """The time-to-restore metric (see `time_to_restore`)."""
 
-    def rule(f: KpiFacts) -> float | str:
-        if f.end_kind is None:
-            return STILL_OPEN
-        restored = f.restored_at if codes is None else _first_resolve(f, codes)
-        if restored is None:
-            return "never restored"
-        return _hours(clock, f.opened_at, restored)
+    def restored(f: KpiFacts) -> datetime | None:
+        return f.restored_at if codes is None else _first_resolve(f, codes)
 
-    return Metric(_name("time_to_restore", clock), "distribution", rule, statistic, "hours")
+    return _since_opened("time_to_restore", restored, "never restored", statistic, clock)
 
 
 def time_to_restore(

@@ -1,4 +1,7 @@
-"""Problems: problem records, root cause analysis (`itil_l2.problems.rca`) and known errors.
+"""Problems: problem records, root cause analysis and known errors.
+
+The RCA record and its methods (five whys, Ishikawa, Kepner-Tregoe, fault
+trees, timelines, custom methods) are in `itil_l2.problems.rca`.
 
 The problem's payload events are in `itil_l2.problems.events`.
 """
@@ -17,6 +20,7 @@ from ._config import (
 from ._known_error import (
     AffectedProduct,
     KnownError,
+    KnownErrorDetails,
     KnownErrorMatch,
     KnownErrorNotReady,
     MatchWeights,
@@ -37,57 +41,18 @@ from .events import (
     ProblemPayload,
     ProblemResolution,
 )
-from .rca import (
-    Analysis,
-    CauseTest,
-    CustomAnalysis,
-    CustomSection,
-    Evidence,
-    EvidenceKind,
-    FaultGate,
-    FaultNode,
-    FaultTree,
-    FiveWhys,
-    Ishikawa,
-    IshikawaBranch,
-    KepnerTregoe,
-    KtDimension,
-    PossibleCause,
-    RcaAction,
-    RcaIncomplete,
-    RcaMethod,
-    RcaRecord,
-    RcaStatus,
-    SpecItem,
-    Timeline,
-    TimelineEntry,
-    Why,
-)
+from .rca import RcaIncomplete, RcaRecord, RcaStatus
 
 __all__ = [
     "WORKFLOW",
     "AffectedProduct",
-    "Analysis",
-    "CauseTest",
-    "CustomAnalysis",
-    "CustomSection",
     "DefaultProblemPermissions",
-    "Evidence",
-    "EvidenceKind",
-    "FaultGate",
-    "FaultNode",
-    "FaultTree",
-    "FiveWhys",
     "IncidentLinkedElsewhere",
-    "Ishikawa",
-    "IshikawaBranch",
-    "KepnerTregoe",
     "KnownError",
+    "KnownErrorDetails",
     "KnownErrorMatch",
     "KnownErrorNotReady",
-    "KtDimension",
     "MatchWeights",
-    "PossibleCause",
     "Problem",
     "ProblemConfig",
     "ProblemEvent",
@@ -98,16 +63,10 @@ __all__ = [
     "ProblemResolution",
     "ProblemResolutionCode",
     "ProblemTrigger",
-    "RcaAction",
     "RcaIncomplete",
-    "RcaMethod",
     "RcaRecord",
     "RcaStatus",
-    "SpecItem",
     "SymptomFacts",
-    "Timeline",
-    "TimelineEntry",
-    "Why",
     "match_known_errors",
 ]
 

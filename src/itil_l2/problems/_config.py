@@ -10,9 +10,10 @@ from attrs import frozen
 
 from itil_l2._core import checks as _checks
 from itil_l2._core.actor import Actor, Role
-from itil_l2._core.errors import ValidationError
+from itil_l2._core.entity import EntityFacts
 from itil_l2._core.priority import PriorityMatrix
 from itil_l2._core.tier import SupportGroup
+from itil_l2.errors import ValidationError
 from itil_l2.problems._workflow import ProblemPhase, ProblemTrigger
 from itil_l2.tickets import (
     SOLVED_PERMANENTLY,
@@ -100,11 +101,9 @@ DEFAULT_PROBLEM_RESOLUTION_CODES = (
 )
 
 
-class ProblemFacts(Protocol):
+class ProblemFacts(EntityFacts, Protocol):
     """What a problem permissions policy may look at; `Problem` provides all of it."""
 
-    @property
-    def id(self) -> str: ...
     @property
     def phase(self) -> ProblemPhase: ...
     @property

@@ -16,18 +16,19 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any, Protocol
+from typing import Any, Protocol, TypedDict, Unpack
 
 import attrs
 from attrs import frozen
 
 from itil_l2._core import checks as _checks
-from itil_l2._core.errors import ValidationError, WorkflowError
+from itil_l2.errors import ValidationError, WorkflowError
 from itil_l2.problems._rca_methods import texts, tuple_of
 
 __all__ = [
     "AffectedProduct",
     "KnownError",
+    "KnownErrorDetails",
     "KnownErrorMatch",
     "KnownErrorNotReady",
     "MatchWeights",
@@ -78,6 +79,21 @@ class _ProblemSide(Protocol):
     def rca(self) -> Any: ...
 
 
+class KnownErrorDetails(TypedDict, total=False):
+    """What a known error adds to its problem; every key is optional.
+
+    `symptom` defaults to the problem statement; the others to none.
+    """
+
+    symptom: str | None
+    error_code: str | None
+    permanent_fix: str | None
+    domain: str | None
+    ci_types: Iterable[str]
+    products: Iterable[AffectedProduct]
+    keywords: Iterable[str]
+
+
 @frozen
 class KnownError:
     """A KEDB entry: how to recognise the error, why it happens, what to do about it.
@@ -109,17 +125,7 @@ class KnownError:
 
     @classmethod
     def from_problem(
-        cls,
-        problem: _ProblemSide,
-        *,
-        id: str,
-        symptom: str | None = None,
-        error_code: str | None = None,
-        permanent_fix: str | None = None,
-        domain: str | None = None,
-        ci_types: Iterable[str] = (),
-        products: Iterable[AffectedProduct] = (),
-        keywords: Iterable[str] = (),
+        cls, problem: _ProblemSide, *, id: str, **details: Unpack[KnownErrorDetails]
     ) -> KnownError:
         """The known error a problem describes; `KnownErrorNotReady` until it can.
 
@@ -127,9 +133,13 @@ class KnownError:
         the root cause comes from the problem's RCA, the workaround is the
         one the problem published, category and CIs are the problem's.
         """
+        unknown = set(details) - set(KnownErrorDetails.__annotations__)
+        if unknown:
+            raise TypeError(f"unexpected known-error details: {', '.join(sorted(unknown))}")
         missing = known_error_gaps(problem)
         if missing:
             raise KnownErrorNotReady(missing)
+        symptom = details.get("symptom")
         return cls(
             id=id,
             problem_id=problem.id,
@@ -137,14 +147,14 @@ class KnownError:
             symptom=problem.statement if symptom is None else symptom,
             root_cause=problem.rca.root_cause,
             workaround=str(problem.workaround),
-            permanent_fix=permanent_fix,
-            error_code=error_code,
-            domain=domain,
+            permanent_fix=details.get("permanent_fix"),
+            error_code=details.get("error_code"),
+            domain=details.get("domain"),
             category=problem.category,
             ci_refs=problem.ci_refs,
-            ci_types=ci_types,
-            products=products,
-            keywords=keywords,
+            ci_types=details.get("ci_types", ()),
+            products=details.get("products", ()),
+            keywords=details.get("keywords", ()),
         )
 
 

@@ -13,27 +13,27 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import Any
+from typing import Any, Unpack
 
 import attrs
 
 from itil_l2._core.actor import Actor
 from itil_l2._core.checks import check_instance, check_optional_text, check_text, check_texts
 from itil_l2._core.entity import Entity
-from itil_l2._core.errors import (
+from itil_l2._core.priority import Impact, Priority, Urgency
+from itil_l2._core.tier import SupportGroup
+from itil_l2._core.time import ensure_aware
+from itil_l2.errors import (
     CorruptHistory,
     DuplicateLink,
     UnknownResolutionCode,
     ValidationError,
     WorkflowError,
 )
-from itil_l2._core.priority import Impact, Priority, Urgency
-from itil_l2._core.tier import SupportGroup
-from itil_l2._core.time import ensure_aware
 from itil_l2.problems import events as ev
 from itil_l2.problems._apply import APPLIERS
 from itil_l2.problems._config import ProblemConfig, ProblemResolutionCode
-from itil_l2.problems._known_error import AffectedProduct, KnownError
+from itil_l2.problems._known_error import KnownError, KnownErrorDetails
 from itil_l2.problems._workflow import WORKFLOW, ProblemPhase, ProblemTrigger
 from itil_l2.problems.rca import RcaRecord
 from itil_l2.tickets import Link, LinkKind, Phase, Resolution, Ticket
@@ -75,14 +75,16 @@ class Problem(Entity[ev.ProblemEvent]):  # type: ignore[override]  # attrs: no _
     ('assess', 'P2', 'restart the listener', 3)
     """
 
+    # what it is about
     statement: str
     description: str
-    category: str | None
-    service: str | None
-    ci_refs: tuple[str, ...]
     impact: Impact
     urgency: Urgency
     priority: Priority
+    category: str | None
+    service: str | None
+    ci_refs: tuple[str, ...]
+    # who works on it, and how far they are
     group: SupportGroup | None
     assignee: str | None
     rca: RcaRecord | None
@@ -97,8 +99,6 @@ class Problem(Entity[ev.ProblemEvent]):  # type: ignore[override]  # attrs: no _
     _WORKFLOW = WORKFLOW
     _EVENT = ev.ProblemEvent
     _KIND = "problem"
-    _SCHEMA = ev.SCHEMA_VERSION
-    _PAYLOADS = ev.ProblemPayload
     _APPLIERS = APPLIERS
 
     # -- creation and replay -------------------------------------------------------
@@ -223,34 +223,13 @@ class Problem(Entity[ev.ProblemEvent]):  # type: ignore[override]  # attrs: no _
         self._fire(ev.ProblemCancelled(check_text(reason, "reason")), at, actor)
 
     def raise_known_error(
-        self,
-        id: str,
-        *,
-        at: datetime,
-        actor: Actor,
-        symptom: str | None = None,
-        error_code: str | None = None,
-        permanent_fix: str | None = None,
-        domain: str | None = None,
-        ci_types: Iterable[str] = (),
-        products: Iterable[AffectedProduct] = (),
-        keywords: Iterable[str] = (),
+        self, id: str, *, at: datetime, actor: Actor, **details: Unpack[KnownErrorDetails]
     ) -> KnownError:
         """Publish the problem as a known error (needs a root cause and a workaround).
 
         Returns the KEDB entry for the host to store; the problem keeps it too.
         """
-        known = KnownError.from_problem(
-            self,
-            id=id,
-            symptom=symptom,
-            error_code=error_code,
-            permanent_fix=permanent_fix,
-            domain=domain,
-            ci_types=ci_types,
-            products=products,
-            keywords=keywords,
-        )
+        known = KnownError.from_problem(self, id=id, **details)
 
         def check() -> None:
             if self.known_error is not None:

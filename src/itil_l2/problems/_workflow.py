@@ -18,13 +18,13 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from itil_l2._core.workflow import Workflow
+from itil_l2._core.workflow import Lifecycle, Workflow
 from itil_l2.problems.rca import RcaIncomplete
 
 __all__ = ["WORKFLOW", "ProblemPhase", "ProblemTrigger"]
 
 
-class ProblemPhase(StrEnum):
+class ProblemPhase(Lifecycle):
     """Where a problem is in its life (ServiceNow's problem states)."""
 
     NEW = "new"
@@ -34,26 +34,6 @@ class ProblemPhase(StrEnum):
     RESOLVED = "resolved"
     CLOSED = "closed"
     CANCELLED = "cancelled"
-
-    @property
-    def is_open(self) -> bool:
-        """New, assess, root cause analysis or fix in progress: work is still owed."""
-        return self in _OPEN_PHASES
-
-    @property
-    def is_final(self) -> bool:
-        """Closed or cancelled: the problem no longer changes."""
-        return self in (ProblemPhase.CLOSED, ProblemPhase.CANCELLED)
-
-
-_OPEN_PHASES = frozenset(
-    {
-        ProblemPhase.NEW,
-        ProblemPhase.ASSESS,
-        ProblemPhase.ROOT_CAUSE_ANALYSIS,
-        ProblemPhase.FIX_IN_PROGRESS,
-    }
-)
 
 
 class ProblemTrigger(StrEnum):
@@ -73,9 +53,6 @@ class ProblemTrigger(StrEnum):
     REANALYZE = "reanalyze"
     CLOSE = "close"
     CANCEL = "cancel"
-
-    def __str__(self) -> str:
-        return self.value
 
 
 def root_cause_known(problem: Any, _payload: Any) -> bool:

@@ -16,10 +16,10 @@ from attrs import frozen
 
 from itil_l2._core import checks as _checks
 from itil_l2._core.entity import Event
-from itil_l2._core.errors import ValidationError
 from itil_l2._core.priority import Impact, Priority, Urgency
 from itil_l2._core.serialization import UPCASTERS, rename_entity_id
 from itil_l2._core.tier import SupportGroup
+from itil_l2.errors import ValidationError
 from itil_l2.problems._config import ProblemResolutionCode
 from itil_l2.problems._known_error import KnownError
 from itil_l2.problems._workflow import ProblemTrigger

@@ -23,22 +23,18 @@ import attrs
 from attrs import frozen
 
 from itil_l2._core import checks as _checks
-from itil_l2._core.errors import ValidationError, WorkflowError
+from itil_l2._core.public import expose
 from itil_l2._core.time import ensure_aware
+from itil_l2.errors import ValidationError, WorkflowError
+from itil_l2.problems import _fault_tree, _rca_methods
+from itil_l2.problems._fault_tree import *  # noqa: F403  (re-exported below)
+from itil_l2.problems._fault_tree import FaultTree
+from itil_l2.problems._rca_methods import *  # noqa: F403  (the RCA methods, re-exported below)
 from itil_l2.problems._rca_methods import (
-    CauseTest,
-    FaultGate,
-    FaultNode,
-    FaultTree,
     FiveWhys,
     Ishikawa,
-    IshikawaBranch,
     KepnerTregoe,
-    KtDimension,
-    PossibleCause,
     RcaMethod,
-    SpecItem,
-    Why,
     flag,
     snake_name,
     texts,
@@ -48,29 +44,17 @@ from itil_l2.problems._rca_methods import (
 __all__ = [
     "RcaAction",
     "Analysis",
-    "CauseTest",
     "CustomAnalysis",
     "CustomSection",
     "Evidence",
     "EvidenceKind",
-    "FaultGate",
-    "FaultNode",
-    "FaultTree",
-    "FiveWhys",
-    "Ishikawa",
-    "IshikawaBranch",
-    "KepnerTregoe",
-    "KtDimension",
-    "PossibleCause",
     "RcaIncomplete",
-    "RcaMethod",
     "RcaRecord",
     "RcaStatus",
-    "SpecItem",
     "Timeline",
     "TimelineEntry",
-    "Why",
 ]
+__all__ += _rca_methods.__all__ + _fault_tree.__all__  # the RCA methods, re-exported here
 
 
 def _entries(value: Any) -> tuple[TimelineEntry, ...]:
@@ -196,6 +180,10 @@ class Evidence:
     note: str | None = attrs.field(default=None, validator=_checks.optional_text)
 
 
+def _evidence(value: Any) -> tuple[Evidence, ...]:
+    return tuple_of(value, Evidence, "evidence")
+
+
 def _calendar_day(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if not isinstance(value, date) or isinstance(value, datetime):
         raise ValidationError(f"{attribute.name} must be a date (a calendar day), got {value!r}")
@@ -225,24 +213,20 @@ class RcaAction:
         return not self.done and on > self.due
 
 
-class RcaStatus(StrEnum):
-    """An RCA's own progress; `completed` needs a root cause and a corrective action."""
-
-    DRAFT = "draft"
-    IN_REVIEW = "in_review"
-    COMPLETED = "completed"
-
-
-def _evidence(value: Any) -> tuple[Evidence, ...]:
-    return tuple_of(value, Evidence, "evidence")
+def _preventive_actions(value: Any) -> tuple[RcaAction, ...]:
+    return tuple_of(value, RcaAction, "preventive_actions")
 
 
 def _corrective_actions(value: Any) -> tuple[RcaAction, ...]:
     return tuple_of(value, RcaAction, "corrective_actions")
 
 
-def _preventive_actions(value: Any) -> tuple[RcaAction, ...]:
-    return tuple_of(value, RcaAction, "preventive_actions")
+class RcaStatus(StrEnum):
+    """An RCA's own progress; `completed` needs a root cause and a corrective action."""
+
+    DRAFT = "draft"
+    IN_REVIEW = "in_review"
+    COMPLETED = "completed"
 
 
 def _analysis(_inst: object, _attr: attrs.Attribute[Any], value: object) -> None:
@@ -330,3 +314,6 @@ class RcaRecord:
     def evidence_refs(self, kind: EvidenceKind) -> tuple[str, ...]:
         """The references of one kind of evidence, e.g. every ticket id."""
         return tuple(e.ref for e in self.evidence if e.kind is kind)
+
+
+expose(__name__, globals(), __all__, source="itil_l2.problems._")

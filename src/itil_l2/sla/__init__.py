@@ -7,6 +7,8 @@ from itil_l2._core.public import expose
 from ._calendar import (
     TWENTY_FOUR_SEVEN,
     BusinessCalendar,
+)
+from ._calendar_hours import (
     EmptyCalendar,
     NegativeDuration,
     UnknownHolidayRegion,
@@ -15,6 +17,8 @@ from ._clock import (
     SlaClock,
     sla_status,
 )
+from ._escalation_functional import FunctionalEscalationPolicy
+from ._escalation_ping_pong import PingPongPolicy
 from ._escalation_policy import (
     AllOf,
     AnyOf,
@@ -27,17 +31,13 @@ from ._escalation_policy import (
     next_due,
     record_decision,
 )
-from ._escalation_rules import (
-    DEFAULT_THRESHOLDS,
-    FunctionalEscalationPolicy,
-    PingPongPolicy,
-    PriorityPolicy,
-    SlaThresholdPolicy,
-)
+from ._escalation_priority import PriorityPolicy
+from ._escalation_thresholds import DEFAULT_THRESHOLDS, SlaThresholdPolicy
 from ._routing import (
     CiLookup,
     NoRoute,
     Route,
+    RouteFacts,
     RoutingPolicy,
 )
 from ._targets import (
@@ -71,6 +71,7 @@ __all__ = [
     "PingPongPolicy",
     "PriorityPolicy",
     "Route",
+    "RouteFacts",
     "RoutingPolicy",
     "SlaClock",
     "SlaMetric",

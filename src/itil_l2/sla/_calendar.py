@@ -3,8 +3,8 @@
 SLA clocks count business time, not wall time. A `BusinessCalendar` knows
 when a team works: intervals per weekday (several a day for a lunch break),
 a zoneinfo time zone, and holidays from the `holidays` package for a country
-and subdivision, plus the host's own closed days. No holiday rule is written
-by hand here.
+and subdivision, plus the host's own closed days (`_calendar_hours.py`
+checks and reads those; `_instants.py` has the microsecond arithmetic).
 
 Why instants are converted per day: a working day is defined in local wall
 time ("08:00-18:00 in Berlin"), but the length of a day is not fixed (23 or
@@ -21,122 +21,35 @@ one today): a long span costs its edge days plus one step per block.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, date, datetime, time, timedelta
-from itertools import pairwise
-from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from collections.abc import Iterable
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import attrs
-import holidays as _holidays
 from attrs import frozen
 
-from itil_l2._core.errors import ValidationError
 from itil_l2._core.time import ensure_aware
+from itil_l2.errors import ValidationError
+from itil_l2.sla._calendar_hours import (
+    FULL_DAY,
+    EmptyCalendar,
+    NegativeDuration,
+    check_region,
+    holidays_in,
+    to_dates,
+    to_week,
+    to_zone,
+)
+from itil_l2.sla._instants import DAY_US, EPOCH, US, Interval, clip, from_us, to_us
 
-__all__ = [
-    "BusinessCalendar",
-    "EmptyCalendar",
-    "NegativeDuration",
-    "TWENTY_FOUR_SEVEN",
-    "UnknownHolidayRegion",
-]
+__all__ = ["BusinessCalendar", "TWENTY_FOUR_SEVEN"]
 
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-US = timedelta(microseconds=1)
-DAY_US = 86_400_000_000
 _EPOCH_ORDINAL = EPOCH.date().toordinal()
 _FIRST_ORDINAL, _LAST_ORDINAL = date.min.toordinal(), date.max.toordinal()
 MAX_IDLE_DAYS = 3_660
 """`add` gives up after this many consecutive days (ten years) without working time."""
 BLOCK = 64
 """Local days per cached block of prefix sums; spans with fewer full days loop over them."""
-
-Interval = tuple[int, int]
-"""Seconds after local midnight: (start, end), 0 <= start < end <= 86400."""
-
-
-class EmptyCalendar(ValidationError):
-    """The calendar has no working time at all, or none within ten years of an instant."""
-
-
-class NegativeDuration(ValidationError):
-    """A duration of business time is negative, or an interval ends before it starts."""
-
-
-class UnknownHolidayRegion(ValidationError):
-    """The `holidays` package knows no such country or subdivision."""
-
-
-def to_us(value: datetime) -> int:
-    """Microseconds since the Unix epoch of an aware datetime (exact)."""
-    return (value - EPOCH) // US
-
-
-def from_us(value: int, zone: Any = UTC) -> datetime:
-    """The aware datetime `value` microseconds after the epoch, shown in `zone`.
-
-    `US * value` is exact and much faster than `timedelta(microseconds=value)`.
-    """
-    return (EPOCH + US * value).astimezone(zone)
-
-
-def _seconds(value: time) -> int:
-    return value.hour * 3600 + value.minute * 60 + value.second
-
-
-def _interval(pair: Sequence[time]) -> Interval:
-    if len(pair) != 2 or not all(isinstance(t, time) for t in pair):
-        raise ValidationError(f"a working interval is a (start, end) pair of times, got {pair!r}")
-    start, end = _seconds(pair[0]), _seconds(pair[1]) or 86_400
-    if pair[0].microsecond or pair[1].microsecond or pair[0].tzinfo or pair[1].tzinfo:
-        raise ValidationError("working interval bounds are whole seconds without time zone")
-    if end <= start:
-        raise NegativeDuration(f"working interval {pair[0]}-{pair[1]} ends before it starts")
-    return (start, end)
-
-
-def _day(value: Iterable[Sequence[time]]) -> tuple[Interval, ...]:
-    intervals = tuple(sorted(_interval(pair) for pair in value))
-    for (_s1, e1), (s2, _e2) in pairwise(intervals):
-        if s2 < e1:
-            raise ValidationError("working intervals of one day must not overlap")
-    return intervals
-
-
-def _week(value: Mapping[int, Iterable[Sequence[time]]]) -> tuple[tuple[Interval, ...], ...]:
-    if not isinstance(value, Mapping) or not all(isinstance(k, int) and 0 <= k <= 6 for k in value):
-        raise ValidationError("hours maps weekdays 0 (Monday) .. 6 (Sunday) to intervals")
-    week = tuple(_day(value.get(day, ())) for day in range(7))
-    if not any(week):
-        raise EmptyCalendar("a business calendar needs some working time in its week")
-    return week
-
-
-def _zone(value: str) -> str:
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError, TypeError) as exc:
-        raise ValidationError(f"unknown time zone {value!r}") from exc
-    return value
-
-
-def _dates(value: Iterable[date]) -> frozenset[date]:
-    items = frozenset(value)
-    if not all(isinstance(d, date) and not isinstance(d, datetime) for d in items):
-        raise ValidationError("extra holidays are dates")
-    return items
-
-
-def _region(inst: BusinessCalendar, _attr: attrs.Attribute[Any], _value: object) -> None:
-    if inst.country is None:
-        if inst.subdivision is not None:
-            raise ValidationError("a subdivision needs a country")
-        return
-    try:
-        _holidays.country_holidays(inst.country, subdiv=inst.subdivision, years=())
-    except NotImplementedError as exc:
-        raise UnknownHolidayRegion(str(exc)) from exc
 
 
 @frozen
@@ -159,11 +72,11 @@ class BusinessCalendar:
     datetime.timedelta(seconds=7200)
     """
 
-    week: tuple[tuple[Interval, ...], ...] = attrs.field(converter=_week)
-    zone: str = attrs.field(default="UTC", converter=_zone)
+    week: tuple[tuple[Interval, ...], ...] = attrs.field(converter=to_week)
+    zone: str = attrs.field(default="UTC", converter=to_zone)
     country: str | None = attrs.field(default=None)
-    subdivision: str | None = attrs.field(default=None, validator=_region)
-    extra_holidays: frozenset[date] = attrs.field(default=frozenset(), converter=_dates)
+    subdivision: str | None = attrs.field(default=None, validator=check_region)
+    extra_holidays: frozenset[date] = attrs.field(default=frozenset(), converter=to_dates)
     name: str = attrs.field(default="business hours")
     _tz: ZoneInfo = attrs.field(init=False, eq=False, repr=False)
     _days: dict[int, tuple[Interval, ...]] = attrs.field(
@@ -180,7 +93,7 @@ class BusinessCalendar:
 
     def __attrs_post_init__(self) -> None:
         object.__setattr__(self, "_tz", ZoneInfo(self.zone))
-        full = all(day == ((0, 86_400),) for day in self.week)
+        full = all(day == ((0, FULL_DAY),) for day in self.week)
         plain = self.country is None and not self.extra_holidays
         object.__setattr__(self, "_always", full and plain)
 
@@ -211,6 +124,11 @@ class BusinessCalendar:
     def is_always(self) -> bool:
         """Whether every instant is working time, so business time is wall time."""
         return self._always
+
+    @property
+    def tzinfo(self) -> ZoneInfo:
+        """The time zone of `zone`: working hours are wall time there, results shown in it."""
+        return self._tz
 
     # -- queries -----------------------------------------------------------------
 
@@ -325,7 +243,7 @@ class BusinessCalendar:
     def _long_between(self, a: int, b: int, ua: int, ub: int) -> int:
         """`between_us` for spans of UTC days ua .. ub with at least `BLOCK` days between."""
         inner = self._full_days(ua + _EPOCH_ORDINAL + 2, ub + _EPOCH_ORDINAL - 1)
-        return _clip(self._near(ua), a, b) + inner + _clip(self._near(ub), a, b)
+        return clip(self._near(ua), a, b) + inner + clip(self._near(ub), a, b)
 
     def _full_days(self, first: int, stop: int) -> int:
         """Business microseconds of the whole local days first .. stop-1 (stop > first)."""
@@ -377,24 +295,9 @@ class BusinessCalendar:
         return to_us(local)
 
     def _holidays_of(self, year: int) -> frozenset[date]:
-        closed = {d for d in self.extra_holidays if d.year == year}
-        if self.country is not None:
-            found = _holidays.country_holidays(self.country, subdiv=self.subdivision, years=year)
-            closed.update(found.keys())
-        result = frozenset(closed)
+        result = holidays_in(year, self.country, self.subdivision, self.extra_holidays)
         self._closed[year] = result
         return result
-
-
-def _clip(intervals: tuple[Interval, ...], a: int, b: int) -> int:
-    """The part of `intervals` inside [a, b), in microseconds."""
-    total = 0
-    for s, e in intervals:
-        lo = s if s > a else a
-        hi = e if e < b else b
-        if hi > lo:
-            total += hi - lo
-    return total
 
 
 def _duration_us(duration: timedelta) -> int:

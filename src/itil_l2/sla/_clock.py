@@ -21,13 +21,14 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from itil_l2._core.errors import ValidationError
 from itil_l2._core.priority import Priority
 from itil_l2._core.tier import Tier
 from itil_l2._core.time import ensure_aware
-from itil_l2.sla._calendar import US, BusinessCalendar, from_us, to_us
+from itil_l2.errors import ValidationError
+from itil_l2.sla._calendar import BusinessCalendar
+from itil_l2.sla._instants import US, from_us, to_us
 from itil_l2.sla._targets import SlaMetric, SlaStage, SlaStatus, SlaTarget
-from itil_l2.tickets import Phase
+from itil_l2.tickets import L3TargetKind, Phase
 from itil_l2.tickets import events as ev
 
 __all__ = ["SlaClock", "sla_status"]
@@ -123,7 +124,7 @@ def _moved(w: _Walk, p: Any) -> None:  # Assigned, Reassigned
 
 def _escalated(w: _Walk, p: ev.Escalated) -> None:
     w.phase, w.group, w.reason = _QUEUED, p.group, None
-    w.vendor = p.target is not None and p.target.kind == "vendor"
+    w.vendor = p.target is not None and p.target.kind is L3TargetKind.VENDOR
 
 
 def _handed_back(w: _Walk, p: ev.HandedBack) -> None:
@@ -306,15 +307,15 @@ class SlaClock:
         amount = round(self.duration_us * fraction)
         elapsed, crossing, _ = self._crossing(self.gaps[-1], amount)
         if crossing is not None:
-            return from_us(crossing, self.calendar._tz)
+            return from_us(crossing, self.calendar.tzinfo)
         if self.mode != RUN:
             return None
         future = self.calendar.add_us(self.at_us, amount - elapsed)
-        return from_us(future, self.calendar._tz)
+        return from_us(future, self.calendar.tzinfo)
 
     def status(self) -> SlaStatus:
         """The clock's `SlaStatus` at the instant it was computed for."""
-        mode, zone = self.mode, self.calendar._tz
+        mode, zone = self.mode, self.calendar.tzinfo
         breached = self.breached_us is not None
         stage = _STAGE.get(mode) or (_BREACHED if breached else _MET)
         due: datetime | None = None

@@ -18,7 +18,7 @@ recorded decision never comes back, even after a restart.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
@@ -130,6 +130,12 @@ class RulePolicy:
             d.due_at for d in self.candidates(ticket, at) if d.due_at > at and d.key not in done
         ]
         return min(later, default=None)
+
+
+def hm(value: timedelta) -> str:
+    """A duration as hours and minutes, e.g. "6h00"."""
+    minutes = int(value.total_seconds() // 60)
+    return f"{minutes // 60}h{minutes % 60:02d}"
 
 
 def _order(decision: EscalationDecision) -> tuple[datetime, str]:

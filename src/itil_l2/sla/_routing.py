@@ -15,15 +15,15 @@ more per group name in `extra_specialisations` without redefining groups.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 import attrs
 from attrs import frozen
 
-from itil_l2._core.errors import ValidationError, WorkflowError
 from itil_l2._core.tier import SupportGroup, Tier
+from itil_l2.errors import ValidationError, WorkflowError
 
-__all__ = ["CiLookup", "NoRoute", "Route", "RoutingPolicy"]
+__all__ = ["CiLookup", "NoRoute", "Route", "RouteFacts", "RoutingPolicy"]
 
 CiLookup = Mapping[str, str | Iterable[str]] | Callable[[str], str | Iterable[str] | None]
 """CI reference → its type or specialisations ("database", {"server", "linux"}), or None."""
@@ -31,6 +31,15 @@ CiLookup = Mapping[str, str | Iterable[str]] | Callable[[str], str | Iterable[st
 
 class NoRoute(WorkflowError):
     """No group at the wanted tier matches and there is no fallback for it."""
+
+
+class RouteFacts(TypedDict, total=False):
+    """The ticket facts a route is chosen by, besides the tier; each key is optional."""
+
+    category: str | None
+    subcategory: str | None
+    ci_refs: Iterable[str]
+    ci_facts: CiLookup | None
 
 
 @frozen
@@ -166,23 +175,9 @@ class RoutingPolicy:
                 return Route(group, needs, frozenset(), fallback=True)
         raise NoRoute(f"no {tier} group for {', '.join(sorted(needs)) or 'this ticket'}")
 
-    def group_for(
-        self,
-        *,
-        tier: Tier,
-        category: str | None = None,
-        subcategory: str | None = None,
-        ci_refs: Iterable[str] = (),
-        ci_facts: CiLookup | None = None,
-    ) -> SupportGroup:
-        """Just the group of `explain(...)`."""
-        return self.explain(
-            tier=tier,
-            category=category,
-            subcategory=subcategory,
-            ci_refs=ci_refs,
-            ci_facts=ci_facts,
-        ).group
+    def group_for(self, *, tier: Tier, **facts: Unpack[RouteFacts]) -> SupportGroup:
+        """Just the group of `explain(tier=..., **facts)`."""
+        return self.explain(tier=tier, **facts).group
 
     def _needs(self, category: str | None) -> frozenset[str]:
         if category is None:

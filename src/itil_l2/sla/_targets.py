@@ -5,7 +5,7 @@ priority, on which `BusinessCalendar`, under which agreement type, and which
 hold reasons pause it. Pause rules live here and only here: a `HoldReason`
 says why a ticket waits, a target decides whether that wait counts.
 
-`sla_status` (in `_sla_clock`) computes a `SlaStatus` purely from a ticket's
+`sla_status` (in `_clock.py`) computes a `SlaStatus` purely from a ticket's
 history, so a live ticket and an imported log are measured the same way.
 """
 
@@ -20,9 +20,9 @@ import attrs
 from attrs import frozen
 
 from itil_l2._core import checks as _checks
-from itil_l2._core.errors import ValidationError
 from itil_l2._core.priority import Priority
 from itil_l2._core.tier import Tier
+from itil_l2.errors import ValidationError
 from itil_l2.sla._calendar import TWENTY_FOUR_SEVEN, BusinessCalendar
 from itil_l2.tickets import HoldReason, Trigger
 

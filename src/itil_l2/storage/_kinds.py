@@ -23,10 +23,10 @@ from attrs import frozen
 from cattrs.errors import BaseValidationError
 
 from itil_l2._core.entity import Entity
-from itil_l2._core.errors import CorruptHistory, ItilL2Error
 from itil_l2._core.serialization import Upcasters, converter, register_entity
 from itil_l2.changes import ChangeRequest
 from itil_l2.cmdb import ConfigurationItem
+from itil_l2.errors import CorruptHistory, ItilL2Error
 from itil_l2.knowledge import KnowledgeArticle, TrainingSession
 from itil_l2.problems import KnownError, Problem
 from itil_l2.storage._rows import EventRow, Head, Stream

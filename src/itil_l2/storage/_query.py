@@ -15,9 +15,9 @@ from typing import Any
 import attrs
 from attrs import frozen
 
-from itil_l2._core.errors import ValidationError
 from itil_l2._core.tier import SupportGroup, Tier
 from itil_l2._core.time import ensure_aware
+from itil_l2.errors import ValidationError
 from itil_l2.storage._rows import Head
 
 __all__ = ["Query"]

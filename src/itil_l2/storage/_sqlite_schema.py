@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from itil_l2._core.errors import UnknownSchema
+from itil_l2.errors import UnknownSchema
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "migrate"]
 

@@ -14,10 +14,10 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Generic, Self, TypeVar
 
 from itil_l2._core.entity import Entity
-from itil_l2._core.errors import NotFound, StorageError, ValidationError
 from itil_l2._core.serialization import UPCASTERS, Upcasters
 from itil_l2.changes import ChangeRequest
 from itil_l2.cmdb import ConfigurationItem
+from itil_l2.errors import NotFound, StorageError, ValidationError
 from itil_l2.knowledge import KnowledgeArticle
 from itil_l2.problems import Problem
 from itil_l2.storage._kinds import KINDS, AggregateKind, EventDecoder

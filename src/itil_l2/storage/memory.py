@@ -17,8 +17,8 @@ from bisect import bisect_right, insort
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from itil_l2._core.errors import AlreadyExists, ConcurrencyError, NotFound, StorageError
 from itil_l2._core.serialization import UPCASTERS, Upcasters
+from itil_l2.errors import AlreadyExists, ConcurrencyError, NotFound, StorageError
 from itil_l2.storage._query import Query
 from itil_l2.storage._rows import EventRow, Head, Stream
 from itil_l2.storage._store import OnCommit, Store

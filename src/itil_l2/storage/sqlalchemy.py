@@ -50,8 +50,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from itil_l2._core.errors import AlreadyExists, ConcurrencyError, NotFound, ValidationError
 from itil_l2._core.serialization import UPCASTERS, Upcasters
+from itil_l2.errors import AlreadyExists, ConcurrencyError, NotFound, ValidationError
 from itil_l2.storage._query import Query
 from itil_l2.storage._rows import EventRow, Head, Stream
 from itil_l2.storage._store import OnCommit, Store

@@ -26,8 +26,8 @@ from datetime import UTC, datetime, timedelta
 from os import PathLike
 from typing import Any
 
-from itil_l2._core.errors import AlreadyExists, ConcurrencyError, NotFound, StorageError
 from itil_l2._core.serialization import UPCASTERS, Upcasters
+from itil_l2.errors import AlreadyExists, ConcurrencyError, NotFound, StorageError
 from itil_l2.storage._query import Query
 from itil_l2.storage._rows import EventRow, Head, Stream
 from itil_l2.storage._sqlite_schema import migrate

@@ -12,20 +12,11 @@ Needs the `testing` extra (`pip install itil-l2[testing]`).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-
-from itil_l2._core.actor import SYSTEM
-from itil_l2._core.priority import Impact, Urgency
 from itil_l2._core.public import expose
-from itil_l2.testing._aggregates import (
-    example_known_error,
-    example_problem,
-    example_training_session,
-)
-from itil_l2.testing._change import (
+from itil_l2.testing._change_machine import ChangeWorkflowMachine
+from itil_l2.testing._changes import (
     CHANGE_GROUPS,
     ChangeModel,
-    ChangeWorkflowMachine,
     assert_same_change,
     change_requests,
     change_snapshot,
@@ -43,32 +34,38 @@ from itil_l2.testing._cmdb import (
     propagating_kinds,
     relation_kinds,
 )
-from itil_l2.testing._contract import NASTY, StoreContract
+from itil_l2.testing._common import assert_same, snapshot
 from itil_l2.testing._knowledge import (
-    KnowledgeLifecycleMachine,
     article_snapshot,
     example_article,
     example_printer_ticket,
+    example_training_session,
     expected_article_move,
     expected_permission,
     knowledge_articles,
     training_sessions,
 )
-from itil_l2.testing._moves import DEFAULT_GROUPS, Move, draw_move
-from itil_l2.testing._oracle import expected_move
-from itil_l2.testing._problem import ProblemWorkflowMachine
-from itil_l2.testing._problem_strategies import (
+from itil_l2.testing._knowledge_machine import KnowledgeLifecycleMachine
+from itil_l2.testing._problem_machine import ProblemWorkflowMachine
+from itil_l2.testing._problems import (
     PROBLEM_TEAM,
     ShadowProblem,
     assert_same_problem,
+    example_known_error,
+    example_problem,
     expected_problem_phase,
     rca_analyses,
     rca_records,
 )
-from itil_l2.testing._stateful import TicketWorkflowMachine, assert_same_ticket, snapshot
-from itil_l2.testing._strategies import (
+from itil_l2.testing._storage import NASTY, StoreContract
+from itil_l2.testing._ticket_machine import TicketWorkflowMachine, assert_same_ticket, expected_move
+from itil_l2.testing._tickets import (
+    DEFAULT_GROUPS,
+    Move,
     actors,
     aware_datetimes,
+    draw_move,
+    example_ticket,
     handovers,
     hold_reasons,
     l3_targets,
@@ -76,50 +73,17 @@ from itil_l2.testing._strategies import (
     support_groups,
     tickets,
 )
-from itil_l2.tickets._ticket import Ticket
 
+# One list, by concept; the private modules define the names, this face exports them.
 __all__ = [
-    "NASTY",
-    "StoreContract",
-    "example_known_error",
-    "example_problem",
-    "example_training_session",
-    "KnowledgeLifecycleMachine",
-    "article_snapshot",
-    "example_article",
-    "example_printer_ticket",
-    "expected_article_move",
-    "expected_permission",
-    "knowledge_articles",
-    "training_sessions",
-    "CHANGE_GROUPS",
-    "ChangeModel",
-    "ChangeWorkflowMachine",
-    "assert_same_change",
-    "change_requests",
-    "change_snapshot",
-    "draw_change_kwargs",
-    "expected_change",
-    "observe_change",
-    "PROBLEM_TEAM",
-    "ProblemWorkflowMachine",
-    "ShadowProblem",
-    "assert_same_problem",
-    "expected_problem_phase",
-    "rca_analyses",
-    "rca_records",
+    # every entity kind
+    "assert_same",
+    "snapshot",
+    # tickets
     "DEFAULT_GROUPS",
     "Move",
     "TicketWorkflowMachine",
     "actors",
-    "ci_attributes",
-    "ci_nodes",
-    "ci_refs",
-    "cmdb_graphs",
-    "configuration_items",
-    "json_values",
-    "propagating_kinds",
-    "relation_kinds",
     "assert_same_ticket",
     "aware_datetimes",
     "draw_move",
@@ -129,28 +93,50 @@ __all__ = [
     "hold_reasons",
     "l3_targets",
     "resolutions",
-    "snapshot",
     "support_groups",
     "tickets",
+    # problems
+    "PROBLEM_TEAM",
+    "ProblemWorkflowMachine",
+    "ShadowProblem",
+    "assert_same_problem",
+    "example_known_error",
+    "example_problem",
+    "expected_problem_phase",
+    "rca_analyses",
+    "rca_records",
+    # changes
+    "CHANGE_GROUPS",
+    "ChangeModel",
+    "ChangeWorkflowMachine",
+    "assert_same_change",
+    "change_requests",
+    "change_snapshot",
+    "draw_change_kwargs",
+    "expected_change",
+    "observe_change",
+    # knowledge
+    "KnowledgeLifecycleMachine",
+    "article_snapshot",
+    "example_article",
+    "example_printer_ticket",
+    "example_training_session",
+    "expected_article_move",
+    "expected_permission",
+    "knowledge_articles",
+    "training_sessions",
+    # cmdb
+    "ci_attributes",
+    "ci_nodes",
+    "ci_refs",
+    "cmdb_graphs",
+    "configuration_items",
+    "json_values",
+    "propagating_kinds",
+    "relation_kinds",
+    # storage
+    "NASTY",
+    "StoreContract",
 ]
-
-
-def example_ticket() -> Ticket:
-    """A small fixed ticket (opened, assigned at L1, started), for examples and smoke tests."""
-    t0 = datetime(2026, 1, 5, 9, tzinfo=UTC)
-    desk = DEFAULT_GROUPS[0]
-    ticket = Ticket.open(
-        id="INC-EXAMPLE",
-        title="Printer on floor 3 jams",
-        impact=Impact.LOW,
-        urgency=Urgency.MEDIUM,
-        owner_group=desk,
-        at=t0,
-        actor=SYSTEM,
-    )
-    ticket.assign(desk, at=t0 + timedelta(minutes=1), actor=SYSTEM)
-    ticket.start(at=t0 + timedelta(minutes=5), actor=SYSTEM)
-    return ticket
-
 
 expose(__name__, globals(), __all__)

@@ -16,28 +16,17 @@ common, which is where impact analysis goes wrong.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from hypothesis import strategies as st
 
 from itil_l2._core.actor import SYSTEM
 from itil_l2._core.tier import SupportGroup, Tier
-from itil_l2.cmdb import DEFAULT_PROPAGATING, CiNode, CmdbGraph, ConfigurationItem, Edge
-from itil_l2.cmdb.events import CiKind, CiStatus, Relation, RelationKind
+from itil_l2.cmdb import DEFAULT_PROPAGATING, CiNode, CiStatus, CmdbGraph, ConfigurationItem, Edge
+from itil_l2.cmdb.events import CiKind, Relation, RelationKind
+from itil_l2.testing._common import T0
 
-__all__ = [
-    "ci_attributes",
-    "ci_nodes",
-    "ci_refs",
-    "cmdb_graphs",
-    "configuration_items",
-    "json_values",
-    "propagating_kinds",
-    "relation_kinds",
-]
-
-_T0 = datetime(2026, 1, 5, 8, tzinfo=UTC)
 _GROUPS = (
     SupportGroup("server-l2", Tier.L2, {"server"}),
     SupportGroup("network-l2", Tier.L2, {"network"}),
@@ -136,7 +125,7 @@ def ci_attributes() -> st.SearchStrategy[dict[str, Any]]:
 def configuration_items(draw: st.DrawFn, ref: str | None = None) -> ConfigurationItem:
     """A registered CI, then a few legal status changes and relations (by the system actor)."""
     ci_id = ref if ref is not None else draw(ci_refs())
-    moment = _T0
+    moment = T0
 
     def tick() -> datetime:
         nonlocal moment

@@ -13,9 +13,10 @@ import attrs
 from attrs import frozen
 
 from itil_l2._core.actor import Actor, Role
-from itil_l2._core.errors import ValidationError
+from itil_l2._core.entity import EntityFacts
 from itil_l2._core.priority import PriorityMatrix
 from itil_l2._core.tier import SupportGroup
+from itil_l2.errors import ValidationError
 from itil_l2.tickets._fields import Link, LinkKind
 from itil_l2.tickets._hold import STANDARD_HOLD_REASONS, HoldReason
 from itil_l2.tickets._resolution import DEFAULT_RESOLUTION_CODES, ResolutionCode
@@ -30,11 +31,9 @@ __all__ = [
 ]
 
 
-class TicketFacts(Protocol):
+class TicketFacts(EntityFacts, Protocol):
     """What a permissions policy may look at; `Ticket` provides all of it."""
 
-    @property
-    def id(self) -> str: ...
     @property
     def phase(self) -> Phase: ...
     @property

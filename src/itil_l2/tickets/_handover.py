@@ -9,8 +9,8 @@ import attrs
 from attrs import frozen
 
 from itil_l2._core import checks as _checks
-from itil_l2._core.errors import ValidationError
 from itil_l2._core.priority import Impact, Priority
+from itil_l2.errors import ValidationError
 
 __all__ = ["Handover", "HandoverSource", "L3Target", "L3TargetKind", "SolutionAttempt"]
 

@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 import attrs
 from attrs import frozen
 
-from itil_l2._core.errors import ValidationError
+from itil_l2.errors import ValidationError
 
 __all__ = ["HoldReason"]
 

@@ -9,7 +9,7 @@ import attrs
 from attrs import frozen
 
 from itil_l2._core import checks as _checks
-from itil_l2._core.errors import ValidationError
+from itil_l2.errors import ValidationError
 
 
 def _json_value(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:

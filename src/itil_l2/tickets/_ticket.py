@@ -8,44 +8,36 @@ event and applies it, so a refused trigger leaves the ticket untouched.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
-from types import MappingProxyType
 from typing import Any
 
 import attrs
 
-from itil_l2._core.actor import Actor, Role
+from itil_l2._core.actor import Actor
 from itil_l2._core.checks import (
     check_instance,
     check_optional_text,
     check_text,
-    check_texts,
-    frozen_json,
 )
 from itil_l2._core.entity import Entity
-from itil_l2._core.errors import (
-    CorruptHistory,
-    DuplicateLink,
-    EntryRefused,
-    IncompleteHandover,
-    NotPermitted,
-    UnknownHoldReason,
-    UnknownResolutionCode,
-    ValidationError,
-)
 from itil_l2._core.priority import Impact, Priority, Urgency
 from itil_l2._core.tier import SupportGroup, Tier
 from itil_l2._core.time import ensure_aware
 from itil_l2._core.unset import UNSET, Unset
+from itil_l2.errors import (
+    CorruptHistory,
+    ValidationError,
+)
+from itil_l2.tickets import _rules as rules
 from itil_l2.tickets import events as ev
 from itil_l2.tickets._apply import APPLIERS
-from itil_l2.tickets._config import EntryPolicy, WorkflowConfig
+from itil_l2.tickets._config import WorkflowConfig
 from itil_l2.tickets._fields import Channel, Link, LinkKind, NoteVisibility, TicketKind
-from itil_l2.tickets._handover import Handover, HandoverSource, L3Target
+from itil_l2.tickets._handover import Handover, L3Target
 from itil_l2.tickets._hold import HoldReason
 from itil_l2.tickets._resolution import Resolution
-from itil_l2.tickets._update import field_changes
+from itil_l2.tickets._values import FIELD_CHECKS, field_changes, initial_fields, opened
 from itil_l2.tickets._workflow import PHASE_OF, WORKFLOW, Phase, Trigger
 
 __all__ = ["Ticket"]
@@ -74,22 +66,26 @@ class Ticket(Entity[ev.TicketEvent]):  # type: ignore[override]  # attrs: no __i
     ('queued', 'L1', 'P2', 2)
     """
 
+    # what it is about
     kind: TicketKind
     title: str
     description: str
-    caller: str | None
-    channel: Channel
-    service: str | None
+    symptom: str | None
     category: str | None
     subcategory: str | None
-    symptom: str | None
+    service: str | None
     ci_refs: tuple[str, ...]
+    attributes: Mapping[str, Any]
+    # who logged it, how, and the desk that owns it
+    caller: str | None
+    channel: Channel
+    owner_group: SupportGroup
+    # how urgent it is
     impact: Impact
     urgency: Urgency
     priority: Priority
     major_incident: bool
-    owner_group: SupportGroup
-    attributes: Mapping[str, Any]
+    # where it is now
     group: SupportGroup | None
     assignee: str | None
     hold_reason: HoldReason | None
@@ -107,8 +103,6 @@ class Ticket(Entity[ev.TicketEvent]):  # type: ignore[override]  # attrs: no __i
     _WORKFLOW = WORKFLOW
     _EVENT = ev.TicketEvent
     _KIND = "ticket"
-    _SCHEMA = ev.SCHEMA_VERSION
-    _PAYLOADS = ev.TicketPayload
     _APPLIERS = APPLIERS
 
     # -- creation and replay -------------------------------------------------
@@ -138,28 +132,10 @@ class Ticket(Entity[ev.TicketEvent]):  # type: ignore[override]  # attrs: no __i
         config: WorkflowConfig = _DEFAULT_CONFIG,
     ) -> Ticket:
         """Log a new ticket; its priority comes from the config's priority matrix."""
+        given = {k: v for k, v in locals().items() if k in FIELD_CHECKS}  # the ticket's fields
         check_text(id, "id")
         check_instance(config, WorkflowConfig, "config")
-        check_instance(impact, Impact, "impact")
-        check_instance(urgency, Urgency, "urgency")
-        payload = ev.Opened(
-            kind=check_instance(kind, TicketKind, "kind"),
-            title=check_text(title, "title"),
-            description=check_instance(description, str, "description"),
-            caller=check_optional_text(caller, "caller"),
-            channel=check_instance(channel, Channel, "channel"),
-            service=check_optional_text(service, "service"),
-            category=check_optional_text(category, "category"),
-            subcategory=check_optional_text(subcategory, "subcategory"),
-            symptom=check_optional_text(symptom, "symptom"),
-            ci_refs=check_texts(ci_refs, "ci_refs"),
-            impact=impact,
-            urgency=urgency,
-            priority=config.priority_matrix.priority(impact, urgency),
-            major_incident=check_instance(major_incident, bool, "major_incident"),
-            owner_group=check_instance(owner_group, SupportGroup, "owner_group"),
-            attributes=frozen_json(attributes),
-        )
+        payload = opened(given, config)
         ensure_aware(at)
         check_instance(actor, Actor, "actor")
         return cls._from_opened(ev.TicketEvent(id, 1, at, actor.id, payload), config)
@@ -178,17 +154,9 @@ class Ticket(Entity[ev.TicketEvent]):  # type: ignore[override]  # attrs: no __i
     @classmethod
     def _from_opened(cls, event: ev.TicketEvent, config: WorkflowConfig) -> Ticket:
         """A ticket whose history is just its Opened event."""
-        payload = event.payload
-        if not isinstance(payload, ev.Opened):
+        if not isinstance(event.payload, ev.Opened):
             raise CorruptHistory("a ticket history starts with an Opened event")
-        fields = [(name, getattr(payload, name)) for name in _OPENED_FIELDS]
-        fields += [
-            *_BLANK,
-            ("attributes", MappingProxyType(dict(payload.attributes))),
-            ("id", event.entity_id),
-            ("config", config),
-        ]
-        return cls._start(event, fields)
+        return cls._start(event, initial_fields(event.entity_id, event.payload, config))
 
     # -- derived facts -------------------------------------------------------
 
@@ -234,22 +202,12 @@ class Ticket(Entity[ev.TicketEvent]):  # type: ignore[override]  # attrs: no __i
         which the event records.
         """
         payload = ev.Assigned(_group(group), check_optional_text(reason, "reason"))
-
-        def check() -> None:
-            if group.tier is Tier.L1:
-                return
-            policy = self.config.entry_above_l1
-            if policy is EntryPolicy.FORBIDDEN:
-                raise EntryRefused(f"new tickets enter at L1; {group.name} is {group.tier}")
-            if policy is EntryPolicy.WITH_REASON and reason is None:
-                raise EntryRefused(f"entering at {group.tier} needs a reason")
-
-        self._fire(payload, at, actor, check)
+        self._fire(payload, at, actor, lambda: rules.entry(self, payload))
 
     def assign_to(self, assignee: str | None, *, at: datetime, actor: Actor) -> None:
         """Give the ticket to an agent of its group (None: nobody). Not a reassignment."""
         payload = ev.AssigneeSet(check_optional_text(assignee, "assignee"))
-        self._fire(payload, at, actor, self._changes("assignee", assignee))
+        self._fire(payload, at, actor, lambda: rules.changes(self, "assignee", assignee))
 
     def start(self, *, at: datetime, actor: Actor) -> None:
         """Start work on a queued ticket; an unassigned ticket goes to the actor."""
@@ -261,7 +219,7 @@ class Ticket(Entity[ev.TicketEvent]):  # type: ignore[override]  # attrs: no __i
     ) -> None:
         """Move the ticket to another group of the same tier; counts a reassignment."""
         payload = ev.Reassigned(_group(group), check_optional_text(reason, "reason"))
-        self._fire(payload, at, actor, self._changes("group", group))
+        self._fire(payload, at, actor, lambda: rules.changes(self, "group", group))
 
     def escalate(
         self,
@@ -282,21 +240,7 @@ class Ticket(Entity[ev.TicketEvent]):  # type: ignore[override]  # attrs: no __i
         if target is not None:
             check_instance(target, L3Target, "target")
         payload = ev.Escalated(_group(group), handover, target)
-
-        def check() -> None:
-            if handover.source is HandoverSource.IMPORTED:
-                if not actor.has_role(Role.SYSTEM):
-                    raise NotPermitted(actor.id, "submit an imported handover for", self.id)
-                return
-            missing = list(handover.missing_parts(self.config.handover_min_description))
-            if group.tier is Tier.L3 and target is None:
-                missing.append("L3 target (vendor, development or external specialist)")
-            if missing:
-                raise IncompleteHandover(missing)
-            if group.tier is not Tier.L3 and target is not None:
-                raise ValidationError("an L3 target is only given when escalating to L3")
-
-        self._fire(payload, at, actor, check)
+        self._fire(payload, at, actor, lambda: rules.escalation(self, payload, actor))
 
     def hand_back(
         self,
@@ -314,20 +258,17 @@ class Ticket(Entity[ev.TicketEvent]):  # type: ignore[override]  # attrs: no __i
 
     def hold(self, reason: HoldReason, *, at: datetime, actor: Actor) -> None:
         """Pause work for a configured reason."""
-        self._fire(
-            ev.Held(check_instance(reason, HoldReason, "reason")), at, actor, self._known(reason)
-        )
+        payload = ev.Held(check_instance(reason, HoldReason, "reason"))
+        self._fire(payload, at, actor, lambda: rules.known_hold_reason(self, reason))
 
     def change_hold_reason(self, reason: HoldReason, *, at: datetime, actor: Actor) -> None:
         """Stay on hold for another reason (e.g. the caller answered, now the vendor)."""
         check_instance(reason, HoldReason, "reason")
         old = self.hold_reason or reason
-        known = self._known(reason)
-        same = self._changes("hold_reason", reason)
 
         def check() -> None:
-            known()
-            same()
+            rules.known_hold_reason(self, reason)
+            rules.changes(self, "hold_reason", reason)
 
         self._fire(ev.HoldReasonChanged(old, reason), at, actor, check)
 
@@ -411,12 +352,7 @@ class Ticket(Entity[ev.TicketEvent]):  # type: ignore[override]  # attrs: no __i
         resolution in the KPI sense.
         """
         check_instance(resolution, Resolution, "resolution")
-
-        def check() -> None:
-            if resolution.code not in self.config.resolution_codes:
-                raise UnknownResolutionCode(f"{resolution.code.code!r} is not a configured code")
-
-        self._fire(ev.Resolved(resolution), at, actor, check)
+        self._fire(ev.Resolved(resolution), at, actor, lambda: rules.known_code(self, resolution))
 
     def reopen(self, reason: str, *, at: datetime, actor: Actor) -> None:
         """Reopen a resolved ticket at its tier; counts a reopen."""
@@ -443,12 +379,7 @@ class Ticket(Entity[ev.TicketEvent]):  # type: ignore[override]  # attrs: no __i
         Links never change the phase or any other field but `links`.
         """
         link = Link(check_instance(kind, LinkKind, "kind"), check_text(ref, "ref"))
-
-        def check() -> None:
-            if link in self.links:
-                raise DuplicateLink(f"{self.id} is already linked to {kind.value} {ref}")
-
-        self._fire(ev.Linked(link), at, actor, check)
+        self._fire(ev.Linked(link), at, actor, lambda: rules.new_link(self, link))
 
     # -- helpers ---------------------------------------------------------------
 
@@ -462,38 +393,6 @@ class Ticket(Entity[ev.TicketEvent]):  # type: ignore[override]  # attrs: no __i
         """Child tickets linked to this one."""
         return tuple(link.ref for link in self.links if link.kind is LinkKind.CHILD)
 
-    def _known(self, reason: HoldReason) -> Callable[[], None]:
-        def check() -> None:
-            if reason not in self.config.hold_reasons:
-                raise UnknownHoldReason(f"{reason.code!r} is not a configured hold reason")
-
-        return check
-
-    def _changes(self, name: str, value: object) -> Callable[[], None]:
-        def check() -> None:
-            if getattr(self, name) == value:
-                raise ValidationError(f"{self.id}: {name} is already {value!r}")
-
-        return check
-
 
 def _group(group: object) -> SupportGroup:
     return check_instance(group, SupportGroup, "group")
-
-
-_OPENED_FIELDS = tuple(f.name for f in attrs.fields(ev.Opened) if f.name != "attributes")
-_BLANK: tuple[tuple[str, Any], ...] = (
-    ("group", None),
-    ("assignee", None),
-    ("hold_reason", None),
-    ("l3_target", None),
-    ("handover", None),
-    ("resolution", None),
-    ("resolved_at", None),
-    ("duplicate_of", None),
-    ("links", ()),
-    ("reassignment_count", 0),
-    ("reopen_count", 0),
-    ("escalation_count", 0),
-    ("state", "new"),
-)

@@ -17,15 +17,15 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from itil_l2._core.errors import InvalidTransition, TierSkipRefused
 from itil_l2._core.tier import Tier
-from itil_l2._core.workflow import Workflow
+from itil_l2._core.workflow import Lifecycle, Workflow
+from itil_l2.errors import InvalidTransition, TierSkipRefused
 from itil_l2.tickets._handover import L3TargetKind
 
 __all__ = ["PHASE_OF", "WORKFLOW", "Phase", "Trigger", "state_of"]
 
 
-class Phase(StrEnum):
+class Phase(Lifecycle):
     """Where a ticket is in its life; the tier comes from its group."""
 
     NEW = "new"
@@ -35,19 +35,6 @@ class Phase(StrEnum):
     RESOLVED = "resolved"
     CLOSED = "closed"
     CANCELLED = "cancelled"
-
-    @property
-    def is_open(self) -> bool:
-        """New, queued, in progress or on hold: work is still owed."""
-        return self in _OPEN_PHASES
-
-    @property
-    def is_final(self) -> bool:
-        """Closed or cancelled: only `link` may still change the ticket."""
-        return self in (Phase.CLOSED, Phase.CANCELLED)
-
-
-_OPEN_PHASES = frozenset({Phase.NEW, Phase.QUEUED, Phase.IN_PROGRESS, Phase.ON_HOLD})
 
 
 class Trigger(StrEnum):
@@ -71,9 +58,6 @@ class Trigger(StrEnum):
     CLOSE = "close"
     CANCEL = "cancel"
     LINK = "link"
-
-    def __str__(self) -> str:
-        return self.value
 
 
 TIERS = ("L1", "L2", "L3")

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -28,17 +28,16 @@ from hypothesis import strategies as st
 
 from itil_l2._core.actor import SYSTEM
 from itil_l2._core.entity import Entity
-from itil_l2._core.errors import AlreadyExists, ConcurrencyError, NotFound, StorageError
 from itil_l2._core.priority import Impact, Priority, Urgency
 from itil_l2._core.tier import Tier
+from itil_l2.errors import AlreadyExists, ConcurrencyError, NotFound, StorageError
 from itil_l2.storage import Query, Store
-from itil_l2.testing._aggregates import example_known_error, example_problem
-from itil_l2.testing._change import change_requests
+from itil_l2.testing._changes import change_requests
 from itil_l2.testing._cmdb import configuration_items
+from itil_l2.testing._common import T1, assert_same
 from itil_l2.testing._knowledge import knowledge_articles, training_sessions
-from itil_l2.testing._moves import DEFAULT_GROUPS
-from itil_l2.testing._stateful import assert_same_ticket
-from itil_l2.testing._strategies import tickets
+from itil_l2.testing._problems import example_known_error, example_problem
+from itil_l2.testing._tickets import DEFAULT_GROUPS, fresh_ticket, tickets
 from itil_l2.tickets import (
     SOLVED_PERMANENTLY,
     Handover,
@@ -47,8 +46,6 @@ from itil_l2.tickets import (
     SolutionAttempt,
     Ticket,
 )
-
-__all__ = ["StoreContract"]
 
 _SETTINGS = settings(
     max_examples=15,
@@ -65,7 +62,6 @@ NASTY = "Ünïcødé ✓ 東京 'quote' \"double\" -- ; DROP TABLE itil_events; 
 """Text that breaks naive SQL building, LIKE patterns and encodings."""
 
 
-_T0 = datetime(2026, 3, 2, 8, tzinfo=UTC)
 _HANDOVER = Handover(
     description="ORA-12541 on db-prod-3 since 09:10 for every user of the order app",
     attempts=[SolutionAttempt("restarted the listener", "no change")],
@@ -82,25 +78,6 @@ def _tenant() -> str:
 
 def _note(ticket: Ticket, text: str = "checked") -> None:
     ticket.add_note(text, at=ticket.updated_at + timedelta(minutes=1), actor=SYSTEM)
-
-
-def _fresh(id: str, title: str = "Printer on floor 3 jams", **fields: Any) -> Ticket:
-    """A new ticket (opened, assigned at L1, started: version 3) with the given fields."""
-    desk = DEFAULT_GROUPS[0]
-    opened = _T0 + timedelta(hours=sum(map(ord, id)) % 97)
-    ticket = Ticket.open(
-        id=id,
-        title=title,
-        impact=fields.pop("impact", Impact.LOW),
-        urgency=fields.pop("urgency", Urgency.MEDIUM),
-        owner_group=desk,
-        at=fields.pop("at", opened),
-        actor=SYSTEM,
-        **fields,
-    )
-    ticket.assign(desk, at=ticket.updated_at + timedelta(minutes=1), actor=SYSTEM)
-    ticket.start(at=ticket.updated_at + timedelta(minutes=4), actor=SYSTEM)
-    return ticket
 
 
 class StoreContract:
@@ -128,7 +105,7 @@ class StoreContract:
             uow.commit()
         with store.unit_of_work(tenant) as uow:
             loaded = _repo(uow, entity).get(entity.id)
-        assert_same_ticket(loaded, entity)
+        assert_same(loaded, entity)
         assert loaded.history == entity.history
         assert loaded.pending_events() == ()
 
@@ -139,7 +116,7 @@ class StoreContract:
             uow.commit()
         with store.unit_of_work() as uow:
             loaded = uow.problems.get(problem.id)
-        assert_same_ticket(loaded, problem)
+        assert_same(loaded, problem)
         assert loaded.rca == problem.rca and loaded.known_error == problem.known_error
 
     @_SETTINGS
@@ -173,12 +150,12 @@ class StoreContract:
 
     def test_adding_a_taken_id_is_refused_and_keeps_the_first(self, store: Store) -> None:
         with store.unit_of_work() as uow:
-            uow.tickets.add(_fresh("INC-1", title="first"))
+            uow.tickets.add(fresh_ticket("INC-1", title="first"))
             uow.commit()
         with store.unit_of_work() as uow:
             with pytest.raises(AlreadyExists):
-                uow.tickets.add(_fresh("INC-1", title="second"))
-            uow.tickets.add(_fresh("INC-2"))  # the unit of work is still usable
+                uow.tickets.add(fresh_ticket("INC-1", title="second"))
+            uow.tickets.add(fresh_ticket("INC-2"))  # the unit of work is still usable
             uow.commit()
         with store.unit_of_work() as uow:
             assert uow.tickets.get("INC-1").title == "first"
@@ -215,7 +192,7 @@ class StoreContract:
         assert stored.history[: original.version] == original.history
 
     def test_saving_what_was_never_added_is_not_found(self, store: Store) -> None:
-        ticket = _fresh("INC-9")
+        ticket = fresh_ticket("INC-9")
         ticket.mark_persisted()
         _note(ticket)
         with store.unit_of_work() as uow, pytest.raises(NotFound):
@@ -224,7 +201,7 @@ class StoreContract:
     # -- transactions and events ---------------------------------------------
 
     def test_leaving_without_commit_rolls_back(self, store: Store) -> None:
-        ticket = _fresh("INC-1")
+        ticket = fresh_ticket("INC-1")
         with store.unit_of_work() as uow:
             uow.tickets.add(ticket)
         assert ticket.pending_events() == ticket.history  # still to be stored
@@ -241,7 +218,7 @@ class StoreContract:
                 ticket = uow.tickets.get(id)
                 _note(ticket)
                 uow.tickets.save(ticket)
-            uow.tickets.add(_fresh("INC-4"))
+            uow.tickets.add(fresh_ticket("INC-4"))
             raise RuntimeError("the host failed half-way")
         with store.unit_of_work() as uow:
             assert [t.version for t in uow.tickets.find()] == [3, 3, 3]
@@ -249,7 +226,7 @@ class StoreContract:
     def test_events_are_handed_over_only_after_commit(self, store: Store) -> None:
         delivered: list[tuple[Any, ...]] = []
         store.on_commit = delivered.append
-        ticket = _fresh("INC-1")
+        ticket = fresh_ticket("INC-1")
         with store.unit_of_work() as uow:
             uow.tickets.add(ticket)
             assert uow.events == () and delivered == []
@@ -298,7 +275,7 @@ class StoreContract:
         ids = [f"INC-{n:03}" for n in range(23)]
         with store.unit_of_work() as uow:
             for id in reversed(ids):
-                uow.tickets.add(_fresh(id))
+                uow.tickets.add(fresh_ticket(id))
             uow.commit()
         spy = _SelectSpy(store)
         with store.unit_of_work() as uow:
@@ -309,7 +286,7 @@ class StoreContract:
         assert spy.limits == [5] * 5
 
     def test_text_is_stored_verbatim(self, store: Store) -> None:
-        ticket = _fresh("INC-'; DROP TABLE itil_heads; --", title=NASTY, description=NASTY)
+        ticket = fresh_ticket("INC-'; DROP TABLE itil_heads; --", title=NASTY, description=NASTY)
         with store.unit_of_work() as uow:
             uow.tickets.add(ticket)
             uow.commit()
@@ -323,8 +300,8 @@ class StoreContract:
     def test_tenants_never_see_each_other(self, store: Store) -> None:
         for tenant, title in (("acme", "acme's"), ("globex", "globex's")):
             with store.unit_of_work(tenant) as uow:
-                uow.tickets.add(_fresh("INC-1", title=title))
-                uow.tickets.add(_fresh(f"INC-{tenant}", title=title))
+                uow.tickets.add(fresh_ticket("INC-1", title=title))
+                uow.tickets.add(fresh_ticket(f"INC-{tenant}", title=title))
                 uow.commit()
         with store.unit_of_work("acme") as uow:
             assert uow.tickets.get("INC-1").title == "acme's"
@@ -346,7 +323,7 @@ class StoreContract:
     # -- helpers ---------------------------------------------------------------
 
     def _store_one(self, store: Store, id: str) -> Ticket:
-        ticket = _fresh(id)
+        ticket = fresh_ticket(id)
         with store.unit_of_work() as uow:
             uow.tickets.add(ticket)
             uow.commit()
@@ -357,13 +334,13 @@ class StoreContract:
         with store.unit_of_work() as uow:
             for n in range(12):
                 draw = n % 4
-                ticket = _fresh(
+                ticket = fresh_ticket(
                     f"INC-{n:02}",
                     category=("database", "net%", NASTY, None)[draw],
                     ci_refs=(("db-1",), ("db-1", "net-2"), (), ("app-3",))[draw],
                     impact=(Impact.HIGH, Impact.LOW)[n % 2],
                     urgency=(Urgency.HIGH, Urgency.MEDIUM, Urgency.LOW)[n % 3],
-                    at=_T0 + timedelta(hours=n),
+                    at=T1 + timedelta(hours=n),
                 )
                 _shift(ticket, n // 2)
                 uow.tickets.add(ticket)

@@ -1,26 +1,24 @@
-"""Property-test helpers for requests for change: strategies, an oracle, a stateful test.
+"""Change helpers: an oracle of the change rules, RFC strategies, snapshots.
 
 The oracle (`expected_change`) restates the change rules as plain if/else on
 a small model (`ChangeModel`), written from the issue text and deliberately
 not derived from the transitions definition, `ChangeConfig`'s methods or the
 permissions policy, so code and oracle check each other. It reads only the
-config's data (risks, quorum, role names).
+config's data (risks, quorum, role names). `ChangeWorkflowMachine` checks
+RFCs against it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
-from typing import Any, ClassVar
+from datetime import datetime, timedelta
+from typing import Any
 
 import attrs
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from itil_l2._core.actor import SYSTEM, Actor
-from itil_l2._core.errors import ItilL2Error
 from itil_l2._core.tier import SupportGroup, Tier
-from itil_l2.changes import ChangeConfig, ChangeRequest, ChangeTrigger, ChangeType
+from itil_l2.changes import ChangeConfig, ChangeRequest, ChangeType
 from itil_l2.changes.events import (
     ApprovalBoard,
     ChangeLink,
@@ -28,37 +26,21 @@ from itil_l2.changes.events import (
     ChangeOutcome,
     ChangeRisk,
 )
+from itil_l2.errors import ItilL2Error
+from itil_l2.testing._common import T0, Draw, assert_same, call_trigger, snapshot, walk
 
-__all__ = [
-    "CHANGE_GROUPS",
-    "ChangeModel",
-    "ChangeWorkflowMachine",
-    "assert_same_change",
-    "change_requests",
-    "change_snapshot",
-    "draw_change_kwargs",
-    "expected_change",
-    "observe_change",
-]
-
-_T0 = datetime(2026, 1, 5, 8, tzinfo=UTC)
 CHANGE_GROUPS = (SupportGroup("database-l2", Tier.L2), SupportGroup("network-l2", Tier.L2))
-_TRIGGERS = tuple(t for t in ChangeTrigger if t is not ChangeTrigger.RAISE)
-Draw = Callable[[st.SearchStrategy[Any]], Any]
+"""The groups drawn and stateful RFCs belong to."""
 
 
 def change_snapshot(change: ChangeRequest) -> dict[str, Any]:
     """Every field of an RFC (history included), for before/after comparisons."""
-    return {f.name: getattr(change, f.name) for f in attrs.fields(type(change))}
+    return snapshot(change)
 
 
 def assert_same_change(actual: ChangeRequest, expected: ChangeRequest) -> None:
     """Fail, naming the first differing field, unless both RFCs match field by field."""
-    a, e = change_snapshot(actual), change_snapshot(expected)
-    a.pop("_persisted")
-    e.pop("_persisted")
-    for name, value in e.items():
-        assert a[name] == value, f"{expected.id}: field {name!r} differs: {a[name]!r} != {value!r}"
+    assert_same(actual, expected)
 
 
 # -- the oracle -------------------------------------------------------------------
@@ -109,11 +91,13 @@ def _optional_ok(value: object) -> bool:
     return value is None or not _blank(value)
 
 
-def _board_for(m: ChangeModel, cfg: ChangeConfig) -> str:
+def board_for(m: ChangeModel, cfg: ChangeConfig) -> str:
+    """The board that decides on the RFC: the CAB at the config's CAB risks."""
     return "cab" if m.risk in {r.value for r in cfg.cab_risks} else "group_manager"
 
 
-def _can_decide(m: ChangeModel, cfg: ChangeConfig, actor: Actor, board: str) -> bool:
+def can_decide(m: ChangeModel, cfg: ChangeConfig, actor: Actor, board: str) -> bool:
+    """Whether `actor` may approve or reject for `board`."""
     if "system" in actor.roles:
         return True
     if board == "cab":
@@ -126,11 +110,12 @@ _BY_GROUP |= {"cancel", "link"}
 _BY_REQUESTER = {"submit", "set_risk", "cancel", "link"}
 
 
-def _may(m: ChangeModel, cfg: ChangeConfig, trigger: str, actor: Actor) -> bool:
+def may_fire(m: ChangeModel, cfg: ChangeConfig, trigger: str, actor: Actor) -> bool:
+    """The default change permissions, restated: whether `actor` may fire `trigger`."""
     if "system" in actor.roles:
         return True
     if trigger in ("approve", "reject"):
-        return any(_can_decide(m, cfg, actor, b) for b in ("cab", "group_manager"))
+        return any(can_decide(m, cfg, actor, b) for b in ("cab", "group_manager"))
     if cfg.change_manager_role in actor.roles:
         return True
     if m.group in actor.groups:
@@ -151,7 +136,7 @@ def _window(kw: dict[str, Any]) -> tuple[datetime, datetime] | None:
 def _decision(m: ChangeModel, cfg: ChangeConfig, kw: dict[str, Any], actor: Actor) -> bool:
     board = str(kw["board"])
     return (
-        m.state == "authorize" and board == _board_for(m, cfg) and _can_decide(m, cfg, actor, board)
+        m.state == "authorize" and board == board_for(m, cfg) and can_decide(m, cfg, actor, board)
     )
 
 
@@ -167,7 +152,7 @@ def _decision_step(
     if trigger == "reject" and _decision(m, cfg, kw, actor) and not _blank(kw["reason"]):
         return evolve(m, state="new", approvals=())
     if trigger == "schedule" and _window(kw):
-        board = _board_for(m, cfg)
+        board = board_for(m, cfg)
         quorum = cfg.cab_quorum if board == "cab" else 1
         approvers = {who for who, b in m.approvals if b == board}
         standard = s == "new" and m.change_type == "standard"
@@ -221,7 +206,7 @@ def expected_change(
     at: datetime,
 ) -> ChangeModel | None:
     """The RFC model after `actor` fires `trigger(**kwargs)` at `at`, or None if refused."""
-    if at < model.last_at or not _may(model, config, trigger, actor):
+    if at < model.last_at or not may_fire(model, config, trigger, actor):
         return None
     after = _step(model, config, trigger, kwargs, actor, at)
     return None if after is None else attrs.evolve(after, last_at=at)
@@ -276,19 +261,13 @@ def draw_change_kwargs(
     return kw
 
 
-def _fire(
-    change: ChangeRequest, trigger: str, kw: dict[str, Any], at: datetime, actor: Actor
-) -> None:
-    method: Callable[..., None] = getattr(change, trigger)
-    method(at=at, actor=actor, **kw)
-
-
 def _deciders(cfg: ChangeConfig, group: SupportGroup) -> list[Actor]:
     cab = [Actor(f"cab-{n}", roles={cfg.cab_role}) for n in range(cfg.cab_quorum)]
     return [*cab, Actor("gm", groups={group.name}, roles={cfg.group_manager_role})]
 
 
-_DETOURS = frozenset({"cancel", "reject", "link", "set_risk", "reschedule"})
+DETOURS = frozenset({"cancel", "reject", "link", "set_risk", "reschedule"})
+"""Triggers that lead nowhere new: walks that favour the others get far."""
 
 
 @st.composite
@@ -316,156 +295,19 @@ def change_requests(
         risk=draw(st.sampled_from(risks)),
         group=group,
         raised_from=None if source is None else ChangeLink(source, "REF-1"),
-        at=_T0,
+        at=T0,
         actor=SYSTEM,
         config=cfg,
     )
-    now = _T0
-    for _ in range(draw(st.integers(0, max_steps))):
-        now += timedelta(minutes=draw(st.integers(0, 600)))
+    for now in walk(draw, max_steps):
         allowed = [str(t) for t in rfc.allowed_triggers()]
-        onward = [t for t in allowed if t not in _DETOURS]
+        onward = [t for t in allowed if t not in DETOURS]
         bold = onward and draw(st.integers(0, 3)) > 0  # mostly onward, so walks get far
         trigger = draw(st.sampled_from(onward if bold else allowed))
         kw = draw_change_kwargs(draw, trigger, now, board=rfc.required_board, valid=True)
         actors = _deciders(cfg, group) if trigger in ("approve", "reject") else [SYSTEM]
         try:
-            _fire(rfc, trigger, kw, now, draw(st.sampled_from(actors)))
+            call_trigger(rfc, trigger, now, draw(st.sampled_from(actors)), **kw)
         except ItilL2Error:
             continue  # a drawn argument was bad, or a decider unfit: the RFC is unchanged
     return rfc
-
-
-# -- the stateful test --------------------------------------------------------------
-
-
-class ChangeWorkflowMachine(RuleBasedStateMachine):
-    """Random triggers by random actors on a few RFCs, checked against `expected_change`.
-
-    Subclass it to check your own `ChangeConfig`; run it through `TestCase`:
-
-        class QuorumOfTwo(ChangeWorkflowMachine):
-            config = ChangeConfig(cab_quorum=2)
-
-        TestQuorumOfTwo = QuorumOfTwo.TestCase
-
-    Checked after every step: a trigger succeeds exactly when the oracle
-    says so, and a refused one raises an `ItilL2Error` and changes nothing;
-    each RFC matches its oracle model (state, risk, approvals, links,
-    window, implementation times, outcome) and the derived facts (`fixes`,
-    `successful`, `kept_window`); `version == len(history)`; time never goes
-    back; `ChangeRequest.from_history` rebuilds each RFC field by field.
-    """
-
-    config: ClassVar[ChangeConfig] = ChangeConfig()
-    max_changes: ClassVar[int] = 4
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.changes: list[ChangeRequest] = []
-        self.models: list[ChangeModel] = []
-        self.now = _T0
-        cfg = self.config
-        self.actors = [
-            SYSTEM,
-            Actor("carl", roles={cfg.change_manager_role}),
-            Actor("cara", roles={cfg.cab_role}),
-            Actor("cody", roles={cfg.cab_role}),
-            Actor("gina", groups={"database-l2"}, roles={cfg.group_manager_role}),
-            Actor("otto", groups={"network-l2"}, roles={cfg.group_manager_role}),
-            Actor("bob", groups={"database-l2"}),
-            Actor("rita"),
-            Actor("mallory", groups={"marketing"}),
-        ]
-
-    @precondition(lambda self: len(self.changes) < self.max_changes)
-    @rule(
-        kind=st.sampled_from(ChangeType),
-        risk=st.sampled_from(ChangeRisk),
-        group=st.sampled_from(CHANGE_GROUPS),
-        source=st.sampled_from([None, ("problem", "PRB-1"), ("ticket", "INC-1")]),
-    )
-    def raise_change(self, kind: str, risk: str, group: SupportGroup, source: Any) -> None:
-        """Raise an RFC as the requester; a standard one must carry a standard risk."""
-        link = None if source is None else ChangeLink(ChangeLinkKind(source[0]), source[1])
-        fits = kind != "standard" or risk in {r.value for r in self.config.standard_risks}
-        try:
-            rfc = ChangeRequest.raise_(
-                id=f"CHG-{len(self.changes) + 1}",
-                title="Patch the order database",
-                change_type=ChangeType(kind),
-                risk=ChangeRisk(risk),
-                group=group,
-                raised_from=link,
-                at=self.now,
-                actor=self.actors[7],
-                config=self.config,
-            )
-        except ItilL2Error:
-            assert not fits, f"raising a {kind} change at {risk} risk was refused"
-            return
-        assert fits, f"a standard change was raised at {risk} risk"
-        model = ChangeModel(str(kind), str(risk), group.name, "rita", self.now)
-        self.changes.append(rfc)
-        self.models.append(attrs.evolve(model, links=(source,) if source else ()))
-
-    @precondition(lambda self: bool(self.changes))
-    @rule(data=st.data())
-    def fire(self, data: st.DataObject) -> None:
-        """Fire a random trigger with random arguments, by a random actor, at a random time."""
-        index = data.draw(st.integers(0, len(self.changes) - 1))
-        rfc, model = self.changes[index], self.models[index]
-        # Mostly onward moves the workflow allows, valid arguments and an actor
-        # entitled to them, so walks get deep; the rest probes refusals.
-        allowed = [str(t) for t in rfc.allowed_triggers()]
-        onward = [t for t in allowed if t not in _DETOURS] or allowed or list(_TRIGGERS)
-        trigger = str(data.draw(st.sampled_from(onward) | st.sampled_from(_TRIGGERS)))
-        board = ApprovalBoard(_board_for(model, self.config))
-        valid = data.draw(st.integers(0, 2)) > 0
-        kw = draw_change_kwargs(data.draw, trigger, self.now, board=board, valid=valid)
-        fit = [a for a in self.actors if _may(model, self.config, trigger, a)]
-        if trigger in ("approve", "reject"):
-            fit = [a for a in fit if _can_decide(model, self.config, a, board)]
-        actor: Actor = data.draw(st.sampled_from(fit or self.actors) | st.sampled_from(self.actors))
-        at = self.now + timedelta(minutes=data.draw(st.sampled_from([1, 0, 30, 600, -90])))
-        expected = expected_change(model, self.config, trigger, kw, actor, at)
-        before = change_snapshot(rfc)
-        try:
-            _fire(rfc, trigger, kw, at, actor)
-        except ItilL2Error as exc:
-            assert change_snapshot(rfc) == before, f"refused {trigger} changed {rfc.id}"
-            assert expected is None, f"{actor.id}: {trigger}({kw}) refused on {rfc!r}: {exc!r}"
-            return
-        assert expected is not None, f"{actor.id}: {trigger}({kw}) accepted on {before}"
-        assert rfc.version == len(before["history"]) + 1
-        assert rfc.history[-1].kind == trigger
-        self.models[index] = expected
-        self.now = max(self.now, at)
-
-    @invariant()
-    def changes_match_their_models(self) -> None:
-        """State, risk, approvals, links, window, times and outcome are the oracle's."""
-        for rfc, model in zip(self.changes, self.models, strict=True):
-            assert observe_change(rfc) == model, f"{rfc.id}: {observe_change(rfc)} != {model}"
-
-    @invariant()
-    def derived_facts_follow(self) -> None:
-        """`fixes`, `successful` and `kept_window` follow from the model."""
-        for rfc, m in zip(self.changes, self.models, strict=True):
-            assert rfc.fixes == tuple(ref for kind, ref in m.links if kind == "problem")
-            assert rfc.successful == (m.outcome == "successful")
-            if m.ended is None or m.window is None:
-                assert rfc.kept_window is None
-            else:
-                start, end = m.window
-                inside = start <= m.started <= end and start <= m.ended <= end  # type: ignore[operator]
-                assert rfc.kept_window == inside
-
-    @invariant()
-    def history_is_consistent_and_replays(self) -> None:
-        """Versions count events, time never goes back, replay rebuilds each RFC."""
-        for rfc in self.changes:
-            assert [e.version for e in rfc.history] == list(range(1, rfc.version + 1))
-            times = [e.at for e in rfc.history]
-            assert times == sorted(times)
-            assert_same_change(ChangeRequest.from_history(rfc.history, config=self.config), rfc)

@@ -9,32 +9,38 @@ read back from the problems under test.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
-import attrs
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
-from itil_l2._core.actor import SYSTEM, Actor, Role
-from itil_l2._core.errors import ItilL2Error
+from itil_l2._core.actor import SYSTEM, Actor
 from itil_l2._core.priority import Impact, Urgency
 from itil_l2._core.tier import SupportGroup, Tier
+from itil_l2.errors import ItilL2Error
 from itil_l2.problems import (
     Problem,
     ProblemConfig,
-    ProblemPhase,
     ProblemResolutionCode,
     ProblemTrigger,
 )
 from itil_l2.problems.rca import RcaStatus
-from itil_l2.testing._problem_strategies import (
+from itil_l2.testing._common import (
+    OUTSIDER,
+    T1,
+    assert_history_consistent,
+    assert_same,
+    call_trigger,
+    snapshot,
+)
+from itil_l2.testing._problems import (
+    PROBLEM_MANAGER,
     PROBLEM_TEAM,
     ShadowProblem,
-    assert_same_problem,
-    rca_records,
+    draw_problem_arguments,
+    draw_problem_trigger,
 )
-from itil_l2.testing._stateful import snapshot
 from itil_l2.tickets import (
     SOLVED_PERMANENTLY,
     HoldReason,
@@ -46,46 +52,11 @@ from itil_l2.tickets import (
     TicketKind,
 )
 
-__all__ = ["ProblemWorkflowMachine"]
-
-_OTHER_TEAM = SupportGroup("network-l2", Tier.L2, {"network"})
 _DESK = SupportGroup("service-desk", Tier.L1)
-_PM = Actor("pat", roles={Role.PROBLEM_MANAGER})
 _MEMBER = Actor("pia", groups={PROBLEM_TEAM.name})
-_OUTSIDER = Actor("mallory", groups={"marketing"})
-_T0 = datetime(2026, 3, 2, 8, tzinfo=UTC)
-_TEXT = st.sampled_from(["disk full", "listener crashed", "cert expired", "patch 19.3 missing"])
 _ROGUE_CODE = ProblemResolutionCode("made_up", "Made up", requires_rca=False)
-_P, _T = ProblemPhase, ProblemTrigger
-
-
-_PREFERENCE = (
-    _T.ASSESS,
-    _T.START_ANALYSIS,
-    _T.RECORD_RCA,
-    _T.LINK_INCIDENT,
-    _T.PUBLISH_WORKAROUND,
-    _T.START_FIX,
-    _T.RAISE_KNOWN_ERROR,
-    _T.RESOLVE,
-    _T.REANALYZE,
-    _T.ASSIGN,
-    _T.ADD_NOTE,
-    _T.CLOSE,
-    _T.CANCEL,
-)
-# Walks should get deep (RCA, links, fixes, resolutions) before a cancel ends them;
-# hypothesis favours early entries, so progress comes first.
-_WEIGHTS = {_T.RECORD_RCA: 3, _T.LINK_INCIDENT: 4, _T.START_FIX: 2, _T.RESOLVE: 2, _T.CANCEL: 0}
-_WEIGHTED = tuple(t for t in _PREFERENCE for _ in range(_WEIGHTS.get(t, 1)))
-_ACTORS = (_PM, SYSTEM, _PM, _MEMBER, _OUTSIDER)
-_PROGRESS = {
-    _P.NEW: _T.ASSESS,
-    _P.ASSESS: _T.START_ANALYSIS,
-    _P.ROOT_CAUSE_ANALYSIS: _T.START_FIX,
-    _P.FIX_IN_PROGRESS: _T.RESOLVE,
-    _P.RESOLVED: _T.CLOSE,
-}
+_ACTORS = (PROBLEM_MANAGER, SYSTEM, PROBLEM_MANAGER, _MEMBER, OUTSIDER)
+_T = ProblemTrigger
 
 
 class ProblemWorkflowMachine(RuleBasedStateMachine):
@@ -119,7 +90,7 @@ class ProblemWorkflowMachine(RuleBasedStateMachine):
         self.shadows: dict[str, ShadowProblem] = {}
         self.tickets: list[Ticket] = []
         self.owner: dict[str, str] = {}  # ticket id -> problem id it belongs to
-        self.now = _T0
+        self.now = T1
 
     @initialize()
     def start(self) -> None:
@@ -194,7 +165,10 @@ class ProblemWorkflowMachine(RuleBasedStateMachine):
         """Fire a random problem trigger, by a random actor, at a random (maybe earlier) time."""
         problem: Problem = data.draw(st.sampled_from(self.problems))
         shadow = self.shadows[problem.id]
-        trigger, progress = self._trigger(data, problem, shadow)
+        unlinked = any(t.id not in self.owner for t in self.tickets)
+        trigger, progress = draw_problem_trigger(
+            data.draw, problem, shadow, unlinked=unlinked, linkable=bool(self.tickets)
+        )
         kwargs, valid = self._arguments(data, problem, shadow, trigger, progress)
         actor = data.draw(st.sampled_from(_ACTORS))
         at = self.now + timedelta(minutes=data.draw(st.sampled_from([1, 0, 30, -90])))
@@ -203,28 +177,6 @@ class ProblemWorkflowMachine(RuleBasedStateMachine):
         self.now = max(self.now, at)
 
     # -- drawing moves ------------------------------------------------------------------
-
-    def _trigger(
-        self, data: st.DataObject, problem: Problem, shadow: ShadowProblem
-    ) -> tuple[ProblemTrigger, bool]:
-        """A trigger: the next step forward, one the workflow allows here, or any at all."""
-        mode = data.draw(st.sampled_from(["progress", "allowed", "allowed", "any"]))
-        rca = shadow.rca
-        if mode == "progress" and shadow.phase in _PROGRESS:
-            trigger = _PROGRESS[shadow.phase]
-            if shadow.phase.is_open and any(t.id not in self.owner for t in self.tickets):
-                trigger = _T.LINK_INCIDENT
-            if trigger is _T.START_FIX and (rca is None or rca.root_cause is None):
-                trigger = _T.RECORD_RCA
-            if trigger is _T.RESOLVE and (rca is None or rca.status is not RcaStatus.COMPLETED):
-                trigger = _T.RECORD_RCA
-            return trigger, True
-        allowed = [t for t in _WEIGHTED if t in problem.allowed_triggers()]
-        pool = allowed if mode == "allowed" and allowed else list(_PREFERENCE)
-        trigger = data.draw(st.sampled_from(pool))
-        if trigger is _T.LINK_INCIDENT and not self.tickets:
-            trigger = _T.ADD_NOTE
-        return trigger, False
 
     def _arguments(
         self,
@@ -236,37 +188,11 @@ class ProblemWorkflowMachine(RuleBasedStateMachine):
     ) -> tuple[dict[str, Any], bool]:
         """Keyword arguments for `trigger`, and whether they are valid input now."""
         ok: bool = data.draw(st.sampled_from([True, True, False]))
-        if trigger is _T.ASSIGN:
-            group = data.draw(st.sampled_from([PROBLEM_TEAM, _OTHER_TEAM]))
-            who = data.draw(st.sampled_from([None, "pia"]))
-            return {"group": group, "assignee": who}, (group, who) != (
-                shadow.group,
-                shadow.assignee,
-            )
-        if trigger in (_T.ASSESS, _T.START_ANALYSIS, _T.CLOSE):
-            return {}, True
-        if trigger is _T.START_FIX:
-            return {"change_ref": data.draw(st.sampled_from([None, "CHG-1"]))}, True
-        if trigger is _T.RECORD_RCA:
-            if not ok:
-                return {"rca": "not an RCA"}, False
-            rca = data.draw(rca_records(complete=True if progress else None))
-            if not data.draw(st.booleans()):  # hypothesis likes repeating its last draw
-                rca = attrs.evolve(rca, findings=(*rca.findings, f"step {problem.version}"))
-            return {"rca": rca}, rca != shadow.rca
-        if trigger is _T.PUBLISH_WORKAROUND:
-            text = data.draw(_TEXT) if ok else " "
-            return {"text": text}, ok and text != shadow.workaround
-        if trigger in (_T.ADD_NOTE, _T.REANALYZE, _T.CANCEL):
-            name = "text" if trigger is _T.ADD_NOTE else "reason"
-            return {name: "seen again" if ok else ""}, ok
-        if trigger is _T.RAISE_KNOWN_ERROR:
-            known = shadow.rca
-            ready = known is not None and known.root_cause is not None and bool(shadow.workaround)
-            return {"id": f"KE-{problem.id}" if ok else ""}, ok and ready and not shadow.known_error
+        if trigger is _T.RESOLVE:
+            return self._resolve_arguments(data, problem, shadow, ok)
         if trigger is _T.LINK_INCIDENT:
             return self._link_arguments(data, problem, shadow, ok)
-        return self._resolve_arguments(data, problem, shadow, ok)
+        return draw_problem_arguments(data.draw, problem, shadow, trigger, ok, progress=progress)
 
     def _link_arguments(
         self, data: st.DataObject, problem: Problem, shadow: ShadowProblem, ok: bool
@@ -321,7 +247,7 @@ class ProblemWorkflowMachine(RuleBasedStateMachine):
 
     @staticmethod
     def _authorised(actor: Actor, shadow: ShadowProblem, trigger: ProblemTrigger) -> bool:
-        if actor in (SYSTEM, _PM):
+        if actor in (SYSTEM, PROBLEM_MANAGER):
             return True
         if actor == _MEMBER:  # the tickets' desk would refuse the member a link
             return trigger is not _T.LINK_INCIDENT and shadow.group == PROBLEM_TEAM
@@ -344,7 +270,7 @@ class ProblemWorkflowMachine(RuleBasedStateMachine):
         expected = shadow.expected(trigger, kwargs.get("code"), self.config)
         waiting = self._waiting(shadow) if trigger is _T.RESOLVE else []
         try:
-            result = getattr(problem, trigger.value)(at=at, actor=actor, **kwargs)
+            result = call_trigger(problem, trigger, at, actor, **kwargs)
         except ItilL2Error:
             assert snapshot(problem) == before, f"refused {trigger} changed {problem.id}"
             for t in self.tickets:
@@ -429,10 +355,5 @@ class ProblemWorkflowMachine(RuleBasedStateMachine):
     def histories_replay(self) -> None:
         """Versions count events, time never goes back, final problems stay final."""
         for p in self.problems:
-            assert [e.version for e in p.history] == list(range(1, p.version + 1))
-            times = [e.at for e in p.history]
-            assert times == sorted(times)
-            kinds = [e.kind for e in p.history]
-            final = next((i for i, k in enumerate(kinds) if k in ("close", "cancel")), None)
-            assert final is None or final == len(kinds) - 1
-            assert_same_problem(Problem.from_history(p.history, config=self.config), p)
+            assert_history_consistent(p, after_end=())
+            assert_same(Problem.from_history(p.history, config=self.config), p)
