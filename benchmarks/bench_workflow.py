@@ -24,7 +24,7 @@ What is measured, and why:
 4. Baseline (b): naive use of transitions, one machine per ticket, firing
    the same lifecycle but recording no events (so its ratios are lower
    bounds). Two variants: (b) the library's own definition (the
-   hierarchical STATES/TRANSITIONS with their conditions) in a
+   hierarchical WORKFLOW.states/WORKFLOW.transitions with their conditions) in a
    `HierarchicalMachine` per ticket, which is what "use transitions
    naively for this workflow" means and what the ≥ 100x target is read
    against; (b-flat) a plain `Machine` per ticket over equivalent flat
@@ -81,9 +81,6 @@ from itil_l2 import (
 from itil_l2._core.workflow import DottedMachine
 from itil_l2.tickets import WORKFLOW, Channel, TicketEvent, TicketKind
 from itil_l2.tickets.events import Assigned, Closed, Escalated, Opened, Resolved, Started
-
-STATES = WORKFLOW.states
-TRANSITIONS = WORKFLOW.transitions
 
 TRIGGERS_PER_LIFECYCLE = 8
 EVENTS_IN_MEMORY_TICKET = 8  # open ... resolve, without close
@@ -376,8 +373,8 @@ def naive_hsm_lifecycles(fx: Fixture, n: int) -> None:
         model: Any = NaiveModel()
         DottedMachine(
             model=model,
-            states=STATES,
-            transitions=TRANSITIONS,
+            states=WORKFLOW.states,
+            transitions=WORKFLOW.transitions,
             initial="new",
             auto_transitions=False,
         )

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 from datetime import UTC, datetime, timedelta
+
+import pytest
 
 from itil_l2 import (
     SOLVED_PERMANENTLY,
@@ -92,3 +96,19 @@ def at_l3(clock: Clock, config: WorkflowConfig | None = None) -> Ticket:
     t.escalate(VENDOR, GOOD_HANDOVER, at=clock(), actor=BOB, target=ORACLE)
     t.start(at=clock(), actor=VIC)
     return t
+
+
+REQUIRE_BROWSER_ENV = "ITIL_L2_REQUIRE_BROWSER"
+"""Set in CI: a missing Chromium fails the browser tests instead of skipping them."""
+
+
+def chromium() -> str:
+    """The headless Chromium to drive; skips (or, in CI, fails) when there is none."""
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        found = shutil.which(name)
+        if found:
+            return found
+    message = "headless Chromium not found (apt-get install chromium)"
+    if os.environ.get(REQUIRE_BROWSER_ENV):
+        pytest.fail(f"{message}; {REQUIRE_BROWSER_ENV} is set, so this is an error")
+    pytest.skip(f"{message}; set {REQUIRE_BROWSER_ENV}=1 to make this an error")

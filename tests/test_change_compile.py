@@ -12,18 +12,12 @@ from itil_l2.changes import WORKFLOW, ChangeTrigger, ChangeType
 from itil_l2.changes.events import Approval, ApprovalBoard, ApprovalDecision, ChangeRisk
 from support import T0
 
-MACHINE = WORKFLOW.machine
-STATES = WORKFLOW.states
-TABLE = WORKFLOW.table
-TRANSITIONS = WORKFLOW.transitions
-route = WORKFLOW.route
-
 _APPROVAL = Approval("cara", ApprovalBoard.CAB, ApprovalDecision.APPROVED, None, T0)
 
 
 def _table(change: SimpleNamespace, trigger: str) -> str | None:
     try:
-        return route(change, ChangeTrigger(trigger), None)
+        return WORKFLOW.route(change, ChangeTrigger(trigger), None)
     except ItilL2Error:
         return None
 
@@ -31,7 +25,7 @@ def _table(change: SimpleNamespace, trigger: str) -> str | None:
 def _machine(change: SimpleNamespace, trigger: str) -> str | None:
     model = SimpleNamespace(state=change.state)
     try:
-        moved = MACHINE.trigger_event(model, trigger, change, None)
+        moved = WORKFLOW.machine.trigger_event(model, trigger, change, None)
     except MachineError:
         return None
     return str(model.state) if moved else None
@@ -41,7 +35,7 @@ def test_every_state_trigger_and_condition_outcome_agrees() -> None:
     disagreements, moves, cases = [], 0, 0
     config = ChangeConfig()
     for state, trigger, kind, approved in itertools.product(
-        STATES, MACHINE.events, ChangeType, (False, True)
+        WORKFLOW.states, WORKFLOW.machine.events, ChangeType, (False, True)
     ):
         change = SimpleNamespace(
             id="CHG-1",
@@ -57,14 +51,18 @@ def test_every_state_trigger_and_condition_outcome_agrees() -> None:
         if table != machine:
             disagreements.append((state, trigger, kind, approved, table, machine))
     assert not disagreements, disagreements
-    assert cases == len(STATES) * len(MACHINE.events) * 6 and moves > 100
+    assert cases == len(WORKFLOW.states) * len(WORKFLOW.machine.events) * 6 and moves > 100
 
 
 def test_table_covers_every_state_and_the_type_conditions_are_named() -> None:
-    assert {state for state, _ in TABLE} == set(WORKFLOW.leaf_states()) == set(STATES)
+    assert (
+        {state for state, _ in WORKFLOW.table}
+        == set(WORKFLOW.leaf_states())
+        == set(WORKFLOW.states)
+    )
     conditional = {
         (t["source"], t["dest"]): [c.__name__ for c in t["conditions"]]
-        for t in TRANSITIONS
+        for t in WORKFLOW.transitions
         if t["conditions"]
     }
     assert conditional == {
@@ -73,4 +71,4 @@ def test_table_covers_every_state_and_the_type_conditions_are_named() -> None:
         ("new", "scheduled"): ["is_standard"],
         ("authorize", "scheduled"): ["approvals_complete"],
     }
-    assert ("closed", "link") in TABLE and ("implement", "cancel") not in TABLE
+    assert ("closed", "link") in WORKFLOW.table and ("implement", "cancel") not in WORKFLOW.table

@@ -11,18 +11,10 @@ from itil_l2 import InvalidTransition
 from itil_l2.cmdb import WORKFLOW
 from itil_l2.cmdb._workflow import CiStatus, CiTrigger
 
-INITIAL = WORKFLOW.initial
-MACHINE = WORKFLOW.machine
-STATES = WORKFLOW.states
-TABLE = WORKFLOW.table
-TITLE = WORKFLOW.title
-TRANSITIONS = WORKFLOW.transitions
-route = WORKFLOW.route
-
 
 def _table(ci: SimpleNamespace, trigger: str, payload: SimpleNamespace) -> str | None:
     try:
-        return route(ci, CiTrigger(trigger), payload)
+        return WORKFLOW.route(ci, CiTrigger(trigger), payload)
     except InvalidTransition:
         return None
 
@@ -30,7 +22,7 @@ def _table(ci: SimpleNamespace, trigger: str, payload: SimpleNamespace) -> str |
 def _machine(ci: SimpleNamespace, trigger: str, payload: SimpleNamespace) -> str | None:
     model = SimpleNamespace(state=ci.state)
     try:
-        moved = MACHINE.trigger_event(model, trigger, ci, payload)
+        moved = WORKFLOW.machine.trigger_event(model, trigger, ci, payload)
     except MachineError:
         return None
     return str(model.state) if moved else None
@@ -39,7 +31,9 @@ def _machine(ci: SimpleNamespace, trigger: str, payload: SimpleNamespace) -> str
 def test_every_state_trigger_and_condition_outcome_agrees() -> None:
     # conditions look at the requested status and at the recorded old status:
     # try every (state, trigger, new, old) so every condition outcome occurs.
-    cases = list(itertools.product(WORKFLOW.leaf_states(), MACHINE.events, CiStatus, CiStatus))
+    cases = list(
+        itertools.product(WORKFLOW.leaf_states(), WORKFLOW.machine.events, CiStatus, CiStatus)
+    )
     disagreements, moves = [], 0
     for state, trigger, new, old in cases:
         ci = SimpleNamespace(state=state)
@@ -54,10 +48,10 @@ def test_every_state_trigger_and_condition_outcome_agrees() -> None:
 
 
 def test_lifecycle_data_for_the_diagram() -> None:
-    assert STATES == ["planned", "active", "maintenance", "retired"]
-    assert INITIAL == "planned"
-    assert TITLE
-    moves = {(t["source"], t["dest"]) for t in TRANSITIONS if t["dest"] is not None}
+    assert WORKFLOW.states == ["planned", "active", "maintenance", "retired"]
+    assert WORKFLOW.initial == "planned"
+    assert WORKFLOW.title
+    moves = {(t["source"], t["dest"]) for t in WORKFLOW.transitions if t["dest"] is not None}
     assert moves == {
         ("planned", "active"),
         ("planned", "retired"),
@@ -66,9 +60,9 @@ def test_lifecycle_data_for_the_diagram() -> None:
         ("maintenance", "active"),
         ("maintenance", "retired"),
     }
-    for t in TRANSITIONS:
+    for t in WORKFLOW.transitions:
         assert set(t) == {"trigger", "source", "dest", "conditions"}
 
 
 def test_retired_only_allows_unrelate() -> None:
-    assert {trigger for state, trigger in TABLE if state == "retired"} == {"unrelate"}
+    assert {trigger for state, trigger in WORKFLOW.table if state == "retired"} == {"unrelate"}

@@ -12,14 +12,10 @@ from itil_l2 import ItilL2Error, L3TargetKind, Tier
 from itil_l2._core.workflow import DottedMachine, compile_table, leaf_states
 from itil_l2.tickets import WORKFLOW, Trigger
 
-MACHINE = WORKFLOW.machine
-TABLE = WORKFLOW.table
-route = WORKFLOW.route
-
 
 def _table_result(ticket: SimpleNamespace, trigger: str, payload: SimpleNamespace) -> str | None:
     try:
-        return route(ticket, Trigger(trigger), payload)
+        return WORKFLOW.route(ticket, Trigger(trigger), payload)
     except ItilL2Error:
         return None
 
@@ -27,7 +23,7 @@ def _table_result(ticket: SimpleNamespace, trigger: str, payload: SimpleNamespac
 def _machine_result(ticket: SimpleNamespace, trigger: str, payload: SimpleNamespace) -> str | None:
     model = SimpleNamespace(state=ticket.state)
     try:
-        moved = MACHINE.trigger_event(model, trigger, ticket, payload)
+        moved = WORKFLOW.machine.trigger_event(model, trigger, ticket, payload)
     except MachineError:
         return None
     return str(model.state) if moved else None
@@ -35,10 +31,10 @@ def _machine_result(ticket: SimpleNamespace, trigger: str, payload: SimpleNamesp
 
 def _cases() -> list[tuple[str, str, Tier, Tier, bool, bool]]:
     cases = []
-    for leaf in leaf_states(MACHINE):
+    for leaf in leaf_states(WORKFLOW.machine):
         tiers = [Tier(leaf[:2])] if leaf[:2] in ("L1", "L2", "L3") else list(Tier)
         for trigger, here, there, skip, vendor in itertools.product(
-            MACHINE.events, tiers, Tier, (False, True), (False, True)
+            WORKFLOW.machine.events, tiers, Tier, (False, True), (False, True)
         ):
             cases.append((leaf, trigger, here, there, skip, vendor))
     return cases
@@ -68,9 +64,9 @@ def test_every_state_trigger_and_condition_outcome_agrees() -> None:
 
 
 def test_table_covers_every_leaf_state() -> None:
-    states = {state for state, _ in TABLE}
-    assert states == set(leaf_states(MACHINE))
-    assert ("closed", "link") in TABLE and ("closed", "reopen") not in TABLE
+    states = {state for state, _ in WORKFLOW.table}
+    assert states == set(leaf_states(WORKFLOW.machine))
+    assert ("closed", "link") in WORKFLOW.table and ("closed", "reopen") not in WORKFLOW.table
 
 
 def _machine(**transition: object) -> DottedMachine:

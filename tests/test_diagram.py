@@ -9,8 +9,6 @@ import pytest
 from itil_l2 import ValidationError, diagram
 from itil_l2.tickets import WORKFLOW
 
-TRANSITIONS = WORKFLOW.transitions
-
 
 def test_ticket_diagram_shows_the_tier_machine() -> None:
     text = diagram("ticket")
@@ -27,7 +25,7 @@ def test_every_state_changing_transition_is_drawn_once() -> None:
     text = diagram("ticket")
     edges = re.findall(r"^\s+(\S+) --> (\S+): (\w+)", text, flags=re.MULTILINE)
     drawn = {(trigger, dest) for _src, dest, trigger in edges}
-    for spec in TRANSITIONS:
+    for spec in WORKFLOW.transitions:
         if spec["dest"] is not None:
             assert (spec["trigger"], spec["dest"]) in drawn, spec
 

@@ -26,7 +26,6 @@ import json
 import os
 import re
 import select
-import shutil
 import struct
 import subprocess
 import sys
@@ -43,9 +42,9 @@ from urllib.parse import urlsplit
 import pytest
 
 from itil_l2 import diagram
+from support import chromium
 
 ROOT = Path(__file__).resolve().parent.parent
-REQUIRE_BROWSER_ENV = "ITIL_L2_REQUIRE_BROWSER"
 DIAGRAM = re.compile(r"<!--\s*diagram:\s*(\w+)\s*-->")
 COSMETIC_HOSTS = {"api.github.com"}
 """The host Material asks for the repository's star count (fonts are off); offline it does without."""
@@ -172,17 +171,6 @@ def test_integrity_is_the_npm_sha512_form() -> None:
 
 
 # --- in headless Chromium ------------------------------------------------------------
-
-
-def _chromium() -> str:
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        found = shutil.which(name)
-        if found:
-            return found
-    message = "headless Chromium not found (apt-get install chromium)"
-    if os.environ.get(REQUIRE_BROWSER_ENV):
-        pytest.fail(f"{message}; {REQUIRE_BROWSER_ENV} is set, so this is an error")
-    pytest.skip(f"{message}; set {REQUIRE_BROWSER_ENV}=1 to make this an error")
 
 
 class DevTools:
@@ -345,7 +333,7 @@ def _drawn_svgs(browser: DevTools) -> list[str]:
 def test_every_diagram_renders_in_chromium_with_no_network(served: str, tmp_path: Path) -> None:
     pages = diagram_pages()
     assert pages, "no page shows a diagram"
-    browser = DevTools(_chromium(), tmp_path)
+    browser = DevTools(chromium(), tmp_path)
     try:
         browser.open_tab(width=1280, height=1600)
         for path, names in pages.items():

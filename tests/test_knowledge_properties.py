@@ -22,8 +22,6 @@ from itil_l2.testing import (
     knowledge_articles,
 )
 
-route = WORKFLOW.route
-
 EXAMPLES = int(os.environ.get("ITIL_L2_STATEFUL_EXAMPLES", "100"))
 _SETTINGS = settings(
     max_examples=EXAMPLES,
@@ -83,7 +81,9 @@ def test_the_oracle_and_the_compiled_table_agree_everywhere() -> None:
             continue
         payload = SimpleNamespace(publish_at=object() if later else None)
         try:
-            actual: str | None = route(SimpleNamespace(state=state.value), trigger, payload)
+            actual: str | None = WORKFLOW.route(
+                SimpleNamespace(state=state.value), trigger, payload
+            )
         except ItilL2Error:
             actual = None
         expected = expected_article_move(state, trigger, scheduled=later)

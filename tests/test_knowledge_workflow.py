@@ -17,14 +17,6 @@ from itil_l2.knowledge.events import FlagKind
 from itil_l2.testing import article_snapshot
 from support import Clock
 
-INITIAL = WORKFLOW.initial
-MACHINE = WORKFLOW.machine
-STATES = WORKFLOW.states
-TABLE = WORKFLOW.table
-TITLE = WORKFLOW.title
-TRANSITIONS = WORKFLOW.transitions
-route = WORKFLOW.route
-
 BOB = Actor("bob", groups={"database-l2"})
 KIM = Actor("kim", roles={"knowledge_manager"})
 
@@ -77,7 +69,7 @@ def _table(state: str, trigger: KnowledgeTrigger, later: bool) -> str | None:
     article = SimpleNamespace(state=state)
     payload = SimpleNamespace(publish_at=object() if later else None)
     try:
-        return route(article, trigger, payload)
+        return WORKFLOW.route(article, trigger, payload)
     except ItilL2Error:
         return None
 
@@ -86,7 +78,9 @@ def _machine(state: str, trigger: KnowledgeTrigger, later: bool) -> str | None:
     model = SimpleNamespace(state=state)
     payload = SimpleNamespace(publish_at=object() if later else None)
     try:
-        moved = MACHINE.trigger_event(model, trigger.value, SimpleNamespace(state=state), payload)
+        moved = WORKFLOW.machine.trigger_event(
+            model, trigger.value, SimpleNamespace(state=state), payload
+        )
     except MachineError:
         return None
     return str(model.state) if moved else None
@@ -95,9 +89,9 @@ def _machine(state: str, trigger: KnowledgeTrigger, later: bool) -> str | None:
 def test_states_are_the_issues_states() -> None:
     assert sorted(WORKFLOW.leaf_states()) == sorted(ALL_STATES)
     assert [s.value for s in ArticleState] == ALL_STATES
-    assert INITIAL == "draft" and STATES == ALL_STATES
-    assert "Knowledge" in TITLE
-    assert {t["trigger"] for t in TRANSITIONS} == {t.value for t in FIRED}
+    assert WORKFLOW.initial == "draft" and WORKFLOW.states == ALL_STATES
+    assert "Knowledge" in WORKFLOW.title
+    assert {t["trigger"] for t in WORKFLOW.transitions} == {t.value for t in FIRED}
 
 
 @pytest.mark.parametrize("state", ALL_STATES)
@@ -111,12 +105,12 @@ def test_every_state_trigger_and_condition_outcome(state: str) -> None:
 
 
 def test_table_covers_every_state_but_the_final_one() -> None:
-    assert {state for state, _ in TABLE} == set(ALL_STATES) - {"archived"}
+    assert {state for state, _ in WORKFLOW.table} == set(ALL_STATES) - {"archived"}
 
 
 def test_refusal_names_state_and_allowed_triggers() -> None:
     with pytest.raises(InvalidTransition) as info:
-        route(
+        WORKFLOW.route(
             SimpleNamespace(state="draft"),
             KnowledgeTrigger.VALIDATE,
             SimpleNamespace(publish_at=None),

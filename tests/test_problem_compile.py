@@ -10,14 +10,6 @@ from transitions import MachineError
 from itil_l2 import ItilL2Error
 from itil_l2.problems import WORKFLOW, ProblemPhase, ProblemTrigger
 
-INITIAL = WORKFLOW.initial
-MACHINE = WORKFLOW.machine
-STATES = WORKFLOW.states
-TABLE = WORKFLOW.table
-TITLE = WORKFLOW.title
-TRANSITIONS = WORKFLOW.transitions
-route = WORKFLOW.route
-
 
 def _rca(root_cause: str | None, complete: bool) -> SimpleNamespace:
     missing = () if complete else ("corrective action (at least one)",)
@@ -39,7 +31,7 @@ RCAS = {
 
 def _table(problem: SimpleNamespace, trigger: str, payload: SimpleNamespace) -> str | None:
     try:
-        return route(problem, ProblemTrigger(trigger), payload)
+        return WORKFLOW.route(problem, ProblemTrigger(trigger), payload)
     except ItilL2Error:
         return None
 
@@ -47,7 +39,7 @@ def _table(problem: SimpleNamespace, trigger: str, payload: SimpleNamespace) -> 
 def _machine(problem: SimpleNamespace, trigger: str, payload: SimpleNamespace) -> str | None:
     model = SimpleNamespace(state=problem.state)
     try:
-        moved = MACHINE.trigger_event(model, trigger, problem, payload)
+        moved = WORKFLOW.machine.trigger_event(model, trigger, problem, payload)
     except MachineError:
         return None
     return str(model.state) if moved else None
@@ -56,7 +48,7 @@ def _machine(problem: SimpleNamespace, trigger: str, payload: SimpleNamespace) -
 def test_every_state_trigger_and_condition_outcome_agrees() -> None:
     disagreements, moves, cases = [], 0, 0
     for state, trigger, rca, needs_cause, requires_rca in itertools.product(
-        WORKFLOW.leaf_states(), MACHINE.events, RCAS, (False, True), (False, True)
+        WORKFLOW.leaf_states(), WORKFLOW.machine.events, RCAS, (False, True), (False, True)
     ):
         problem = SimpleNamespace(
             state=state,
@@ -94,9 +86,14 @@ def test_conditions_decide_fix_and_resolve() -> None:
 
 
 def test_the_definition_the_diagram_reads() -> None:
-    assert INITIAL == "new" and "Problem" in TITLE
+    assert WORKFLOW.initial == "new" and "Problem" in WORKFLOW.title
     phases = ["new", "assess", "root_cause_analysis", "fix_in_progress", "resolved"]
-    assert [*STATES] == [*phases, "closed", "cancelled"] == [p.value for p in ProblemPhase]
-    assert {t["trigger"] for t in TRANSITIONS} == {t.value for t in ProblemTrigger} - {"open"}
-    assert set(WORKFLOW.leaf_states()) == {state for state, _ in TABLE} | {"closed", "cancelled"}
-    assert not any(state in ("closed", "cancelled") for state, _ in TABLE)
+    assert [*WORKFLOW.states] == [*phases, "closed", "cancelled"] == [p.value for p in ProblemPhase]
+    assert {t["trigger"] for t in WORKFLOW.transitions} == {t.value for t in ProblemTrigger} - {
+        "open"
+    }
+    assert set(WORKFLOW.leaf_states()) == {state for state, _ in WORKFLOW.table} | {
+        "closed",
+        "cancelled",
+    }
+    assert not any(state in ("closed", "cancelled") for state, _ in WORKFLOW.table)

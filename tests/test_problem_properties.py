@@ -13,8 +13,6 @@ from itil_l2.problems import WORKFLOW, ProblemPhase, ProblemTrigger
 from itil_l2.problems.rca import RcaRecord, RcaStatus
 from itil_l2.testing import ProblemWorkflowMachine, expected_problem_phase, rca_records
 
-route = WORKFLOW.route
-
 EXAMPLES = int(os.environ.get("ITIL_L2_STATEFUL_EXAMPLES", "500"))
 _SETTINGS = settings(
     max_examples=max(EXAMPLES // 4, 25),
@@ -65,7 +63,7 @@ def test_the_oracle_and_the_compiled_table_agree_everywhere() -> None:
         code = SimpleNamespace(requires_rca=requires)
         payload = SimpleNamespace(resolution=SimpleNamespace(code=code))
         try:
-            table: ProblemPhase | None = ProblemPhase(route(problem, trigger, payload))
+            table: ProblemPhase | None = ProblemPhase(WORKFLOW.route(problem, trigger, payload))
         except ItilL2Error:
             table = None
         oracle = expected_problem_phase(

@@ -6,9 +6,7 @@ unset; CI sets it, so a missing browser is a failure there, never a silent pass.
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import struct
 import subprocess
 import zlib
@@ -17,25 +15,13 @@ from pathlib import Path
 import pytest
 
 from itil_l2.report import report_html
+from support import chromium
 from test_report import PLANS, planned_tickets
-
-REQUIRE_BROWSER_ENV = "ITIL_L2_REQUIRE_BROWSER"
-
-
-def _chromium() -> str:
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        found = shutil.which(name)
-        if found:
-            return found
-    message = "headless Chromium not found (apt-get install chromium)"
-    if os.environ.get(REQUIRE_BROWSER_ENV):
-        pytest.fail(f"{message}; {REQUIRE_BROWSER_ENV} is set, so this is an error")
-    pytest.skip(f"{message}; set {REQUIRE_BROWSER_ENV}=1 to make this an error")
 
 
 def _browser(tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
     command = [
-        _chromium(),
+        chromium(),
         "--headless",
         "--no-sandbox",
         "--disable-gpu",
