@@ -199,6 +199,24 @@ class Entity(Generic[E]):
         return dest
 
     @classmethod
+    def _first(cls, event: E, config: Any) -> Self:
+        """The entity its creation event makes (the subclass checks the payload's type)."""
+        raise NotImplementedError
+
+    @classmethod
+    def _created(cls, id: str, payload: Any, at: datetime, actor: Actor, config: Any) -> Self:
+        """A new entity from its checked creation payload, once time and actor are checked."""
+        ensure_aware(at)
+        if not isinstance(actor, Actor):
+            raise ValidationError(f"actor must be an Actor, got {type(actor).__name__}")
+        return cls._first(cls._EVENT(id, 1, at, actor.id, payload), config)
+
+    @classmethod
+    def _replayed(cls, events: Iterable[E], config: Any) -> Self:
+        """The entity `events` replay to under `config` (`CorruptHistory` if they do not)."""
+        return cls._rebuild(events, lambda first: cls._first(first, config))
+
+    @classmethod
     def _start(cls, event: E, fields: Iterable[tuple[str, Any]]) -> Self:
         """A new entity whose history is just its creation event."""
         entity = cls.__new__(cls)

@@ -19,7 +19,6 @@ from itil_l2._core.actor import Actor
 from itil_l2._core.checks import check_instance, check_optional_text, check_text
 from itil_l2._core.entity import Entity
 from itil_l2._core.tier import SupportGroup
-from itil_l2._core.time import ensure_aware
 from itil_l2.changes import events as ev
 from itil_l2.changes._apply import APPLIERS
 from itil_l2.changes._config import ChangeConfig
@@ -150,9 +149,7 @@ class ChangeRequest(Entity[ev.ChangeEvent]):  # type: ignore[override]  # attrs:
             else check_instance(raised_from, ChangeLink, "raised_from"),
         )
         config.check_standard_risk(change_type, risk)
-        ensure_aware(at)
-        check_instance(actor, Actor, "actor")
-        rfc = cls._from_raised(ev.ChangeEvent(id, 1, at, actor.id, payload), config)
+        rfc = cls._created(id, payload, at, actor, config)
         if ticket is not None and Link(LinkKind.CHANGE, id) not in ticket.links:
             ticket.link(LinkKind.CHANGE, id, at=at, actor=actor)
         return rfc
@@ -166,10 +163,10 @@ class ChangeRequest(Entity[ev.ChangeEvent]):  # type: ignore[override]  # attrs:
         Raises `CorruptHistory` when the events do not form one legal history
         under `config` (approvals are judged by the config's rules).
         """
-        return cls._rebuild(events, lambda first: cls._from_raised(first, config))
+        return cls._replayed(events, config)
 
     @classmethod
-    def _from_raised(cls, event: ev.ChangeEvent, config: ChangeConfig) -> ChangeRequest:
+    def _first(cls, event: ev.ChangeEvent, config: ChangeConfig) -> ChangeRequest:
         payload = event.payload
         if not isinstance(payload, ev.ChangeRaised):
             raise CorruptHistory("a change request history starts with a ChangeRaised event")

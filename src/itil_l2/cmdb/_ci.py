@@ -24,7 +24,6 @@ from itil_l2._core.actor import Actor
 from itil_l2._core.checks import check_instance, check_optional_text, check_text, frozen_json
 from itil_l2._core.entity import Entity
 from itil_l2._core.tier import SupportGroup
-from itil_l2._core.time import ensure_aware
 from itil_l2._core.unset import UNSET, Unset
 from itil_l2.cmdb import events as ev
 from itil_l2.cmdb._apply import APPLIERS
@@ -117,9 +116,7 @@ class ConfigurationItem(Entity[ev.CiEvent]):  # type: ignore[override]  # attrs:
             relations=_relations(id, relations),
             attributes=values,
         )
-        ensure_aware(at)
-        check_instance(actor, Actor, "actor")
-        return cls._from_registered(ev.CiEvent(id, 1, at, actor.id, payload), config)
+        return cls._created(id, payload, at, actor, config)
 
     @classmethod
     def from_history(
@@ -129,10 +126,10 @@ class ConfigurationItem(Entity[ev.CiEvent]):  # type: ignore[override]  # attrs:
 
         Raises `CorruptHistory` when the events do not form one legal history.
         """
-        return cls._rebuild(events, lambda first: cls._from_registered(first, config))
+        return cls._replayed(events, config)
 
     @classmethod
-    def _from_registered(cls, event: ev.CiEvent, config: CmdbConfig) -> ConfigurationItem:
+    def _first(cls, event: ev.CiEvent, config: CmdbConfig) -> ConfigurationItem:
         p = event.payload
         if not isinstance(p, ev.CiRegistered):
             raise CorruptHistory("a CI history starts with a CiRegistered event")

@@ -173,7 +173,7 @@ class KnowledgeArticle(Entity[KnowledgeEvent]):  # type: ignore[override]  # att
         payload = ev.ArticleDrafted(
             **values, author=writer, revision=revision, supersedes=supersedes
         )
-        return cls._from_drafted(KnowledgeEvent(id, 1, at, actor.id, payload), config)
+        return cls._created(id, payload, at, actor, config)
 
     @classmethod
     def from_history(
@@ -183,10 +183,10 @@ class KnowledgeArticle(Entity[KnowledgeEvent]):  # type: ignore[override]  # att
 
         Raises `CorruptHistory` when the events do not form one legal history.
         """
-        return cls._rebuild(events, lambda first: cls._from_drafted(first, config))
+        return cls._replayed(events, config)
 
     @classmethod
-    def _from_drafted(cls, event: KnowledgeEvent, config: KnowledgeConfig) -> KnowledgeArticle:
+    def _first(cls, event: KnowledgeEvent, config: KnowledgeConfig) -> KnowledgeArticle:
         payload = event.payload
         if not isinstance(payload, ev.ArticleDrafted):
             raise CorruptHistory("an article history starts with its draft event")

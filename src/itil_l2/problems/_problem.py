@@ -22,7 +22,6 @@ from itil_l2._core.checks import check_instance, check_optional_text, check_text
 from itil_l2._core.entity import Entity
 from itil_l2._core.priority import Impact, Priority, Urgency
 from itil_l2._core.tier import SupportGroup
-from itil_l2._core.time import ensure_aware
 from itil_l2.errors import (
     CorruptHistory,
     DuplicateLink,
@@ -134,19 +133,17 @@ class Problem(Entity[ev.ProblemEvent]):  # type: ignore[override]  # attrs: no _
             priority=config.priority_matrix.priority(impact, urgency),
             group=None if group is None else check_instance(group, SupportGroup, "group"),
         )
-        ensure_aware(at)
-        check_instance(actor, Actor, "actor")
-        return cls._from_opened(ev.ProblemEvent(id, 1, at, actor.id, payload), config)
+        return cls._created(id, payload, at, actor, config)
 
     @classmethod
     def from_history(
         cls, events: Iterable[ev.ProblemEvent], *, config: ProblemConfig = _DEFAULT_CONFIG
     ) -> Problem:
         """Rebuild a problem by replaying its events; `CorruptHistory` if they do not replay."""
-        return cls._rebuild(events, lambda first: cls._from_opened(first, config))
+        return cls._replayed(events, config)
 
     @classmethod
-    def _from_opened(cls, event: ev.ProblemEvent, config: ProblemConfig) -> Problem:
+    def _first(cls, event: ev.ProblemEvent, config: ProblemConfig) -> Problem:
         payload = event.payload
         if not isinstance(payload, ev.ProblemOpened):
             raise CorruptHistory("a problem history starts with a ProblemOpened event")

@@ -136,9 +136,7 @@ class Ticket(Entity[ev.TicketEvent]):  # type: ignore[override]  # attrs: no __i
         check_text(id, "id")
         check_instance(config, WorkflowConfig, "config")
         payload = opened(given, config)
-        ensure_aware(at)
-        check_instance(actor, Actor, "actor")
-        return cls._from_opened(ev.TicketEvent(id, 1, at, actor.id, payload), config)
+        return cls._created(id, payload, at, actor, config)
 
     @classmethod
     def from_history(
@@ -149,10 +147,10 @@ class Ticket(Entity[ev.TicketEvent]):  # type: ignore[override]  # attrs: no __i
         Raises `CorruptHistory` when the events do not form one legal history.
         The rebuilt ticket has no pending events.
         """
-        return cls._rebuild(events, lambda first: cls._from_opened(first, config))
+        return cls._replayed(events, config)
 
     @classmethod
-    def _from_opened(cls, event: ev.TicketEvent, config: WorkflowConfig) -> Ticket:
+    def _first(cls, event: ev.TicketEvent, config: WorkflowConfig) -> Ticket:
         """A ticket whose history is just its Opened event."""
         if not isinstance(event.payload, ev.Opened):
             raise CorruptHistory("a ticket history starts with an Opened event")
