@@ -22,12 +22,13 @@ from itil_l2 import (
 )
 from itil_l2.cmdb import (
     CiChangeConflict,
+    CiStatus,
+    CiTrigger,
     ResolutionAlreadyApplied,
     UnknownRelation,
     apply_resolution,
     ci_changes_for,
 )
-from itil_l2.cmdb._workflow import CiStatus, CiTrigger
 from itil_l2.cmdb.events import (
     AttributeChange,
     CiEvent,

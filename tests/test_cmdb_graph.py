@@ -15,13 +15,13 @@ from itil_l2 import ConfigurationItem, SupportGroup, Tier, ValidationError
 from itil_l2.cmdb import (
     DEFAULT_PROPAGATING,
     CiNode,
+    CiStatus,
     CmdbGraph,
     Edge,
     UnknownCi,
     cis_with_open_incidents,
     support_groups_for,
 )
-from itil_l2.cmdb._workflow import CiStatus
 from itil_l2.cmdb.events import CiKind, HealthState, Relation, RelationKind
 from itil_l2.testing import cmdb_graphs, configuration_items
 from itil_l2.tickets import TicketKind

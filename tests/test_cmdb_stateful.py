@@ -22,8 +22,7 @@ from itil_l2 import (
     Urgency,
     ValidationError,
 )
-from itil_l2.cmdb import CiChangeConflict, UnknownRelation
-from itil_l2.cmdb._workflow import CiStatus
+from itil_l2.cmdb import CiChangeConflict, CiStatus, UnknownRelation
 from itil_l2.cmdb.events import CiKind, Relation, RelationKind
 from itil_l2.errors import DuplicateLink, EventOutOfOrder
 from itil_l2.testing import json_values, snapshot

@@ -8,8 +8,7 @@ from types import SimpleNamespace
 from transitions import MachineError
 
 from itil_l2 import InvalidTransition
-from itil_l2.cmdb import WORKFLOW
-from itil_l2.cmdb._workflow import CiStatus, CiTrigger
+from itil_l2.cmdb import WORKFLOW, CiStatus, CiTrigger
 
 
 def _table(ci: SimpleNamespace, trigger: str, payload: SimpleNamespace) -> str | None:

@@ -12,8 +12,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import run_state_machine_as_test
 
 from itil_l2 import ItilL2Error, KnowledgeArticle, KnowledgeConfig
-from itil_l2.knowledge import WORKFLOW, ArticleState
-from itil_l2.knowledge._workflow import KnowledgeTrigger
+from itil_l2.knowledge import WORKFLOW, ArticleState, KnowledgeTrigger
 from itil_l2.storage import entity_from_json, entity_to_json
 from itil_l2.testing import (
     KnowledgeLifecycleMachine,

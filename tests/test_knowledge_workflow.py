@@ -11,8 +11,7 @@ import pytest
 from transitions import MachineError
 
 from itil_l2 import SYSTEM, Actor, InvalidTransition, ItilL2Error, KnowledgeArticle
-from itil_l2.knowledge import WORKFLOW, ArticleState
-from itil_l2.knowledge._workflow import KnowledgeTrigger
+from itil_l2.knowledge import WORKFLOW, ArticleState, KnowledgeTrigger
 from itil_l2.knowledge.events import FlagKind
 from itil_l2.testing import article_snapshot
 from support import Clock
