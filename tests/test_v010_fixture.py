@@ -18,7 +18,7 @@ import attrs
 import pytest
 
 from itil_l2 import ChangeRequest, ConfigurationItem, KnowledgeArticle, Problem, Ticket
-from itil_l2.errors import UnknownSchema
+from itil_l2.errors import CorruptHistory, UnknownSchema, ValidationError
 from itil_l2.storage import SqliteStore, entity_from_json, entity_to_json
 
 FIXTURE = Path(__file__).parent / "fixtures" / "v0_1_0"
@@ -146,4 +146,26 @@ def test_a_schema_newer_than_the_library_is_refused() -> None:
     item = json.loads(json.dumps(DATA["ticket"][0]["json"]))
     item["history"][0]["schema"] = 99
     with pytest.raises(UnknownSchema):
+        entity_from_json(Ticket, item)
+
+
+def test_an_event_naming_two_entities_is_corrupt() -> None:
+    item = json.loads(json.dumps(DATA["ticket"][0]["json"]))
+    item["history"][0]["entity_id"] = "INC-OTHER"  # beside the 0.1.0 ticket_id
+    with pytest.raises(CorruptHistory, match="two entities"):
+        entity_from_json(Ticket, item)
+
+
+@pytest.mark.parametrize("schema", ["1", 1.0, None, True])
+def test_a_schema_that_is_no_whole_number_is_refused(schema: object) -> None:
+    item = json.loads(json.dumps(DATA["ticket"][0]["json"]))
+    item["history"][0]["schema"] = schema
+    with pytest.raises(ValidationError, match="schema"):
+        entity_from_json(Ticket, item)
+
+
+def test_a_serialised_entity_newer_than_the_library_is_refused() -> None:
+    item = json.loads(json.dumps(DATA["ticket"][0]["json"]))
+    item["schema"] = 99
+    with pytest.raises(UnknownSchema, match="99"):
         entity_from_json(Ticket, item)

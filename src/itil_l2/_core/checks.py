@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from enum import Enum
 from typing import Any, TypeVar
 
@@ -128,3 +128,14 @@ def check_instance(value: object, kind: type[T], name: str) -> T:
     if not isinstance(value, kind):
         raise ValidationError(f"{name} must be a {kind.__name__}, got {value!r}")
     return value
+
+
+def check_keywords(given: Iterable[str], allowed: Iterable[str], where: str) -> None:
+    """Refuse a keyword a call does not take, with the `TypeError` Python itself raises.
+
+    For calls that take their options as `**kwargs: Unpack[SomeTypedDict]`.
+    """
+    names = set(allowed)
+    for name in given:
+        if name not in names:
+            raise TypeError(f"{where}() got an unexpected keyword argument {name!r}")

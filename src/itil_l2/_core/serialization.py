@@ -24,7 +24,7 @@ from cattrs.strategies import configure_tagged_union
 
 from itil_l2._core.entity import Entity
 from itil_l2._core.time import ensure_aware
-from itil_l2.errors import ItilL2Error, UnknownSchema, ValidationError
+from itil_l2.errors import CorruptHistory, ItilL2Error, UnknownSchema, ValidationError
 
 __all__ = [
     "UPCASTERS",
@@ -121,7 +121,9 @@ def rename_entity_id(old: str) -> Upcaster:
     def upcast(data: dict[str, Any]) -> dict[str, Any]:
         data = dict(data)
         if old in data:
-            data["entity_id"] = data.pop(old)
+            named = data.pop(old)
+            if data.setdefault("entity_id", named) != named:
+                raise CorruptHistory(f"an event names two entities: {old}={named!r}, entity_id")
         return data
 
     return upcast
@@ -162,7 +164,9 @@ def _current(cls: type[Entity[Any]], event: Any) -> Any:
     if not isinstance(event, dict):
         return event
     schema = event.get("schema", 1)
-    if schema == cls._SCHEMA or not isinstance(schema, int):
+    if not isinstance(schema, int) or isinstance(schema, bool):
+        raise ValidationError(f"an event's schema must be a whole number, got {schema!r}")
+    if schema == cls._SCHEMA:
         return event
     return UPCASTERS.upgrade(cls._KIND, schema, cls._SCHEMA, event)
 
@@ -177,11 +181,17 @@ def entity_from_json(cls: type[En], data: Any, **kwargs: Any) -> En:
     register_entity(cls)
     event_type: type[Any] = cls._EVENT  # type: ignore[assignment]
     try:
+        written = data.get("schema", 1)
+        if isinstance(written, int) and written > cls._SCHEMA:
+            raise UnknownSchema(
+                f"a {cls.__name__} written with schema {written}; this library reads up to "
+                f"{cls._SCHEMA}"
+            )
         events = [converter.structure(_current(cls, e), event_type) for e in data["history"]]
         version, kind = data["version"], data.get("kind", cls.__name__)
     except ItilL2Error:
         raise
-    except (BaseValidationError, KeyError, TypeError, ValueError) as exc:
+    except (BaseValidationError, AttributeError, KeyError, TypeError, ValueError) as exc:
         raise ValidationError(f"not a serialised {cls.__name__}: {exc!r}") from exc
     if kind != cls.__name__:
         raise ValidationError(f"expected a serialised {cls.__name__}, got {kind!r}")

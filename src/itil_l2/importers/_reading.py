@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any, Literal, TypedDict
 
+from itil_l2._core.checks import check_keywords
 from itil_l2.importers._conformance import ImportPolicy, MalformedExport, Tally
 from itil_l2.importers._groups import GroupDirectory
 from itil_l2.importers._replay import Replayer
@@ -63,12 +64,13 @@ def open_export(path: Path, mode: Literal["rb", "rt"]) -> IO[Any]:
 
 
 def start_import(
-    path: str | Path, read: Callable[[Path, Tally], Iterator[Case]], options: ImportOptions
+    path: str | Path,
+    read: Callable[[Path, Tally], Iterator[Case]],
+    options: ImportOptions,
+    reader: str,
 ) -> ImportRun:
     """The `ImportRun` that replays the cases `read(path, tally)` finds (nothing read yet)."""
-    unknown = set(options) - set(ImportOptions.__annotations__)
-    if unknown:
-        raise TypeError(f"unexpected import options: {', '.join(sorted(unknown))}")
+    check_keywords(options, ImportOptions.__annotations__, reader)
     tally = Tally(str(path))
     replayer = Replayer(
         tally,

@@ -124,7 +124,7 @@ def read_servicenow(
     def cases(file: Path, tally: Tally) -> Iterator[Case]:
         return _cases(file, zone, tally)
 
-    return start_import(path, cases, options)
+    return start_import(path, cases, options, "read_servicenow")
 
 
 def _cases(path: Path, zone: tzinfo, tally: Tally) -> Iterator[Case]:

@@ -136,7 +136,7 @@ def read_xes(
     def cases(file: Path, tally: Tally) -> Iterator[Case]:
         return _cases(file, chosen, tally)
 
-    return start_import(path, cases, options)
+    return start_import(path, cases, options, "read_xes")
 
 
 def _local(tag: str) -> str:

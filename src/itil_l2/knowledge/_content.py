@@ -41,10 +41,7 @@ class ArticleContent(TypedDict, total=False):
 
 def given_content(content: Mapping[str, Any], trigger: str) -> dict[str, Any]:
     """The content keywords of an `edit`/`new_version` call; an unknown one is a `TypeError`."""
-    unknown = set(content) - set(CONTENT_CODECS)
-    if unknown:
-        names = ", ".join(sorted(unknown))
-        raise TypeError(f"{trigger}() got unexpected keyword arguments: {names}")
+    _checks.check_keywords(content, CONTENT_CODECS, f"KnowledgeArticle.{trigger}")
     return dict(content)
 
 

@@ -133,9 +133,9 @@ class KnownError:
         the root cause comes from the problem's RCA, the workaround is the
         one the problem published, category and CIs are the problem's.
         """
-        unknown = set(details) - set(KnownErrorDetails.__annotations__)
-        if unknown:
-            raise TypeError(f"unexpected known-error details: {', '.join(sorted(unknown))}")
+        _checks.check_keywords(
+            details, KnownErrorDetails.__annotations__, "KnownError.from_problem"
+        )
         missing = known_error_gaps(problem)
         if missing:
             raise KnownErrorNotReady(missing)

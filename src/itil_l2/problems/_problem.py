@@ -18,7 +18,13 @@ from typing import Any, Unpack
 import attrs
 
 from itil_l2._core.actor import Actor
-from itil_l2._core.checks import check_instance, check_optional_text, check_text, check_texts
+from itil_l2._core.checks import (
+    check_instance,
+    check_keywords,
+    check_optional_text,
+    check_text,
+    check_texts,
+)
 from itil_l2._core.entity import Entity
 from itil_l2._core.priority import Impact, Priority, Urgency
 from itil_l2._core.tier import SupportGroup
@@ -226,6 +232,7 @@ class Problem(Entity[ev.ProblemEvent]):  # type: ignore[override]  # attrs: no _
 
         Returns the KEDB entry for the host to store; the problem keeps it too.
         """
+        check_keywords(details, KnownErrorDetails.__annotations__, "Problem.raise_known_error")
         known = KnownError.from_problem(self, id=id, **details)
 
         def check() -> None:

@@ -20,6 +20,7 @@ from typing import Any, TypedDict, Unpack
 import attrs
 from attrs import frozen
 
+from itil_l2._core.checks import check_keywords
 from itil_l2._core.tier import SupportGroup, Tier
 from itil_l2.errors import ValidationError, WorkflowError
 
@@ -177,6 +178,7 @@ class RoutingPolicy:
 
     def group_for(self, *, tier: Tier, **facts: Unpack[RouteFacts]) -> SupportGroup:
         """Just the group of `explain(tier=..., **facts)`."""
+        check_keywords(facts, RouteFacts.__annotations__, "RoutingPolicy.group_for")
         return self.explain(tier=tier, **facts).group
 
     def _needs(self, category: str | None) -> frozenset[str]:
