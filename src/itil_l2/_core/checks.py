@@ -51,31 +51,54 @@ def optional_member(enum: type[Enum]) -> Any:
     return check
 
 
-_PLAIN = frozenset({str, int, bool, type(None)})
+_PLAIN = frozenset({str, bool, type(None)})
 """Exact types that are JSON-safe as they are (checked first: most values are these)."""
 
+MAX_JSON_DEPTH = 32
+"""How deeply JSON values (ticket and CI attributes) may nest: lists and objects in lists..."""
+MAX_JSON_INT = 2**63 - 1
+"""The largest magnitude of a whole number in JSON values: what a 64-bit integer holds."""
 
-def json_safe(value: object, where: str = "attributes") -> None:
-    """Refuse anything that would not survive a JSON round trip unchanged."""
-    if type(value) in _PLAIN or value is None or isinstance(value, (bool, int, str)):
+
+def json_safe(value: object, where: str = "attributes", depth: int = 0) -> None:
+    """Refuse anything that would not survive a JSON round trip unchanged.
+
+    Values may nest `MAX_JSON_DEPTH` levels deep, and whole numbers lie within
+    ±`MAX_JSON_INT`; beyond that a `ValidationError`, never a recursion or
+    conversion error later, when the value is stored.
+    """
+    if type(value) in _PLAIN or _scalar(value, where):
         return
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise ValidationError(f"{where}: {value!r} is not a finite number")
-        return
+    if depth >= MAX_JSON_DEPTH and isinstance(value, (list, tuple, Mapping)):
+        raise ValidationError(f"{where}: nested more than {MAX_JSON_DEPTH} levels deep")
     if isinstance(value, (list, tuple)):
         for i, item in enumerate(value):
             if type(item) not in _PLAIN:  # the path is built only for what needs a look
-                json_safe(item, f"{where}[{i}]")
+                json_safe(item, f"{where}[{i}]", depth + 1)
         return
     if isinstance(value, Mapping):
         for key, item in value.items():
             if not isinstance(key, str):
                 raise ValidationError(f"{where}: keys must be strings, got {key!r}")
             if type(item) not in _PLAIN:
-                json_safe(item, f"{where}.{key}")
+                json_safe(item, f"{where}.{key}", depth + 1)
         return
     raise ValidationError(f"{where}: {type(value).__name__} is not JSON-safe")
+
+
+def _scalar(value: object, where: str) -> bool:
+    """True for a JSON-safe number, string, bool or None; an unsafe number is refused."""
+    if isinstance(value, bool | str) or value is None:
+        return True
+    if isinstance(value, int):
+        if -MAX_JSON_INT <= value <= MAX_JSON_INT:
+            return True
+        raise ValidationError(f"{where}: whole numbers must lie within ±(2**63 - 1)")
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValidationError(f"{where}: {value!r} is not a finite number")
+        return True
+    return False
 
 
 def frozen_json(value: Mapping[str, Any] | None) -> dict[str, Any]:

@@ -234,7 +234,7 @@ class Entity(Generic[E]):
             raise CorruptHistory(f"a {cls.__name__} history starts with its creation, version 1")
         try:
             entity = start(events[0])
-        except (ItilL2Error, AttributeError, TypeError) as exc:
+        except (ItilL2Error, LookupError, AttributeError, TypeError, ValueError) as exc:
             raise CorruptHistory(f"the first event does not create a {cls.__name__}") from exc
         for number, event in enumerate(events[1:], start=2):
             entity._replay(number, event)
@@ -249,8 +249,8 @@ class Entity(Generic[E]):
             ensure_not_before(event.at, self.history[-1].at, self.id)
             dest = self._WORKFLOW.route(self, event.payload.TRIGGER, event.payload)
             applier = self._APPLIERS[type(event.payload)]
-        except (ItilL2Error, KeyError, AttributeError) as exc:
+            applier(self, event.payload, event.at)  # replay only: a bad event fails here, typed
+        except (ItilL2Error, LookupError, AttributeError, TypeError, ValueError) as exc:
             raise CorruptHistory(f"{self.id}: event {number} cannot be replayed: {exc}") from exc
-        applier(self, event.payload, event.at)
         _set(self, "state", dest)
         _set(self, "history", (*self.history, event))
