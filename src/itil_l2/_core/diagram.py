@@ -40,7 +40,7 @@ def diagram(kind: str, *, internal: bool = False) -> str:
     """
     workflow = WORKFLOWS.get(kind)
     if workflow is None:
-        known = ", ".join(sorted(k for k in WORKFLOWS if not k.endswith("-example")))
+        known = ", ".join(sorted(WORKFLOWS))
         raise ValidationError(f"no workflow called {kind!r}; known: {known}")
     return draw(workflow, internal=internal)
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import typing
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, Self, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, NoReturn, Protocol, Self, TypeVar
 
 import attrs
 from attrs import frozen
@@ -109,6 +109,7 @@ class Entity(Generic[E]):
     """The current format version of the entity's events (the envelope's default)."""
     _PAYLOADS: ClassVar[Any]
     """The union of this entity's payload classes (tagged by trigger in JSON)."""
+    _APPLIERS: ClassVar[Mapping[type, Applier]]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         """Read the schema version and the payload union off the envelope class."""
@@ -118,8 +119,6 @@ class Entity(Generic[E]):
             cls._SCHEMA = attrs.fields(event).schema.default
             base = event.__orig_bases__[0]  # type: ignore[attr-defined]
             cls._PAYLOADS = typing.get_args(base)[0]  # Event[<the payload union>]
-
-    _APPLIERS: ClassVar[Mapping[type, Applier]]
 
     if TYPE_CHECKING:
         config: Any
@@ -170,7 +169,7 @@ class Entity(Generic[E]):
         if not isinstance(at, datetime) or at.utcoffset() is None:
             ensure_aware(at)
         if not isinstance(actor, Actor):
-            raise ValidationError(f"actor must be an Actor, got {type(actor).__name__}")
+            _not_an_actor(actor)
         if at < history[-1].at:
             ensure_not_before(at, history[-1].at, self.id)
         dest = self._WORKFLOW.route(self, trigger, payload)
@@ -191,7 +190,7 @@ class Entity(Generic[E]):
         """
         ensure_aware(at)
         if not isinstance(actor, Actor):
-            raise ValidationError(f"actor must be an Actor, got {type(actor).__name__}")
+            _not_an_actor(actor)
         ensure_not_before(at, self.history[-1].at, self.id)
         dest = self._WORKFLOW.route(self, payload.TRIGGER, payload)
         if not self._permits(actor, payload.TRIGGER):
@@ -208,7 +207,7 @@ class Entity(Generic[E]):
         """A new entity from its checked creation payload, once time and actor are checked."""
         ensure_aware(at)
         if not isinstance(actor, Actor):
-            raise ValidationError(f"actor must be an Actor, got {type(actor).__name__}")
+            _not_an_actor(actor)
         return cls._first(cls._EVENT(id, 1, at, actor.id, payload), config)
 
     @classmethod
@@ -254,3 +253,7 @@ class Entity(Generic[E]):
             raise CorruptHistory(f"{self.id}: event {number} cannot be replayed: {exc}") from exc
         _set(self, "state", dest)
         _set(self, "history", (*self.history, event))
+
+
+def _not_an_actor(actor: object) -> NoReturn:
+    raise ValidationError(f"actor must be an Actor, got {type(actor).__name__}")

@@ -183,7 +183,7 @@ class Workflow(Generic[Tr]):
     >>> class Door(StrEnum):
     ...     OPEN = "open"
     ...     CLOSE = "close"
-    >>> door = Workflow("door-example", Door, states=["shut", "ajar"], initial="shut",
+    >>> door = Workflow("door", Door, states=["shut", "ajar"], initial="shut", register=False,
     ...     title="A door", transitions=[Workflow.transition(Door.OPEN, "shut", "ajar"),
     ...                                  Workflow.transition(Door.CLOSE, "ajar", "shut")])
     >>> door.allowed_triggers("shut")
@@ -201,6 +201,7 @@ class Workflow(Generic[Tr]):
         title: str,
         where: Where = _state_only,
         diagnose: Diagnose | None = None,
+        register: bool = True,
     ) -> None:
         self.kind = kind
         self.triggers = triggers
@@ -212,7 +213,8 @@ class Workflow(Generic[Tr]):
         self.allowed: dict[str, tuple[Tr, ...]] = allowed_triggers(self.table, triggers)
         self._where = where
         self._diagnose = diagnose
-        WORKFLOWS[kind] = self
+        if register:  # `diagram(kind)` draws it
+            WORKFLOWS[kind] = self
 
     @staticmethod
     def transition(trigger: str, source: Any, dest: str | None, *conditions: Any) -> dict[str, Any]:

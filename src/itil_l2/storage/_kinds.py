@@ -206,24 +206,19 @@ def _training(s: TrainingSession) -> Head:
     )
 
 
-def _entity_kind(name: str, cls: type[Any], schema: int, index: Callable[[Any], Head]) -> Any:
+def _entity_kind(cls: type[Any], index: Callable[[Any], Head]) -> Any:
+    """An event-sourced entity's kind: its key, schema and envelope come from the class."""
     register_entity(cls)
-    return AggregateKind(name, cls, schema, index, cls._EVENT)
+    return AggregateKind(cls._KIND, cls, cls._SCHEMA, index, cls._EVENT)
 
 
 def _kinds() -> dict[str, AggregateKind[Any]]:
-    from itil_l2.changes import events as _change_events
-    from itil_l2.cmdb import events as _cmdb_events
-    from itil_l2.knowledge import events as _knowledge_events
-    from itil_l2.problems import events as _problem_events
-    from itil_l2.tickets import events as _ticket_events
-
     kinds: Sequence[AggregateKind[Any]] = (
-        _entity_kind("ticket", Ticket, _ticket_events.SCHEMA_VERSION, _ticket),
-        _entity_kind("problem", Problem, _problem_events.SCHEMA_VERSION, _problem),
-        _entity_kind("change", ChangeRequest, _change_events.SCHEMA_VERSION, _change),
-        _entity_kind("article", KnowledgeArticle, _knowledge_events.SCHEMA_VERSION, _article),
-        _entity_kind("ci", ConfigurationItem, _cmdb_events.SCHEMA_VERSION, _ci),
+        _entity_kind(Ticket, _ticket),
+        _entity_kind(Problem, _problem),
+        _entity_kind(ChangeRequest, _change),
+        _entity_kind(KnowledgeArticle, _article),
+        _entity_kind(ConfigurationItem, _ci),
         AggregateKind("known_error", KnownError, RECORD_SCHEMA, _known_error),
         AggregateKind("training", TrainingSession, RECORD_SCHEMA, _training),
     )
