@@ -30,25 +30,42 @@ def texts(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None
         raise ValidationError(f"{attribute.name} must be a tuple of non-blank strings")
 
 
-def member(enum: type[Enum]) -> Any:
-    """A validator demanding a member of `enum`."""
+def instance(kind: type[Any]) -> Any:
+    """A validator demanding an instance of `kind` (a `ValidationError` otherwise)."""
 
     def check(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
-        if not isinstance(value, enum):
-            raise ValidationError(f"{attribute.name} must be a {enum.__name__}, got {value!r}")
+        if not isinstance(value, kind):
+            raise ValidationError(f"{attribute.name} must be a {kind.__name__}, got {value!r}")
 
     return check
 
 
-def optional_member(enum: type[Enum]) -> Any:
-    """A validator demanding None or a member of `enum`."""
-    inner = member(enum)
+def optional_instance(kind: type[Any]) -> Any:
+    """A validator demanding None or an instance of `kind`."""
+    inner = instance(kind)
 
     def check(inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
         if value is not None:
             inner(inst, attribute, value)
 
     return check
+
+
+def member(enum: type[Enum]) -> Any:
+    """A validator demanding a member of `enum`."""
+    return instance(enum)
+
+
+def optional_member(enum: type[Enum]) -> Any:
+    """A validator demanding None or a member of `enum`."""
+    return optional_instance(enum)
+
+
+def json_mapping(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """A JSON-safe mapping with string keys (see `json_safe` for the bounds)."""
+    if not isinstance(value, Mapping):
+        raise ValidationError(f"{attribute.name} must be a mapping with string keys")
+    json_safe(value, attribute.name)
 
 
 _PLAIN = frozenset({str, bool, type(None)})

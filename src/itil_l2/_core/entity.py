@@ -3,10 +3,23 @@
 Every entity (Ticket, and later Problem, ChangeRequest, KnowledgeArticle, ...)
 changes only through triggers, and every trigger runs the same pipeline:
 check time and actor, route through the entity's compiled workflow table,
-ask its permissions, run the trigger's own checks, then build one event and
-apply it. Applying is the last step and never fails, so a refused trigger
-leaves the entity exactly as it was. Replay (`_rebuild`) routes each stored
-event through the same table, so a history the rules forbid cannot load.
+ask its permissions, run the trigger's rule, then append one event and apply
+it. Applying is the last step and never fails, so a refused trigger leaves
+the entity exactly as it was.
+
+One rule path: a trigger's own checks live in its entity's `_RULES` table
+(payload type -> rule), never in the trigger method, and replay (`_rebuild`)
+runs every stored event through the same time check, workflow table and rule
+before applying it. A history the triggers could not have written cannot
+load. Only what depends on who the actor was (permissions, roles) is checked
+live alone: a stored event names its actor's id, not the actor's rights.
+
+One object, many threads: a trigger holds the entity's own lock from its
+first check to its last write, so concurrent triggers on one entity are
+serialised and each sees the state the previous one left.
+
+The history is an append-only list (amortised O(1) per event, O(n) replay);
+`history` hands out an immutable tuple of it, rebuilt only after it grew.
 
 Every entity kind has the same shape: a compiled `Workflow` (`_WORKFLOW`),
 an envelope class derived from `Event` (`_EVENT`) whose `entity_id` names the
@@ -17,9 +30,11 @@ every trigger.
 
 from __future__ import annotations
 
+import _thread
 import typing
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, NoReturn, Protocol, Self, TypeVar
 
 import attrs
@@ -90,6 +105,12 @@ class EntityEvent(Protocol):
 
 E = TypeVar("E", bound=EntityEvent)
 Applier = Callable[[Any, Any, datetime], None]
+Rule = Callable[[Any, Any, str], None]
+"""A trigger's own rule: (the entity before the event, the payload, the actor's id).
+
+It raises a typed error when the event breaks a rule of the entity's config;
+it reads, never writes.
+"""
 
 
 @attrs.define(frozen=True, eq=False, init=False, repr=False)
@@ -97,12 +118,16 @@ class Entity(Generic[E]):
     """Identity, the append-only `history`, the workflow `state`, and the trigger engine."""
 
     id: str
-    history: tuple[E, ...]
     state: str
+    _log: list[E]
     _persisted: int
+    _tenant: str | None
+    """The tenant storage added or loaded the entity in (None: not stored yet)."""
+    _lock: Any
+    _frozen: tuple[E, ...]
 
     _WORKFLOW: ClassVar[Workflow[Any]]
-    _EVENT: ClassVar[Callable[..., Any]]
+    _EVENT: ClassVar[type[Any]]
     _KIND: ClassVar[str]
     """The entity's storage key (`"ticket"`), also the key of its upcasters."""
     _SCHEMA: ClassVar[int]
@@ -110,6 +135,8 @@ class Entity(Generic[E]):
     _PAYLOADS: ClassVar[Any]
     """The union of this entity's payload classes (tagged by trigger in JSON)."""
     _APPLIERS: ClassVar[Mapping[type, Applier]]
+    _RULES: ClassVar[Mapping[type, Rule]] = MappingProxyType({})
+    """Payload type -> the rule its trigger checks, live and on replay (absent: none)."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         """Read the schema version and the payload union off the envelope class."""
@@ -131,27 +158,54 @@ class Entity(Generic[E]):
     # -- facts -------------------------------------------------------------------
 
     @property
+    def history(self) -> tuple[E, ...]:
+        """Every event so far, oldest first (an immutable snapshot)."""
+        frozen = self._frozen
+        if len(frozen) != len(self._log):  # append-only: a length change is a change
+            frozen = tuple(self._log)
+            _set(self, "_frozen", frozen)
+        return frozen
+
+    @property
     def version(self) -> int:
         """The number of events in the history (for optimistic concurrency)."""
-        return len(self.history)
+        return len(self._log)
 
     @property
     def opened_at(self) -> datetime:
         """When the entity was created."""
-        return self.history[0].at
+        return self._log[0].at
 
     @property
     def updated_at(self) -> datetime:
         """When the last event happened."""
-        return self.history[-1].at
+        return self._log[-1].at
 
     def pending_events(self) -> tuple[E, ...]:
         """Events not yet handed to storage, oldest first (for a unit of work)."""
-        return self.history[self._persisted :]
+        with self._lock:
+            return tuple(self._log[self._persisted :])
 
     def mark_persisted(self) -> None:
         """Tell the entity that storage has every event so far."""
-        _set(self, "_persisted", len(self.history))
+        _set(self, "_persisted", len(self._log))
+
+    def _stored_in(self, tenant: str | None, persisted: int | None = None) -> None:
+        """Storage: the entity lives in `tenant` ("" for none); `persisted` events are stored."""
+        _set(self, "_tenant", tenant)
+        if persisted is not None:
+            _set(self, "_persisted", persisted)
+
+    # -- copies ------------------------------------------------------------------
+
+    def __copy__(self) -> Self:
+        """A copy with its own history list and lock (a dry run fires on it)."""
+        twin = type(self).__new__(type(self))
+        for name in self.__attrs_attrs__:
+            _set(twin, name.name, getattr(self, name.name))
+        _set(twin, "_log", list(self._log))
+        _set(twin, "_lock", _Lock())
+        return twin
 
     # -- the engine --------------------------------------------------------------
 
@@ -160,27 +214,35 @@ class Entity(Generic[E]):
         payload: Any,
         at: datetime,
         actor: Actor,
-        check: Callable[[], None] | None = None,
+        live: Callable[[], None] | None = None,
     ) -> None:
-        """Check everything, then append one event and apply it (atomic)."""
+        """Check everything, then append one event and apply it (atomic, one thread at a time).
+
+        `live` checks what only a live call can know (the actor's roles); every
+        other check is the payload's rule in `_RULES`, which replay runs too.
+        """
         trigger = payload.TRIGGER
-        history = self.history
         # Hot path: the common case is checked inline; the helpers raise the errors.
         if not isinstance(at, datetime) or at.utcoffset() is None:
             ensure_aware(at)
         if not isinstance(actor, Actor):
             _not_an_actor(actor)
-        if at < history[-1].at:
-            ensure_not_before(at, history[-1].at, self.id)
-        dest = self._WORKFLOW.route(self, trigger, payload)
-        if not self._permits(actor, trigger):
-            raise NotPermitted(actor.id, str(trigger), self.id)
-        if check is not None:
-            check()
-        event = self._EVENT(self.id, len(history) + 1, at, actor.id, payload)
-        self._APPLIERS[type(payload)](self, payload, at)
-        _set(self, "state", dest)
-        _set(self, "history", (*history, event))
+        with self._lock:
+            events = self._log
+            if at < events[-1].at:
+                ensure_not_before(at, events[-1].at, self.id)
+            dest = self._WORKFLOW.route(self, trigger, payload)
+            if not self._permits(actor, trigger):
+                raise NotPermitted(actor.id, str(trigger), self.id)
+            rule = self._RULES.get(type(payload))
+            if rule is not None:
+                rule(self, payload, actor.id)
+            if live is not None:
+                live()
+            event = self._EVENT(self.id, len(events) + 1, at, actor.id, payload)
+            self._APPLIERS[type(payload)](self, payload, at)
+            _set(self, "state", dest)
+            events.append(event)
 
     def _vet(self, payload: Any, at: datetime, actor: Actor) -> str:
         """Every check `_fire` makes before the trigger's own, firing nothing.
@@ -191,15 +253,22 @@ class Entity(Generic[E]):
         ensure_aware(at)
         if not isinstance(actor, Actor):
             _not_an_actor(actor)
-        ensure_not_before(at, self.history[-1].at, self.id)
-        dest = self._WORKFLOW.route(self, payload.TRIGGER, payload)
-        if not self._permits(actor, payload.TRIGGER):
-            raise NotPermitted(actor.id, str(payload.TRIGGER), self.id)
-        return dest
+        with self._lock:
+            ensure_not_before(at, self._log[-1].at, self.id)
+            dest = self._WORKFLOW.route(self, payload.TRIGGER, payload)
+            if not self._permits(actor, payload.TRIGGER):
+                raise NotPermitted(actor.id, str(payload.TRIGGER), self.id)
+            rule = self._RULES.get(type(payload))
+            if rule is not None:
+                rule(self, payload, actor.id)
+            return dest
 
     @classmethod
     def _first(cls, event: E, config: Any) -> Self:
-        """The entity its creation event makes (the subclass checks the payload's type)."""
+        """The entity its creation event makes, live and on replay.
+
+        The subclass checks the payload's type and runs the creation rule.
+        """
         raise NotImplementedError
 
     @classmethod
@@ -221,38 +290,80 @@ class Entity(Generic[E]):
         entity = cls.__new__(cls)
         for name, value in fields:
             _set(entity, name, value)
-        _set(entity, "history", (event,))
+        _set(entity, "_log", [event])
+        _set(entity, "_frozen", ())
         _set(entity, "_persisted", 0)
+        _set(entity, "_tenant", None)
+        _set(entity, "_lock", _Lock())
         return entity
 
     @classmethod
     def _rebuild(cls, events: Iterable[E], start: Callable[[E], Self]) -> Self:
-        """Replay `events` through the workflow; `start` builds from the first one."""
-        events = tuple(events)
-        if not events or events[0].version != 1:
+        """Replay `events` through the workflow and the rules; `start` builds from the first."""
+        stream = iter(events)
+        first = next(stream, None)
+        if first is None or not isinstance(first, cls._EVENT) or first.version != 1:
             raise CorruptHistory(f"a {cls.__name__} history starts with its creation, version 1")
         try:
-            entity = start(events[0])
-        except (ItilL2Error, LookupError, AttributeError, TypeError, ValueError) as exc:
-            raise CorruptHistory(f"the first event does not create a {cls.__name__}") from exc
-        for number, event in enumerate(events[1:], start=2):
-            entity._replay(number, event)
-        _set(entity, "_persisted", len(events))
+            ensure_aware(first.at)
+            entity = start(first)
+        except _BROKEN as exc:
+            raise CorruptHistory(
+                f"the first event does not create a {cls.__name__}: {_reason(exc)}"
+            ) from exc
+        replay = entity._replay
+        for number, event in enumerate(stream, start=2):
+            replay(number, event)
+        _set(entity, "_persisted", len(entity._log))
         return entity
 
     def _replay(self, number: int, event: E) -> None:
-        if event.entity_id != self.id or event.version != number:
-            raise CorruptHistory(f"{self.id}: event {number} is {event.entity_id} v{event.version}")
+        """Apply one stored event after the checks its trigger made (`CorruptHistory` if not)."""
+        if (
+            not isinstance(event, self._EVENT)
+            or event.entity_id != self.id
+            or event.version != number
+        ):
+            got = f"{getattr(event, 'entity_id', '?')} v{getattr(event, 'version', '?')}"
+            raise CorruptHistory(f"{self.id}: event {number} is {got}")
         try:
+            payload = event.payload
             ensure_aware(event.at)
-            ensure_not_before(event.at, self.history[-1].at, self.id)
-            dest = self._WORKFLOW.route(self, event.payload.TRIGGER, event.payload)
-            applier = self._APPLIERS[type(event.payload)]
-            applier(self, event.payload, event.at)  # replay only: a bad event fails here, typed
-        except (ItilL2Error, LookupError, AttributeError, TypeError, ValueError) as exc:
-            raise CorruptHistory(f"{self.id}: event {number} cannot be replayed: {exc}") from exc
+            ensure_not_before(event.at, self._log[-1].at, self.id)
+            if type(payload) not in self._APPLIERS:
+                raise ValidationError(f"{type(payload).__name__} is not a {self._KIND} event")
+            dest = self._WORKFLOW.route(self, payload.TRIGGER, payload)
+            rule = self._RULES.get(type(payload))
+            if rule is not None:
+                rule(self, payload, event.actor_id)
+            self._APPLIERS[type(payload)](self, payload, event.at)
+        except _BROKEN as exc:
+            raise CorruptHistory(
+                f"{self.id}: event {number} ({_trigger(event)}) cannot be replayed: {_reason(exc)}"
+            ) from exc
         _set(self, "state", dest)
-        _set(self, "history", (*self.history, event))
+        self._log.append(event)
+
+
+class _Lock(_thread.RLock):  # type: ignore[misc]
+    """An entity's re-entrant lock; a copy or an unpickled entity gets a fresh one."""
+
+    __slots__ = ()
+
+    def __reduce__(self) -> tuple[type[_Lock], tuple[()]]:
+        return (_Lock, ())
+
+
+_BROKEN = (ItilL2Error, LookupError, AttributeError, TypeError, ValueError)
+"""What a malformed event makes a check or an applier raise; replay reports it as corrupt."""
+
+
+def _reason(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _trigger(event: Any) -> str:
+    return str(getattr(event.payload, "TRIGGER", type(event.payload).__name__))
 
 
 def _not_an_actor(actor: object) -> NoReturn:

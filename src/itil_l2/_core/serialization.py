@@ -179,7 +179,7 @@ def entity_from_json(cls: type[En], data: Any, **kwargs: Any) -> En:
     do not replay.
     """
     register_entity(cls)
-    event_type: type[Any] = cls._EVENT  # type: ignore[assignment]
+    event_type: type[Any] = cls._EVENT
     try:
         written = data.get("schema", 1)
         if isinstance(written, int) and written > cls._SCHEMA:

@@ -65,8 +65,10 @@ def refusal(
 
 
 def snapshot(entity: Entity[Any]) -> dict[str, Any]:
-    """Every field of an entity (history included), for before/after comparisons."""
-    return {f.name: getattr(entity, f.name) for f in attrs.fields(type(entity))}
+    """Every public field of an entity and its history, for before/after comparisons."""
+    fields = {f.name: getattr(entity, f.name) for f in attrs.fields(type(entity))}
+    public = {name: value for name, value in fields.items() if not name.startswith("_")}
+    return {**public, "history": entity.history}
 
 
 def assert_same(actual: Entity[Any], expected: Entity[Any]) -> None:
@@ -76,10 +78,9 @@ def assert_same(actual: Entity[Any], expected: Entity[Any]) -> None:
     compares the fields in their order, the history event by event, and
     not the private ones (the pending-events marker).
     """
+    _assert_same_history(actual, expected)
     for f in attrs.fields(type(expected)):
-        if f.name == "history":
-            _assert_same_history(actual, expected)
-        elif not f.name.startswith("_"):
+        if not f.name.startswith("_"):
             got, want = getattr(actual, f.name), getattr(expected, f.name)
             assert got == want, f"{expected.id}: field {f.name!r} differs: {got!r} != {want!r}"
 

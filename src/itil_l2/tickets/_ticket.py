@@ -17,7 +17,6 @@ import attrs
 from itil_l2._core.actor import Actor
 from itil_l2._core.checks import (
     check_instance,
-    check_optional_text,
     check_text,
 )
 from itil_l2._core.entity import Entity
@@ -27,9 +26,7 @@ from itil_l2._core.time import ensure_aware
 from itil_l2._core.unset import UNSET, Unset
 from itil_l2.errors import (
     CorruptHistory,
-    ValidationError,
 )
-from itil_l2.tickets import _rules as rules
 from itil_l2.tickets import events as ev
 from itil_l2.tickets._apply import APPLIERS
 from itil_l2.tickets._config import WorkflowConfig
@@ -37,6 +34,7 @@ from itil_l2.tickets._fields import Channel, Link, LinkKind, NoteVisibility, Tic
 from itil_l2.tickets._handover import Handover, L3Target
 from itil_l2.tickets._hold import HoldReason
 from itil_l2.tickets._resolution import Resolution
+from itil_l2.tickets._rules import RULES, check_opened, imported_handover
 from itil_l2.tickets._values import FIELD_CHECKS, field_changes, initial_fields, opened
 from itil_l2.tickets._workflow import PHASE_OF, WORKFLOW, Phase, Trigger
 
@@ -104,6 +102,7 @@ class Ticket(Entity[ev.TicketEvent]):  # type: ignore[override]  # attrs: no __i
     _EVENT = ev.TicketEvent
     _KIND = "ticket"
     _APPLIERS = APPLIERS
+    _RULES = RULES
 
     # -- creation and replay -------------------------------------------------
 
@@ -154,6 +153,7 @@ class Ticket(Entity[ev.TicketEvent]):  # type: ignore[override]  # attrs: no __i
         """A ticket whose history is just its Opened event."""
         if not isinstance(event.payload, ev.Opened):
             raise CorruptHistory("a ticket history starts with an Opened event")
+        check_opened(event.entity_id, event.payload, config)
         return cls._start(event, initial_fields(event.entity_id, event.payload, config))
 
     # -- derived facts -------------------------------------------------------
@@ -199,13 +199,11 @@ class Ticket(Entity[ev.TicketEvent]):  # type: ignore[override]  # attrs: no __i
         it needs a `reason` (e.g. "monitoring alert", "major incident"),
         which the event records.
         """
-        payload = ev.Assigned(_group(group), check_optional_text(reason, "reason"))
-        self._fire(payload, at, actor, lambda: rules.entry(self, payload))
+        self._fire(ev.Assigned(group, reason), at, actor)
 
     def assign_to(self, assignee: str | None, *, at: datetime, actor: Actor) -> None:
         """Give the ticket to an agent of its group (None: nobody). Not a reassignment."""
-        payload = ev.AssigneeSet(check_optional_text(assignee, "assignee"))
-        self._fire(payload, at, actor, lambda: rules.changes(self, "assignee", assignee))
+        self._fire(ev.AssigneeSet(assignee), at, actor)
 
     def start(self, *, at: datetime, actor: Actor) -> None:
         """Start work on a queued ticket; an unassigned ticket goes to the actor."""
@@ -216,8 +214,7 @@ class Ticket(Entity[ev.TicketEvent]):  # type: ignore[override]  # attrs: no __i
         self, group: SupportGroup, *, at: datetime, actor: Actor, reason: str | None = None
     ) -> None:
         """Move the ticket to another group of the same tier; counts a reassignment."""
-        payload = ev.Reassigned(_group(group), check_optional_text(reason, "reason"))
-        self._fire(payload, at, actor, lambda: rules.changes(self, "group", group))
+        self._fire(ev.Reassigned(group, reason), at, actor)
 
     def escalate(
         self,
@@ -234,11 +231,8 @@ class Ticket(Entity[ev.TicketEvent]):  # type: ignore[override]  # attrs: no __i
         missing part. Imported handovers hold only what an export had; only
         the system actor may submit them.
         """
-        check_instance(handover, Handover, "handover")
-        if target is not None:
-            check_instance(target, L3Target, "target")
-        payload = ev.Escalated(_group(group), handover, target)
-        self._fire(payload, at, actor, lambda: rules.escalation(self, payload, actor))
+        payload = ev.Escalated(group, handover, target)
+        self._fire(payload, at, actor, lambda: imported_handover(self, payload, actor))
 
     def hand_back(
         self,
@@ -250,29 +244,19 @@ class Ticket(Entity[ev.TicketEvent]):  # type: ignore[override]  # attrs: no __i
         fix: str | None = None,
     ) -> None:
         """Return the ticket one tier down, e.g. "solve with KB-123"; L3 may add a fix."""
-        text = check_text(instructions, "instructions")
-        payload = ev.HandedBack(_group(group), text, check_optional_text(fix, "fix"))
-        self._fire(payload, at, actor)
+        self._fire(ev.HandedBack(group, instructions, fix), at, actor)
 
     def hold(self, reason: HoldReason, *, at: datetime, actor: Actor) -> None:
         """Pause work for a configured reason."""
-        payload = ev.Held(check_instance(reason, HoldReason, "reason"))
-        self._fire(payload, at, actor, lambda: rules.known_hold_reason(self, reason))
+        self._fire(ev.Held(reason), at, actor)
 
     def change_hold_reason(self, reason: HoldReason, *, at: datetime, actor: Actor) -> None:
         """Stay on hold for another reason (e.g. the caller answered, now the vendor)."""
-        check_instance(reason, HoldReason, "reason")
-        old = self.hold_reason or reason
-
-        def check() -> None:
-            rules.known_hold_reason(self, reason)
-            rules.changes(self, "hold_reason", reason)
-
-        self._fire(ev.HoldReasonChanged(old, reason), at, actor, check)
+        self._fire(ev.HoldReasonChanged(self.hold_reason or reason, reason), at, actor)
 
     def resume(self, cause: str, *, at: datetime, actor: Actor) -> None:
         """Resume work on a held ticket; `cause` says what ended the wait."""
-        self._fire(ev.Resumed(check_text(cause, "cause")), at, actor)
+        self._fire(ev.Resumed(cause), at, actor)
 
     def vendor_update(
         self,
@@ -284,12 +268,7 @@ class Ticket(Entity[ev.TicketEvent]):  # type: ignore[override]  # attrs: no __i
         ref: str | None = None,
     ) -> None:
         """Record progress from the L3 vendor; `ref` updates the vendor's case reference."""
-        payload = ev.VendorUpdated(
-            check_text(text, "text"),
-            check_optional_text(status, "status"),
-            check_optional_text(ref, "ref"),
-        )
-        self._fire(payload, at, actor)
+        self._fire(ev.VendorUpdated(text, status, ref), at, actor)
 
     def add_note(
         self,
@@ -300,8 +279,7 @@ class Ticket(Entity[ev.TicketEvent]):  # type: ignore[override]  # attrs: no __i
         visibility: NoteVisibility = NoteVisibility.WORK_NOTE,
     ) -> None:
         """Add a work note (internal) or a comment (visible to the caller)."""
-        check_instance(visibility, NoteVisibility, "visibility")
-        self._fire(ev.NoteAdded(check_text(text, "text"), visibility), at, actor)
+        self._fire(ev.NoteAdded(text, visibility), at, actor)
 
     def update(
         self,
@@ -349,12 +327,11 @@ class Ticket(Entity[ev.TicketEvent]):  # type: ignore[override]  # attrs: no __i
         From new or queued (nobody started work) this is a first-contact
         resolution in the KPI sense.
         """
-        check_instance(resolution, Resolution, "resolution")
-        self._fire(ev.Resolved(resolution), at, actor, lambda: rules.known_code(self, resolution))
+        self._fire(ev.Resolved(resolution), at, actor)
 
     def reopen(self, reason: str, *, at: datetime, actor: Actor) -> None:
         """Reopen a resolved ticket at its tier; counts a reopen."""
-        self._fire(ev.Reopened(check_text(reason, "reason")), at, actor)
+        self._fire(ev.Reopened(reason), at, actor)
 
     def close(self, *, at: datetime, actor: Actor) -> None:
         """Close a resolved ticket (see `auto_close_due` for the automatic case)."""
@@ -364,20 +341,14 @@ class Ticket(Entity[ev.TicketEvent]):  # type: ignore[override]  # attrs: no __i
         self, reason: str, *, at: datetime, actor: Actor, duplicate_of: str | None = None
     ) -> None:
         """Withdraw an open ticket, perhaps as a duplicate of another one."""
-        payload = ev.Cancelled(
-            check_text(reason, "reason"), check_optional_text(duplicate_of, "duplicate_of")
-        )
-        if duplicate_of == self.id:
-            raise ValidationError("a ticket cannot duplicate itself")
-        self._fire(payload, at, actor)
+        self._fire(ev.Cancelled(reason, duplicate_of), at, actor)
 
     def link(self, kind: LinkKind, ref: str, *, at: datetime, actor: Actor) -> None:
         """Link a problem, change, article, parent or child; allowed in every phase.
 
         Links never change the phase or any other field but `links`.
         """
-        link = Link(check_instance(kind, LinkKind, "kind"), check_text(ref, "ref"))
-        self._fire(ev.Linked(link), at, actor, lambda: rules.new_link(self, link))
+        self._fire(ev.Linked(Link(kind, ref)), at, actor)
 
     # -- helpers ---------------------------------------------------------------
 
@@ -390,7 +361,3 @@ class Ticket(Entity[ev.TicketEvent]):  # type: ignore[override]  # attrs: no __i
     def children(self) -> tuple[str, ...]:
         """Child tickets linked to this one."""
         return tuple(link.ref for link in self.links if link.kind is LinkKind.CHILD)
-
-
-def _group(group: object) -> SupportGroup:
-    return check_instance(group, SupportGroup, "group")

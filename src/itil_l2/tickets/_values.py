@@ -29,7 +29,7 @@ from itil_l2.tickets import events as ev
 from itil_l2.tickets._apply import FIELD_CODECS
 from itil_l2.tickets._fields import Channel, TicketKind
 
-__all__ = ["FIELD_CHECKS", "field_changes", "initial_fields", "opened"]
+__all__ = ["FIELD_CHECKS", "UPDATABLE", "field_changes", "initial_fields", "opened"]
 
 
 FIELD_CHECKS: dict[str, Callable[[Any, str], Any]] = {
@@ -51,7 +51,8 @@ FIELD_CHECKS: dict[str, Callable[[Any, str], Any]] = {
 }
 """Field name → its check (returns the value to store; raises `ValidationError`)."""
 
-_UPDATABLE = frozenset(FIELD_CHECKS) - {"kind", "owner_group"}
+UPDATABLE = frozenset(FIELD_CHECKS) - {"kind", "owner_group"}
+"""The fields `Ticket.update` may change (the priority follows impact and urgency)."""
 
 
 def opened(given: Mapping[str, Any], config: Any) -> ev.Opened:
@@ -66,7 +67,7 @@ def field_changes(ticket: Any, given: dict[str, Any]) -> tuple[FieldChange, ...]
     new = {
         name: FIELD_CHECKS[name](value, name)
         for name, value in given.items()
-        if value is not UNSET and name in _UPDATABLE
+        if value is not UNSET and name in UPDATABLE
     }
     impact = new.get("impact", ticket.impact)
     urgency = new.get("urgency", ticket.urgency)

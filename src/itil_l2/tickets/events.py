@@ -2,7 +2,10 @@
 
 A ticket's history is a tuple of `TicketEvent`s; replaying it through the
 workflow (`Ticket.from_history`) rebuilds the ticket exactly. Payloads hold
-only values, so the history serialises to JSON through cattrs.
+only values, so the history serialises to JSON through cattrs. Each payload
+checks its own values (types, non-blank texts) when it is made, by a trigger
+or from stored JSON alike; the rules that need the ticket and its config run
+in the trigger engine, live and on replay.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from typing import Any, ClassVar
 
 from attrs import field, frozen
 
+from itil_l2._core import checks as _c
 from itil_l2._core.entity import Event
 from itil_l2._core.fields import FieldChange
 from itil_l2._core.priority import Impact, Priority, Urgency
@@ -57,22 +61,22 @@ class Opened:
     """The ticket was logged; carries every initial field."""
 
     TRIGGER: ClassVar[Trigger] = Trigger.OPEN
-    kind: TicketKind
-    title: str
-    description: str
-    caller: str | None
-    channel: Channel
-    service: str | None
-    category: str | None
-    subcategory: str | None
-    symptom: str | None
-    ci_refs: tuple[str, ...]
-    impact: Impact
-    urgency: Urgency
-    priority: Priority
-    major_incident: bool
-    owner_group: SupportGroup
-    attributes: dict[str, Any] = field(factory=dict)
+    kind: TicketKind = field(validator=_c.member(TicketKind))
+    title: str = field(validator=_c.text)
+    description: str = field(validator=_c.instance(str))
+    caller: str | None = field(validator=_c.optional_text)
+    channel: Channel = field(validator=_c.member(Channel))
+    service: str | None = field(validator=_c.optional_text)
+    category: str | None = field(validator=_c.optional_text)
+    subcategory: str | None = field(validator=_c.optional_text)
+    symptom: str | None = field(validator=_c.optional_text)
+    ci_refs: tuple[str, ...] = field(validator=_c.texts)
+    impact: Impact = field(validator=_c.member(Impact))
+    urgency: Urgency = field(validator=_c.member(Urgency))
+    priority: Priority = field(validator=_c.member(Priority))
+    major_incident: bool = field(validator=_c.instance(bool))
+    owner_group: SupportGroup = field(validator=_c.instance(SupportGroup))
+    attributes: dict[str, Any] = field(factory=dict, validator=_c.json_mapping)
 
 
 @frozen
@@ -80,8 +84,8 @@ class Assigned:
     """A new ticket went to its first group; `reason` explains entry above L1."""
 
     TRIGGER: ClassVar[Trigger] = Trigger.ASSIGN
-    group: SupportGroup
-    reason: str | None = None
+    group: SupportGroup = field(validator=_c.instance(SupportGroup))
+    reason: str | None = field(default=None, validator=_c.optional_text)
 
 
 @frozen
@@ -89,7 +93,7 @@ class AssigneeSet:
     """An agent of the group took (or gave up, with None) the ticket."""
 
     TRIGGER: ClassVar[Trigger] = Trigger.ASSIGN_TO
-    assignee: str | None
+    assignee: str | None = field(validator=_c.optional_text)
 
 
 @frozen
@@ -97,7 +101,7 @@ class Started:
     """An agent started working the ticket."""
 
     TRIGGER: ClassVar[Trigger] = Trigger.START
-    assignee: str | None
+    assignee: str | None = field(validator=_c.optional_text)
 
 
 @frozen
@@ -105,8 +109,8 @@ class Reassigned:
     """Moved to another group of the same tier; counts as a reassignment."""
 
     TRIGGER: ClassVar[Trigger] = Trigger.REASSIGN
-    group: SupportGroup
-    reason: str | None = None
+    group: SupportGroup = field(validator=_c.instance(SupportGroup))
+    reason: str | None = field(default=None, validator=_c.optional_text)
 
 
 @frozen
@@ -114,9 +118,9 @@ class Escalated:
     """Moved one tier up (or more, where allowed) with a handover."""
 
     TRIGGER: ClassVar[Trigger] = Trigger.ESCALATE
-    group: SupportGroup
-    handover: Handover
-    target: L3Target | None = None
+    group: SupportGroup = field(validator=_c.instance(SupportGroup))
+    handover: Handover = field(validator=_c.instance(Handover))
+    target: L3Target | None = field(default=None, validator=_c.optional_instance(L3Target))
 
 
 @frozen
@@ -124,9 +128,9 @@ class HandedBack:
     """Returned one tier down with instructions, and from L3 perhaps a fix."""
 
     TRIGGER: ClassVar[Trigger] = Trigger.HAND_BACK
-    group: SupportGroup
-    instructions: str
-    fix: str | None = None
+    group: SupportGroup = field(validator=_c.instance(SupportGroup))
+    instructions: str = field(validator=_c.text)
+    fix: str | None = field(default=None, validator=_c.optional_text)
 
 
 @frozen
@@ -134,7 +138,7 @@ class Held:
     """Work paused for a reason."""
 
     TRIGGER: ClassVar[Trigger] = Trigger.HOLD
-    reason: HoldReason
+    reason: HoldReason = field(validator=_c.instance(HoldReason))
 
 
 @frozen
@@ -142,8 +146,8 @@ class HoldReasonChanged:
     """Still on hold, now for another reason."""
 
     TRIGGER: ClassVar[Trigger] = Trigger.CHANGE_HOLD_REASON
-    old: HoldReason
-    new: HoldReason
+    old: HoldReason = field(validator=_c.instance(HoldReason))
+    new: HoldReason = field(validator=_c.instance(HoldReason))
 
 
 @frozen
@@ -151,7 +155,7 @@ class Resumed:
     """Work goes on; `cause` says what ended the wait."""
 
     TRIGGER: ClassVar[Trigger] = Trigger.RESUME
-    cause: str
+    cause: str = field(validator=_c.text)
 
 
 @frozen
@@ -159,9 +163,9 @@ class VendorUpdated:
     """The L3 vendor reported progress."""
 
     TRIGGER: ClassVar[Trigger] = Trigger.VENDOR_UPDATE
-    text: str
-    status: str | None = None
-    reference: str | None = None
+    text: str = field(validator=_c.text)
+    status: str | None = field(default=None, validator=_c.optional_text)
+    reference: str | None = field(default=None, validator=_c.optional_text)
 
 
 @frozen
@@ -169,8 +173,8 @@ class NoteAdded:
     """A work note or a comment."""
 
     TRIGGER: ClassVar[Trigger] = Trigger.ADD_NOTE
-    text: str
-    visibility: NoteVisibility
+    text: str = field(validator=_c.text)
+    visibility: NoteVisibility = field(validator=_c.member(NoteVisibility))
 
 
 @frozen
@@ -186,7 +190,7 @@ class Resolved:
     """The ticket was resolved with this resolution."""
 
     TRIGGER: ClassVar[Trigger] = Trigger.RESOLVE
-    resolution: Resolution
+    resolution: Resolution = field(validator=_c.instance(Resolution))
 
 
 @frozen
@@ -194,7 +198,7 @@ class Reopened:
     """A resolved ticket needs more work; counts as a reopen."""
 
     TRIGGER: ClassVar[Trigger] = Trigger.REOPEN
-    reason: str
+    reason: str = field(validator=_c.text)
 
 
 @frozen
@@ -209,8 +213,8 @@ class Cancelled:
     """Withdrawn without a resolution; maybe as a duplicate of another ticket."""
 
     TRIGGER: ClassVar[Trigger] = Trigger.CANCEL
-    reason: str
-    duplicate_of: str | None = None
+    reason: str = field(validator=_c.text)
+    duplicate_of: str | None = field(default=None, validator=_c.optional_text)
 
 
 @frozen
@@ -218,7 +222,7 @@ class Linked:
     """A link to a problem, change, article, parent or child was added."""
 
     TRIGGER: ClassVar[Trigger] = Trigger.LINK
-    link: Link
+    link: Link = field(validator=_c.instance(Link))
 
 
 TicketPayload = (
