@@ -54,15 +54,16 @@ def test_malformed_data_is_refused(clock: Clock) -> None:
     good = ticket_to_json(_full_ticket(clock))
     naive = deepcopy(good)
     naive["history"][1]["at"] = "2026-03-02T09:05:00"
-    with pytest.raises(NaiveDatetime):
+    with pytest.raises(CorruptHistory, match="event 2") as err:  # a stored event is broken
         ticket_from_json(naive)
+    assert isinstance(err.value.__cause__, NaiveDatetime)
     unknown = deepcopy(good)
     unknown["history"][1]["payload"]["type"] = "teleport"
-    with pytest.raises(ValidationError):
+    with pytest.raises(CorruptHistory, match="event 2"):
         ticket_from_json(unknown)
     wrong_version = deepcopy(good)
-    wrong_version["version"] += 1
-    with pytest.raises(ValidationError):
+    wrong_version["version"] += 1  # the history lacks the newest event
+    with pytest.raises(CorruptHistory, match="replays to"):
         ticket_from_json(wrong_version)
     with pytest.raises(ValidationError):
         ticket_from_json({"id": "x"})

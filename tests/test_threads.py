@@ -1,16 +1,18 @@
-"""The shared, compiled workflow under many threads firing on different tickets."""
+"""Threads: the shared, compiled workflow on many tickets, and many threads on one ticket."""
 
 from __future__ import annotations
 
 import sys
 import threading
+from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
 
-from itil_l2 import Impact, Phase, Ticket, Tier, Urgency
+from itil_l2 import HoldReason, Impact, LinkKind, Phase, Ticket, Tier, Urgency
+from itil_l2.errors import InvalidTransition, ItilL2Error
 from itil_l2.testing import assert_same_ticket
 from support import ANN, BOB, DBA, DESK, FIXED, GOOD_HANDOVER, ORACLE, T0, VENDOR, VIC
 
@@ -66,3 +68,66 @@ def test_many_threads_fire_on_different_tickets() -> None:
         assert [e.kind for e in t.history][3:7] == ["escalate", "start", "escalate", "hand_back"]
         assert all(e.entity_id == t.id for e in t.history)
         assert_same_ticket(Ticket.from_history(t.history), t)
+
+
+# -- one ticket, many threads -------------------------------------------------------
+
+CALLS_PER_THREAD = 1_000
+
+
+def _hammer(ticket: Ticket, worker: int, barrier: threading.Barrier) -> list[tuple[str, object]]:
+    """Fire 1,000 triggers on the shared ticket: links (unique), notes, holds and resumes.
+
+    Returns what each call did: ("ok", <trigger>) or ("refused", <error type>).
+    Holds and resumes race each other, so many are refused; links and notes never are.
+    """
+    barrier.wait()
+    outcomes: list[tuple[str, object]] = []
+    for n in range(CALLS_PER_THREAD):
+        at = T0 + timedelta(hours=1)  # one instant: time never goes back
+        step = n % 4
+        try:
+            if step == 0:
+                ticket.link(LinkKind.CHILD, f"INC-{worker}-{n}", at=at, actor=ANN)
+            elif step == 1:
+                ticket.add_note(f"note {worker}-{n}", at=at, actor=ANN)
+            elif step == 2:
+                ticket.hold(HoldReason.AWAITING_CALLER, at=at, actor=ANN)
+            else:
+                ticket.resume("caller answered", at=at, actor=ANN)
+        except ItilL2Error as exc:
+            outcomes.append(("refused", type(exc)))
+        else:
+            outcomes.append(("ok", ("link", "add_note", "hold", "resume")[step]))
+    return outcomes
+
+
+@pytest.mark.usefixtures("tiny_switch_interval")
+def test_eight_threads_fire_on_one_ticket_and_every_call_counts_once() -> None:
+    t = Ticket.open(
+        id="INC-SHARED",
+        title="shared",
+        impact=Impact.LOW,
+        urgency=Urgency.LOW,
+        owner_group=DESK,
+        at=T0,
+        actor=ANN,
+    )
+    t.assign(DESK, at=T0, actor=ANN)
+    t.start(at=T0, actor=ANN)
+    barrier = threading.Barrier(THREADS)
+    with ThreadPoolExecutor(THREADS) as pool:
+        results = list(pool.map(_hammer, [t] * THREADS, range(THREADS), [barrier] * THREADS))
+    outcomes = [o for batch in results for o in batch]
+    assert len(outcomes) == THREADS * CALLS_PER_THREAD
+    done = Counter(what for status, what in outcomes if status == "ok")
+    refused = Counter(what for status, what in outcomes if status == "refused")
+    assert set(refused) <= {InvalidTransition}, refused  # holds and resumes out of turn
+    # every call that succeeded is exactly one event; the refused ones left none
+    kinds = Counter(e.kind for e in t.history[3:])
+    assert kinds == done, (kinds, done)
+    assert t.version == 3 + sum(done.values())
+    assert done["link"] == done["add_note"] == THREADS * CALLS_PER_THREAD // 4
+    assert len(t.links) == len(set(t.links)) == done["link"]
+    assert [e.version for e in t.history] == list(range(1, t.version + 1))
+    assert_same_ticket(Ticket.from_history(t.history), t)

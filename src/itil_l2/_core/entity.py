@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, NoReturn, Protocol, Se
 import attrs
 from attrs import frozen
 
+from itil_l2._core import checks as _checks
 from itil_l2._core.actor import Actor
 from itil_l2._core.time import ensure_aware, ensure_not_before
 from itil_l2._core.workflow import Workflow
@@ -62,10 +63,10 @@ class Event(Generic[P]):
     its current one as the default), so stored events can be upcast later.
     """
 
-    entity_id: str
-    version: int
-    at: datetime
-    actor_id: str
+    entity_id: str = attrs.field(validator=_checks.text)
+    version: int = attrs.field(validator=_checks.instance(int))
+    at: datetime = attrs.field(validator=_checks.instance(datetime))
+    actor_id: str = attrs.field(validator=_checks.text)
     payload: P
     schema: int = 0
 
@@ -306,6 +307,7 @@ class Entity(Generic[E]):
             raise CorruptHistory(f"a {cls.__name__} history starts with its creation, version 1")
         try:
             ensure_aware(first.at)
+            attrs.validate(first.payload)
             entity = start(first)
         except _BROKEN as exc:
             raise CorruptHistory(
@@ -332,6 +334,7 @@ class Entity(Generic[E]):
             ensure_not_before(event.at, self._log[-1].at, self.id)
             if type(payload) not in self._APPLIERS:
                 raise ValidationError(f"{type(payload).__name__} is not a {self._KIND} event")
+            attrs.validate(payload)  # its values, as the trigger's payload checked them
             dest = self._WORKFLOW.route(self, payload.TRIGGER, payload)
             rule = self._RULES.get(type(payload))
             if rule is not None:

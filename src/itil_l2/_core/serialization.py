@@ -159,6 +159,21 @@ def entity_to_json(entity: Entity[Any]) -> dict[str, Any]:
     }
 
 
+_UNDECODABLE = (ItilL2Error, BaseValidationError, LookupError, AttributeError, TypeError, ValueError)
+
+
+def _event(cls: type[Entity[Any]], number: int, data: Any) -> Any:
+    """Serialised event `number`, decoded (`CorruptHistory` if it cannot be)."""
+    try:
+        return converter.structure(_current(cls, data), cls._EVENT)
+    except (CorruptHistory, UnknownSchema):
+        raise
+    except _UNDECODABLE as exc:
+        raise CorruptHistory(
+            f"{cls.__name__} event {number} cannot be decoded: {type(exc).__name__}: {exc}"
+        ) from exc
+
+
 def _current(cls: type[Entity[Any]], event: Any) -> Any:
     """One serialised event in the current format (upcast from an older schema)."""
     if not isinstance(event, dict):
@@ -175,29 +190,30 @@ def entity_from_json(cls: type[En], data: Any, **kwargs: Any) -> En:
     """Rebuild an entity of `cls` from `entity_to_json` data by replaying its history.
 
     `kwargs` go to `cls.from_history` (e.g. `config=`). Raises
-    `ValidationError` for malformed data and `CorruptHistory` when the events
-    do not replay.
+    `ValidationError` when `data` is not a serialised `cls` at all,
+    `UnknownSchema` for events newer than this library, and `CorruptHistory`
+    when an event cannot be decoded or the events do not replay to the id
+    and version the data names.
     """
     register_entity(cls)
-    event_type: type[Any] = cls._EVENT
     try:
         written = data.get("schema", 1)
-        if isinstance(written, int) and written > cls._SCHEMA:
-            raise UnknownSchema(
-                f"a {cls.__name__} written with schema {written}; this library reads up to "
-                f"{cls._SCHEMA}"
-            )
-        events = [converter.structure(_current(cls, e), event_type) for e in data["history"]]
+        history = list(data["history"])
         version, kind = data["version"], data.get("kind", cls.__name__)
-    except ItilL2Error:
-        raise
-    except (BaseValidationError, AttributeError, KeyError, TypeError, ValueError) as exc:
+    except (AttributeError, KeyError, TypeError, ValueError) as exc:
         raise ValidationError(f"not a serialised {cls.__name__}: {exc!r}") from exc
     if kind != cls.__name__:
         raise ValidationError(f"expected a serialised {cls.__name__}, got {kind!r}")
+    if isinstance(written, int) and written > cls._SCHEMA:
+        raise UnknownSchema(
+            f"a {cls.__name__} written with schema {written}; this library reads up to "
+            f"{cls._SCHEMA}"
+        )
+    events = [_event(cls, number, e) for number, e in enumerate(history, start=1)]
     entity: En = cls.from_history(events, **kwargs)  # type: ignore[attr-defined]
     if entity.version != version or entity.id != data.get("id"):
-        raise ValidationError(
-            f"serialised {cls.__name__}'s id or version does not match its history"
+        raise CorruptHistory(
+            f"serialised {cls.__name__} {data.get('id')!r} v{version!r}: its history "
+            f"replays to {entity.id!r} v{entity.version}"
         )
     return entity

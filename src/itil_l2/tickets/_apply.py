@@ -99,7 +99,7 @@ def _cancelled(t: Any, p: ev.Cancelled, _at: datetime) -> None:
 
 
 def _linked(t: Any, p: ev.Linked, _at: datetime) -> None:
-    _set(t, "links", (*t.links, p.link))
+    _set(t, "links", t.links.plus(p.link))
 
 
 APPLIERS: dict[type[Any], Applier] = {

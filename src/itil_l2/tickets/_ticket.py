@@ -15,6 +15,7 @@ from typing import Any
 import attrs
 
 from itil_l2._core.actor import Actor
+from itil_l2._core.chain import Chain
 from itil_l2._core.checks import (
     check_instance,
     check_text,
@@ -92,7 +93,8 @@ class Ticket(Entity[ev.TicketEvent]):  # type: ignore[override]  # attrs: no __i
     resolution: Resolution | None
     resolved_at: datetime | None
     duplicate_of: str | None
-    links: tuple[Link, ...]
+    links: Chain[Link]
+    """Every link, in the order added (reads like a tuple; grows in O(1))."""
     reassignment_count: int
     reopen_count: int
     escalation_count: int

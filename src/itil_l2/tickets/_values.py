@@ -13,6 +13,7 @@ from typing import Any
 
 import attrs
 
+from itil_l2._core.chain import Chain
 from itil_l2._core.checks import (
     check_instance,
     check_optional_text,
@@ -82,6 +83,7 @@ def initial_fields(id: str, payload: ev.Opened, config: Any) -> list[tuple[str, 
         *fields,
         *_BLANK,
         ("attributes", MappingProxyType(dict(payload.attributes))),
+        ("links", Chain()),  # its own: a chain grows in place
         ("id", id),
         ("config", config),
     ]
@@ -97,7 +99,6 @@ _BLANK: tuple[tuple[str, Any], ...] = (
     ("resolution", None),
     ("resolved_at", None),
     ("duplicate_of", None),
-    ("links", ()),
     ("reassignment_count", 0),
     ("reopen_count", 0),
     ("escalation_count", 0),
