@@ -1,17 +1,20 @@
 """The Problem entity: root cause analysis for recurring or major incidents (ITIL).
 
 A problem runs the same trigger pipeline as a ticket (time, route, permissions,
-the trigger's own checks, then exactly one event), so a refused trigger
-leaves it untouched. Two triggers also change tickets: `link_incident` links
-the incident back to the problem, and `resolve` resolves the incidents that
-wait for the problem. Each tries the ticket triggers first on throwaway
-copies, so either everything happens or nothing does.
+the trigger's rule from `_rules.RULES`, then exactly one event), so a refused
+trigger leaves it untouched; replay runs the same route and rules. Triggers
+only build payloads, which check their own values. Two triggers also change
+tickets: `link_incident` links the incident back to the problem, and `resolve`
+resolves the incidents that wait for the problem. Each tries the ticket
+triggers first on throwaway copies, so either everything happens or nothing
+does; what depends on those ticket objects is checked live only (replay has
+only the problem's own history).
 """
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, Unpack
 
@@ -28,17 +31,12 @@ from itil_l2._core.checks import (
 from itil_l2._core.entity import Entity
 from itil_l2._core.priority import Impact, Priority, Urgency
 from itil_l2._core.tier import SupportGroup
-from itil_l2.errors import (
-    CorruptHistory,
-    DuplicateLink,
-    UnknownResolutionCode,
-    ValidationError,
-    WorkflowError,
-)
+from itil_l2.errors import CorruptHistory, ValidationError, WorkflowError
 from itil_l2.problems import events as ev
 from itil_l2.problems._apply import APPLIERS
 from itil_l2.problems._config import ProblemConfig, ProblemResolutionCode
 from itil_l2.problems._known_error import KnownError, KnownErrorDetails
+from itil_l2.problems._rules import RULES, check_opened
 from itil_l2.problems._workflow import WORKFLOW, ProblemPhase, ProblemTrigger
 from itil_l2.problems.rca import RcaRecord
 from itil_l2.tickets import Link, LinkKind, Phase, Resolution, Ticket
@@ -105,6 +103,7 @@ class Problem(Entity[ev.ProblemEvent]):  # type: ignore[override]  # attrs: no _
     _EVENT = ev.ProblemEvent
     _KIND = "problem"
     _APPLIERS = APPLIERS
+    _RULES = RULES
 
     # -- creation and replay -------------------------------------------------------
 
@@ -129,15 +128,15 @@ class Problem(Entity[ev.ProblemEvent]):  # type: ignore[override]  # attrs: no _
         check_text(id, "id")
         check_instance(config, ProblemConfig, "config")
         payload = ev.ProblemOpened(
-            statement=check_text(statement, "statement"),
-            description=check_instance(description, str, "description"),
-            category=check_optional_text(category, "category"),
-            service=check_optional_text(service, "service"),
-            ci_refs=check_texts(ci_refs, "ci_refs"),
+            statement=statement,
+            description=description,
+            category=category,
+            service=service,
+            ci_refs=check_texts(ci_refs, "ci_refs"),  # any iterable, stored as a tuple
             impact=check_instance(impact, Impact, "impact"),
             urgency=check_instance(urgency, Urgency, "urgency"),
             priority=config.priority_matrix.priority(impact, urgency),
-            group=None if group is None else check_instance(group, SupportGroup, "group"),
+            group=group,
         )
         return cls._created(id, payload, at, actor, config)
 
@@ -153,6 +152,7 @@ class Problem(Entity[ev.ProblemEvent]):  # type: ignore[override]  # attrs: no _
         payload = event.payload
         if not isinstance(payload, ev.ProblemOpened):
             raise CorruptHistory("a problem history starts with a ProblemOpened event")
+        check_opened(event.entity_id, payload, config)
         fields = [(f.name, getattr(payload, f.name)) for f in attrs.fields(ev.ProblemOpened)]
         fields += [*_BLANK, ("id", event.entity_id), ("config", config)]
         return cls._start(event, fields)
@@ -176,16 +176,11 @@ class Problem(Entity[ev.ProblemEvent]):  # type: ignore[override]  # attrs: no _
     def assign(
         self, group: SupportGroup, *, at: datetime, actor: Actor, assignee: str | None = None
     ) -> None:
-        """Give the problem to a group (its members may then work it) and perhaps an analyst."""
-        payload = ev.ProblemAssigned(
-            check_instance(group, SupportGroup, "group"), check_optional_text(assignee, "assignee")
-        )
+        """Give the problem to a group (its members may then work it) and perhaps an analyst.
 
-        def check() -> None:
-            if (self.group, self.assignee) == (group, assignee):
-                raise ValidationError(f"{self.id} is already with {group.name}/{assignee}")
-
-        self._fire(payload, at, actor, check)
+        The group or the analyst must change.
+        """
+        self._fire(ev.ProblemAssigned(group, assignee), at, actor)
 
     def assess(self, *, at: datetime, actor: Actor) -> None:
         """Take a new problem up: is it real, how bad, worth an analysis?"""
@@ -196,26 +191,24 @@ class Problem(Entity[ev.ProblemEvent]):  # type: ignore[override]  # attrs: no _
         self._fire(ev.ProblemAnalysisStarted(), at, actor)
 
     def record_rca(self, rca: RcaRecord, *, at: datetime, actor: Actor) -> None:
-        """Record the RCA as it now stands (replaces the previous record)."""
-        check_instance(rca, RcaRecord, "rca")
-        self._fire(ev.ProblemRcaRecorded(rca), at, actor, self._changes("rca", rca))
+        """Record the RCA as it now stands (replaces the previous record; must differ)."""
+        self._fire(ev.ProblemRcaRecorded(rca), at, actor)
 
     def start_fix(self, *, at: datetime, actor: Actor, change_ref: str | None = None) -> None:
         """Start the permanent fix (e.g. through change `change_ref`); needs a root cause."""
-        self._fire(ev.ProblemFixStarted(check_optional_text(change_ref, "change_ref")), at, actor)
+        self._fire(ev.ProblemFixStarted(change_ref), at, actor)
 
     def publish_workaround(self, text: str, *, at: datetime, actor: Actor) -> None:
         """Publish (or replace) the workaround that linked and matching tickets can use."""
-        payload = ev.ProblemWorkaroundPublished(check_text(text, "text"))
-        self._fire(payload, at, actor, self._changes("workaround", text))
+        self._fire(ev.ProblemWorkaroundPublished(text), at, actor)
 
     def add_note(self, text: str, *, at: datetime, actor: Actor) -> None:
         """Add a work note."""
-        self._fire(ev.ProblemNoteAdded(check_text(text, "text")), at, actor)
+        self._fire(ev.ProblemNoteAdded(text), at, actor)
 
     def reanalyze(self, reason: str, *, at: datetime, actor: Actor) -> None:
         """Go back to root cause analysis; a resolved problem loses its resolution."""
-        self._fire(ev.ProblemReanalyzed(check_text(reason, "reason")), at, actor)
+        self._fire(ev.ProblemReanalyzed(reason), at, actor)
 
     def close(self, *, at: datetime, actor: Actor) -> None:
         """Close a resolved problem."""
@@ -223,23 +216,18 @@ class Problem(Entity[ev.ProblemEvent]):  # type: ignore[override]  # attrs: no _
 
     def cancel(self, reason: str, *, at: datetime, actor: Actor) -> None:
         """Withdraw an open problem."""
-        self._fire(ev.ProblemCancelled(check_text(reason, "reason")), at, actor)
+        self._fire(ev.ProblemCancelled(reason), at, actor)
 
     def raise_known_error(
         self, id: str, *, at: datetime, actor: Actor, **details: Unpack[KnownErrorDetails]
     ) -> KnownError:
-        """Publish the problem as a known error (needs a root cause and a workaround).
+        """Publish the problem as a known error (once; needs a root cause and a workaround).
 
         Returns the KEDB entry for the host to store; the problem keeps it too.
         """
         check_keywords(details, KnownErrorDetails.__annotations__, "Problem.raise_known_error")
         known = KnownError.from_problem(self, id=id, **details)
-
-        def check() -> None:
-            if self.known_error is not None:
-                raise ValidationError(f"{self.id} already is known error {self.known_error.id}")
-
-        self._fire(ev.ProblemKnownErrorRaised(known), at, actor, check)
+        self._fire(ev.ProblemKnownErrorRaised(known), at, actor)
         return known
 
     def link_incident(
@@ -253,6 +241,11 @@ class Problem(Entity[ev.ProblemEvent]):  # type: ignore[override]  # attrs: no _
         linked to this problem from its own side is adopted without a second
         ticket event. The ticket's `link` is tried on a copy first, so a
         refusal on either side changes neither.
+
+        Linking an incident twice is the rule's (`DuplicateLink`, on replay
+        too); what depends on the `Ticket` object (its kind, the problem it
+        belongs to, whether its own `link` accepts) is checked live only:
+        the stored event names the ticket's id, not the ticket.
         """
         check_instance(ticket, Ticket, "ticket")
         moved_from = check_optional_text(moved_from, "moved_from")
@@ -261,9 +254,7 @@ class Problem(Entity[ev.ProblemEvent]):  # type: ignore[override]  # attrs: no _
         )
         adopt = current == self.id
 
-        def check() -> None:
-            if ticket.id in self.incident_ids:
-                raise DuplicateLink(f"{self.id} already links {ticket.id}")
+        def live() -> None:
             if ticket.kind not in self.config.linkable_kinds:
                 raise ValidationError(f"{ticket.id} is a {ticket.kind}; problems link incidents")
             if moved_from is not None and current != moved_from:
@@ -273,7 +264,7 @@ class Problem(Entity[ev.ProblemEvent]):  # type: ignore[override]  # attrs: no _
             if not adopt:
                 copy.copy(ticket).link(LinkKind.PROBLEM, self.id, at=at, actor=actor)
 
-        self._fire(ev.ProblemIncidentLinked(ticket.id, moved_from), at, actor, check)
+        self._fire(ev.ProblemIncidentLinked(ticket.id, moved_from), at, actor, live)
         if not adopt:
             ticket.link(LinkKind.PROBLEM, self.id, at=at, actor=actor)
 
@@ -297,11 +288,12 @@ class Problem(Entity[ev.ProblemEvent]):  # type: ignore[override]  # attrs: no _
         A code that requires an RCA needs a complete one (`RcaIncomplete`).
         Everything is checked before anything changes; save the returned
         tickets with the problem in one unit of work.
+
+        The code, the duplicate and the resolved incidents' ids are the
+        rule's (on replay too); whether each `Ticket` object waits for this
+        problem and accepts its own `resolve` is checked live only.
         """
-        check_instance(code, ProblemResolutionCode, "code")
-        resolution = ev.ProblemResolution(code, check_text(notes, "notes"), duplicate_of)
-        if duplicate_of == self.id:
-            raise ValidationError("a problem cannot duplicate itself")
+        resolution = ev.ProblemResolution(code, notes, duplicate_of)
         check_instance(actor, Actor, "actor")
         waiting = self._waiting(incidents)
         resolver = attrs.evolve(actor, roles=actor.roles | {self.config.incident_resolver_role})
@@ -310,18 +302,13 @@ class Problem(Entity[ev.ProblemEvent]):  # type: ignore[override]  # attrs: no _
             text = f"Resolved with problem {self.id}: {notes}"
             fix = Resolution(code.incident_code, text, problem_ref=self.id)
 
-        def check() -> None:
-            if code not in self.config.resolution_codes:
-                raise UnknownResolutionCode(f"{code.code!r} is not a configured problem code")
-            if not waiting:
-                return
-            if fix is None:
-                raise ValidationError(f"{code.code} resolves no incidents; link them elsewhere")
-            for ticket in waiting:
-                copy.copy(ticket).resolve(fix, at=at, actor=resolver)
+        def live() -> None:
+            if fix is not None:
+                for ticket in waiting:
+                    copy.copy(ticket).resolve(fix, at=at, actor=resolver)
 
         payload = ev.ProblemResolved(resolution, tuple(t.id for t in waiting))
-        self._fire(payload, at, actor, check)
+        self._fire(payload, at, actor, live)
         if fix is not None:
             for ticket in waiting:
                 ticket.resolve(fix, at=at, actor=resolver)
@@ -347,13 +334,6 @@ class Problem(Entity[ev.ProblemEvent]):  # type: ignore[override]  # attrs: no _
             and t.phase is Phase.ON_HOLD
             and t.hold_reason == self.config.awaiting_reason
         )
-
-    def _changes(self, name: str, value: object) -> Callable[[], None]:
-        def check() -> None:
-            if getattr(self, name) == value:
-                raise ValidationError(f"{self.id}: {name} is already that; nothing changes")
-
-        return check
 
 
 _BLANK: tuple[tuple[str, Any], ...] = (

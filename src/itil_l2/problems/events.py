@@ -3,18 +3,20 @@
 A problem's history is a tuple of `ProblemEvent`s; replaying it through the
 workflow (`Problem.from_history`) rebuilds the problem exactly. Payloads hold
 only values (RCA records and known errors included), so the history
-serialises to JSON through cattrs. Appliers never fail: every check happens
-before an event exists.
+serialises to JSON through cattrs. Each payload checks its own values (types,
+non-blank texts) when it is made, by a trigger or from stored JSON alike; the
+rules that need the problem and its config (`_rules.RULES`) run in the trigger
+engine, live and on replay. Appliers never fail: every check happens before an
+event exists.
 """
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
-import attrs
-from attrs import frozen
+from attrs import field, frozen
 
-from itil_l2._core import checks as _checks
+from itil_l2._core import checks as _c
 from itil_l2._core.entity import Event
 from itil_l2._core.priority import Impact, Priority, Urgency
 from itil_l2._core.serialization import UPCASTERS, rename_entity_id
@@ -52,11 +54,6 @@ UPCASTERS.register("problem", 1, rename_entity_id("problem_id"))
 _T = ProblemTrigger
 
 
-def _code(_inst: object, _attr: object, value: Any) -> None:
-    if not isinstance(value, ProblemResolutionCode):
-        raise ValidationError(f"code must be a ProblemResolutionCode, got {value!r}")
-
-
 def _duplicate_needs_original(inst: ProblemResolution, _attr: object, value: object) -> None:
     if inst.code.duplicate and value is None:
         raise ValidationError(f"resolving as {inst.code.code} names the original problem")
@@ -74,10 +71,10 @@ class ProblemResolution:
     'PRB-7'
     """
 
-    code: ProblemResolutionCode = attrs.field(validator=_code)
-    notes: str = attrs.field(validator=_checks.text)
-    duplicate_of: str | None = attrs.field(
-        default=None, validator=[_checks.optional_text, _duplicate_needs_original]
+    code: ProblemResolutionCode = field(validator=_c.instance(ProblemResolutionCode))
+    notes: str = field(validator=_c.text)
+    duplicate_of: str | None = field(
+        default=None, validator=[_c.optional_text, _duplicate_needs_original]
     )
 
 
@@ -86,15 +83,15 @@ class ProblemOpened:
     """The problem was logged; carries every initial field."""
 
     TRIGGER: ClassVar[ProblemTrigger] = _T.OPEN
-    statement: str
-    description: str
-    category: str | None
-    service: str | None
-    ci_refs: tuple[str, ...]
-    impact: Impact
-    urgency: Urgency
-    priority: Priority
-    group: SupportGroup | None
+    statement: str = field(validator=_c.text)
+    description: str = field(validator=_c.instance(str))
+    category: str | None = field(validator=_c.optional_text)
+    service: str | None = field(validator=_c.optional_text)
+    ci_refs: tuple[str, ...] = field(validator=_c.texts)
+    impact: Impact = field(validator=_c.member(Impact))
+    urgency: Urgency = field(validator=_c.member(Urgency))
+    priority: Priority = field(validator=_c.member(Priority))
+    group: SupportGroup | None = field(validator=_c.optional_instance(SupportGroup))
 
 
 @frozen
@@ -102,8 +99,8 @@ class ProblemAssigned:
     """The problem went to a group and perhaps an analyst (None: nobody)."""
 
     TRIGGER: ClassVar[ProblemTrigger] = _T.ASSIGN
-    group: SupportGroup | None
-    assignee: str | None
+    group: SupportGroup = field(validator=_c.instance(SupportGroup))
+    assignee: str | None = field(validator=_c.optional_text)
 
 
 @frozen
@@ -125,7 +122,7 @@ class ProblemRcaRecorded:
     """The RCA record as it now stands (each step of the analysis is one event)."""
 
     TRIGGER: ClassVar[ProblemTrigger] = _T.RECORD_RCA
-    rca: RcaRecord
+    rca: RcaRecord = field(validator=_c.instance(RcaRecord))
 
 
 @frozen
@@ -133,7 +130,7 @@ class ProblemFixStarted:
     """Work on the permanent fix began, perhaps through a change request."""
 
     TRIGGER: ClassVar[ProblemTrigger] = _T.START_FIX
-    change_ref: str | None = None
+    change_ref: str | None = field(default=None, validator=_c.optional_text)
 
 
 @frozen
@@ -141,7 +138,7 @@ class ProblemWorkaroundPublished:
     """A workaround linked and future matching tickets can use."""
 
     TRIGGER: ClassVar[ProblemTrigger] = _T.PUBLISH_WORKAROUND
-    text: str
+    text: str = field(validator=_c.text)
 
 
 @frozen
@@ -149,8 +146,8 @@ class ProblemIncidentLinked:
     """An incident was linked (its own history records the link too)."""
 
     TRIGGER: ClassVar[ProblemTrigger] = _T.LINK_INCIDENT
-    ticket_id: str
-    moved_from: str | None = None
+    ticket_id: str = field(validator=_c.text)
+    moved_from: str | None = field(default=None, validator=_c.optional_text)
 
 
 @frozen
@@ -158,7 +155,7 @@ class ProblemKnownErrorRaised:
     """The problem became a known error; the KEDB entry as published."""
 
     TRIGGER: ClassVar[ProblemTrigger] = _T.RAISE_KNOWN_ERROR
-    known_error: KnownError
+    known_error: KnownError = field(validator=_c.instance(KnownError))
 
 
 @frozen
@@ -166,7 +163,7 @@ class ProblemNoteAdded:
     """A work note."""
 
     TRIGGER: ClassVar[ProblemTrigger] = _T.ADD_NOTE
-    text: str
+    text: str = field(validator=_c.text)
 
 
 @frozen
@@ -174,8 +171,8 @@ class ProblemResolved:
     """Resolved; `incident_ids` are the waiting incidents resolved with it."""
 
     TRIGGER: ClassVar[ProblemTrigger] = _T.RESOLVE
-    resolution: ProblemResolution
-    incident_ids: tuple[str, ...] = ()
+    resolution: ProblemResolution = field(validator=_c.instance(ProblemResolution))
+    incident_ids: tuple[str, ...] = field(default=(), validator=_c.texts)
 
 
 @frozen
@@ -183,7 +180,7 @@ class ProblemReanalyzed:
     """Back to root cause analysis: the fix did not hold, or the cause was wrong."""
 
     TRIGGER: ClassVar[ProblemTrigger] = _T.REANALYZE
-    reason: str
+    reason: str = field(validator=_c.text)
 
 
 @frozen
@@ -198,7 +195,7 @@ class ProblemCancelled:
     """Withdrawn: not a problem after all."""
 
     TRIGGER: ClassVar[ProblemTrigger] = _T.CANCEL
-    reason: str
+    reason: str = field(validator=_c.text)
 
 
 ProblemPayload = (
