@@ -89,10 +89,7 @@ PATCH = CiChange(DB, "patch", "19.3.0", "19.3.1")
 
 
 def same(a: ConfigurationItem, b: ConfigurationItem) -> None:
-    left, right = snapshot(a), snapshot(b)
-    left.pop("_persisted")
-    right.pop("_persisted")
-    assert left == right
+    assert snapshot(a) == snapshot(b)  # the pending-events marker is not in a snapshot
 
 
 # -- the lifecycle table ------------------------------------------------------------

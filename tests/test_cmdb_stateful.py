@@ -122,10 +122,10 @@ class CiLifecycle(RuleBasedStateMachine):
         at = self._tick(False)
         relation = Relation(kind, other)
         error: type[Exception] | None = None
-        if other == CI:  # malformed input is refused before the lifecycle is asked
-            error = ValidationError
-        elif add and not self._live():
+        if add and not self._live():
             error = InvalidTransition
+        elif other == CI:  # the rule, after the lifecycle: the CI's own id is no target
+            error = ValidationError
         elif add and relation in self.relations:
             error = DuplicateLink
         elif not add and relation not in self.relations:

@@ -1,10 +1,12 @@
 """The ConfigurationItem entity: a CMDB record with a lifecycle, relations and history.
 
-A CI changes only through triggers, like a ticket: each one validates its
-input, checks time, routes through the compiled CI lifecycle, asks the
-permissions policy, runs its own checks and only then appends exactly one
-event, so a refused trigger leaves the CI untouched. The history says who
-changed what, and for changes made while resolving a ticket, which ticket.
+A CI changes only through triggers, like a ticket: each one builds its
+payload (which checks its own values), and the entity engine checks time,
+routes through the compiled CI lifecycle, asks the permissions policy, runs
+the payload's rule (`_rules.RULES`, the same on replay) and only then
+appends exactly one event, so a refused trigger leaves the CI untouched. The
+history says who changed what, and for changes made while resolving a
+ticket, which ticket.
 
 Attribute values are JSON-safe; None means "absent" (setting an attribute to
 None removes it, and a `CiChange` with `old=None` creates one).
@@ -12,8 +14,7 @@ None removes it, and a `CiChange` with `old=None` creates one).
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from types import MappingProxyType
 from typing import Any
@@ -21,23 +22,17 @@ from typing import Any
 import attrs
 
 from itil_l2._core.actor import Actor
-from itil_l2._core.checks import check_instance, check_optional_text, check_text, frozen_json
+from itil_l2._core.checks import check_instance, frozen_json
 from itil_l2._core.entity import Entity
 from itil_l2._core.tier import SupportGroup
 from itil_l2._core.unset import UNSET, Unset
 from itil_l2.cmdb import events as ev
 from itil_l2.cmdb._apply import APPLIERS
 from itil_l2.cmdb._config import CmdbConfig
-from itil_l2.cmdb._workflow import (
-    WORKFLOW,
-    CiChangeConflict,
-    CiStatus,
-    CiTrigger,
-    ResolutionAlreadyApplied,
-    UnknownRelation,
-)
+from itil_l2.cmdb._rules import RULES, check_registered, same_json
+from itil_l2.cmdb._workflow import WORKFLOW, CiStatus, CiTrigger
 from itil_l2.cmdb.events import AttributeChange, AttributeRecord, CiKind, Relation, RelationKind
-from itil_l2.errors import CorruptHistory, DuplicateLink, ValidationError
+from itil_l2.errors import CorruptHistory, ValidationError
 from itil_l2.tickets import Ticket
 
 __all__ = ["ConfigurationItem", "apply_resolution", "ci_changes_for"]
@@ -82,6 +77,7 @@ class ConfigurationItem(Entity[ev.CiEvent]):  # type: ignore[override]  # attrs:
     _EVENT = ev.CiEvent
     _KIND = "ci"
     _APPLIERS = APPLIERS
+    _RULES = RULES
 
     # -- creation and replay -------------------------------------------------
 
@@ -100,21 +96,21 @@ class ConfigurationItem(Entity[ev.CiEvent]):  # type: ignore[override]  # attrs:
         relations: Iterable[Relation] = (),
         config: CmdbConfig = _DEFAULT_CONFIG,
     ) -> ConfigurationItem:
-        """Record a new CI; it starts planned (`change_status` puts it in production)."""
-        check_text(id, "id")
+        """Record a new CI; it starts planned (`change_status` puts it in production).
+
+        Relations go to other CIs, each once; attributes are JSON-safe and
+        never None (leave absent ones out).
+        """
         check_instance(config, CmdbConfig, "config")
-        values = frozen_json(attributes)
-        for key, value in values.items():
-            check_text(key, "attribute name")
-            if value is None:
-                raise ValidationError(f"attribute {key!r} is None; leave absent ones out")
+        if isinstance(relations, Relation) or not isinstance(relations, Iterable):
+            raise ValidationError("relations must be an iterable of Relation values")
         payload = ev.CiRegistered(
-            name=check_text(name, "name"),
-            kind=check_instance(kind, CiKind, "kind"),
-            support_group=check_instance(support_group, SupportGroup, "support_group"),
-            owner=check_optional_text(owner, "owner"),
-            relations=_relations(id, relations),
-            attributes=values,
+            name=name,
+            kind=kind,
+            support_group=support_group,
+            owner=owner,
+            relations=tuple(relations),
+            attributes=frozen_json(attributes),
         )
         return cls._created(id, payload, at, actor, config)
 
@@ -133,6 +129,7 @@ class ConfigurationItem(Entity[ev.CiEvent]):  # type: ignore[override]  # attrs:
         p = event.payload
         if not isinstance(p, ev.CiRegistered):
             raise CorruptHistory("a CI history starts with a CiRegistered event")
+        check_registered(event.entity_id, p)
         return cls._start(
             event,
             [
@@ -197,9 +194,7 @@ class ConfigurationItem(Entity[ev.CiEvent]):  # type: ignore[override]  # attrs:
         self, status: CiStatus, *, at: datetime, actor: Actor, reason: str | None = None
     ) -> None:
         """Move through the lifecycle: planned → active ⇄ maintenance, any → retired."""
-        check_instance(status, CiStatus, "status")
-        payload = ev.CiStatusChanged(self.status, status, check_optional_text(reason, "reason"))
-        self._fire(payload, at, actor)
+        self._fire(ev.CiStatusChanged(self.status, status, reason), at, actor)
 
     def update(
         self,
@@ -212,26 +207,25 @@ class ConfigurationItem(Entity[ev.CiEvent]):  # type: ignore[override]  # attrs:
     ) -> None:
         """Change the name, owner or support group; an update that changes nothing is refused."""
         payload = ev.CiDetailsUpdated(
-            self.name if name is UNSET else check_text(name, "name"),
-            self.owner if owner is UNSET else check_optional_text(owner, "owner"),
-            self.support_group
-            if support_group is UNSET
-            else check_instance(support_group, SupportGroup, "support_group"),
+            self.name if name is UNSET else name,
+            self.owner if owner is UNSET else owner,
+            self.support_group if support_group is UNSET else support_group,
         )
-        current = (self.name, self.owner, self.support_group)
-        unchanged = (payload.name, payload.owner, payload.support_group) == current
-        self._fire(payload, at, actor, _nothing_changes(self.id) if unchanged else None)
+        self._fire(payload, at, actor)
 
     def update_attributes(self, values: Mapping[str, Any], *, at: datetime, actor: Actor) -> None:
-        """Set attributes (None removes one); records old and new value of each change."""
+        """Set attributes (None removes one); records old and new value of each change.
+
+        Values that are already set are left out; an update that changes
+        nothing is refused.
+        """
         given = frozen_json(values)
         changes = tuple(
             AttributeChange(key, self.attributes.get(key), new)
             for key, new in given.items()
-            if not _same(self.attributes.get(key), new)
+            if not same_json(self.attributes.get(key), new)
         )
-        check = None if changes else _nothing_changes(self.id)
-        self._fire(ev.CiAttributesUpdated(changes), at, actor, check)
+        self._fire(ev.CiAttributesUpdated(changes), at, actor)
 
     def apply_resolution_changes(self, ticket: Ticket, *, at: datetime, actor: Actor) -> None:
         """Record the CI changes the ticket's resolution lists for this CI, naming the ticket.
@@ -239,53 +233,30 @@ class ConfigurationItem(Entity[ev.CiEvent]):  # type: ignore[override]  # attrs:
         Each change's `old` must equal the current value (changes apply in
         order, so a later one sees an earlier one's result); otherwise
         `CiChangeConflict`, and nothing changes. Applying the same ticket's
-        same changes twice raises `ResolutionAlreadyApplied`.
+        same changes twice raises `ResolutionAlreadyApplied`. Those are the
+        event's rule, checked on replay too; that the ticket has a resolution
+        recording changes for this CI is read from the ticket, live only
+        (a stored event names the ticket, it does not hold it).
         """
-        changes = ci_changes_for(ticket, self.id)
-        payload = ev.CiResolutionChangesApplied(ticket.id, changes)
-        self._fire(payload, at, actor, lambda: self._check_resolution(payload))
+        self._fire(self._resolution_payload(ticket), at, actor)
 
     def relate(self, kind: RelationKind, target: str, *, at: datetime, actor: Actor) -> None:
         """Add an outgoing relation, e.g. `app.relate(RelationKind.RUNS_ON, "srv-1", ...)`."""
-        relation = _relation(self.id, kind, target)
-
-        def check() -> None:
-            if relation in self.relations:
-                raise DuplicateLink(f"{self.id} already {kind.value} {target}")
-
-        self._fire(ev.CiRelated(relation), at, actor, check)
+        self._fire(ev.CiRelated(Relation(kind, target)), at, actor)
 
     def unrelate(self, kind: RelationKind, target: str, *, at: datetime, actor: Actor) -> None:
         """Remove an outgoing relation (also allowed on a retired CI, to clean up)."""
-        relation = _relation(self.id, kind, target)
-
-        def check() -> None:
-            if relation not in self.relations:
-                raise UnknownRelation(f"{self.id} has no relation {kind.value} {target}")
-
-        self._fire(ev.CiUnrelated(relation), at, actor, check)
+        self._fire(ev.CiUnrelated(Relation(kind, target)), at, actor)
 
     # -- helpers ---------------------------------------------------------------
 
-    def _check_resolution(self, payload: ev.CiResolutionChangesApplied) -> None:
-        values = dict(self.attributes)
-        for change in payload.changes:
-            current = values.get(change.attribute)
-            if not _same(current, change.old):
-                raise CiChangeConflict(self.id, change.attribute, change.old, current)
-            values[change.attribute] = change.new
-        for event in self.history:
-            if event.payload == payload:
-                raise ResolutionAlreadyApplied(
-                    f"{self.id}: {payload.ticket_id}'s changes were applied in v{event.version}"
-                )
+    def _resolution_payload(self, ticket: Ticket) -> ev.CiResolutionChangesApplied:
+        changes = ci_changes_for(ticket, self.id)  # checks the ticket first
+        return ev.CiResolutionChangesApplied(ticket.id, changes)
 
     def _preflight_resolution(self, ticket: Ticket, at: datetime, actor: Actor) -> None:
         """What `apply_resolution_changes` checks, changing nothing (for all-or-nothing batches)."""
-        changes = ci_changes_for(ticket, self.id)
-        payload = ev.CiResolutionChangesApplied(ticket.id, changes)
-        self._vet(payload, at, actor)
-        self._check_resolution(payload)
+        self._vet(self._resolution_payload(ticket), at, actor)
 
 
 def ci_changes_for(ticket: Ticket, ci_id: str) -> tuple[AttributeChange, ...]:
@@ -343,37 +314,6 @@ def apply_resolution(
         by_id[ref].apply_resolution_changes(ticket, at=at, actor=actor)
 
 
-def _nothing_changes(ci_id: str) -> Callable[[], None]:
-    """A trigger check refusing an update that changes nothing (after the lifecycle's say)."""
-
-    def check() -> None:
-        raise ValidationError(f"{ci_id}: the update changes nothing")
-
-    return check
-
-
-def _relation(ci_id: str, kind: RelationKind, target: str) -> Relation:
-    check_instance(kind, RelationKind, "kind")
-    if check_text(target, "target") == ci_id:
-        raise ValidationError(f"{ci_id} cannot relate to itself")
-    return Relation(kind, target)
-
-
-def _relations(ci_id: str, relations: Iterable[Relation]) -> tuple[Relation, ...]:
-    if isinstance(relations, Relation) or not isinstance(relations, Iterable):
-        raise ValidationError("relations must be an iterable of Relation values")
-    items = tuple(_relation(ci_id, check_instance(r, Relation, "relation").kind, r.target)
-                  for r in relations)  # fmt: skip
-    if len(set(items)) != len(items):
-        raise DuplicateLink(f"{ci_id}: a relation is given twice")
-    return items
-
-
 def _json(value: Any) -> Any:
     """A deep, JSON-shaped copy (tuples become lists), as stored attributes are."""
     return frozen_json({"v": value})["v"]
-
-
-def _same(a: Any, b: Any) -> bool:
-    """Equal as JSON (so 1 and True, or 1 and 1.0, differ; key order does not matter)."""
-    return json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)

@@ -3,6 +3,9 @@
 A CI's history is a tuple of `CiEvent`s; replaying it through the CI
 lifecycle (`ConfigurationItem.from_history`) rebuilds the CI exactly.
 Payloads hold only values, so the history serialises to JSON through cattrs.
+Each payload checks its own values (types, non-blank texts, bounded JSON)
+when it is made, by a trigger or from stored JSON alike; the rules that need
+the CI (`itil_l2.cmdb._rules`) run in the trigger engine, live and on replay.
 
 Relation semantics (the direction a failure travels) are the heart of impact
 analysis; they are stated once, on `RelationKind`, and followed by
@@ -26,6 +29,7 @@ from itil_l2._core.entity import Event
 from itil_l2._core.serialization import UPCASTERS, rename_entity_id
 from itil_l2._core.tier import SupportGroup
 from itil_l2.cmdb._workflow import CiStatus, CiTrigger
+from itil_l2.errors import ValidationError
 
 __all__ = [
     "AttributeChange",
@@ -139,13 +143,37 @@ class Relation:
     target: str = attrs.field(validator=_checks.text)
 
 
+def _tuple_of(kind: type[Any]) -> Any:
+    """A validator demanding a tuple of `kind` instances."""
+
+    def check(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if not isinstance(value, tuple) or not all(isinstance(v, kind) for v in value):
+            raise ValidationError(f"{attribute.name} must be a tuple of {kind.__name__} values")
+
+    return check
+
+
+def _json_value(inst: Any, attribute: attrs.Attribute[Any], value: object) -> None:
+    """A JSON-safe value within the bounds of `json_safe` (None: absent)."""
+    _checks.json_safe(value, f"{attribute.name} value of {inst.attribute!r}")
+
+
+def _attributes(inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """A bounded JSON mapping of non-blank names to present (non-None) values."""
+    _checks.json_mapping(inst, attribute, value)
+    for key, item in value.items():  # type: ignore[attr-defined]  # a Mapping: checked above
+        _checks.check_text(key, "attribute name")
+        if item is None:
+            raise ValidationError(f"attribute {key!r} is None; leave absent ones out")
+
+
 @frozen
 class AttributeChange:
     """One attribute's old and new value; None on either side means "absent"."""
 
     attribute: str = attrs.field(validator=_checks.text)
-    old: Any
-    new: Any
+    old: Any = attrs.field(validator=_json_value)
+    new: Any = attrs.field(validator=_json_value)
 
 
 @frozen
@@ -153,12 +181,12 @@ class CiRegistered:
     """The CI was recorded in the CMDB (always as planned); carries every initial field."""
 
     TRIGGER: ClassVar[CiTrigger] = CiTrigger.REGISTER
-    name: str
-    kind: CiKind
-    support_group: SupportGroup
-    owner: str | None
-    relations: tuple[Relation, ...]
-    attributes: dict[str, Any] = field(factory=dict)
+    name: str = field(validator=_checks.text)
+    kind: CiKind = field(validator=_checks.member(CiKind))
+    support_group: SupportGroup = field(validator=_checks.instance(SupportGroup))
+    owner: str | None = field(validator=_checks.optional_text)
+    relations: tuple[Relation, ...] = field(validator=_tuple_of(Relation))
+    attributes: dict[str, Any] = field(factory=dict, validator=_attributes)
 
 
 @frozen
@@ -166,9 +194,9 @@ class CiStatusChanged:
     """The lifecycle status changed (e.g. active → maintenance), perhaps with a reason."""
 
     TRIGGER: ClassVar[CiTrigger] = CiTrigger.CHANGE_STATUS
-    old: CiStatus
-    new: CiStatus
-    reason: str | None = None
+    old: CiStatus = field(validator=_checks.member(CiStatus))
+    new: CiStatus = field(validator=_checks.member(CiStatus))
+    reason: str | None = field(default=None, validator=_checks.optional_text)
 
 
 @frozen
@@ -176,9 +204,9 @@ class CiDetailsUpdated:
     """Name, owner or support group changed; holds the complete new values."""
 
     TRIGGER: ClassVar[CiTrigger] = CiTrigger.UPDATE
-    name: str
-    owner: str | None
-    support_group: SupportGroup
+    name: str = field(validator=_checks.text)
+    owner: str | None = field(validator=_checks.optional_text)
+    support_group: SupportGroup = field(validator=_checks.instance(SupportGroup))
 
 
 @frozen
@@ -186,7 +214,7 @@ class CiAttributesUpdated:
     """Attributes changed by hand (or by a sync), one change per attribute."""
 
     TRIGGER: ClassVar[CiTrigger] = CiTrigger.UPDATE_ATTRIBUTES
-    changes: tuple[AttributeChange, ...]
+    changes: tuple[AttributeChange, ...] = field(validator=_tuple_of(AttributeChange))
 
 
 @frozen
@@ -194,8 +222,8 @@ class CiResolutionChangesApplied:
     """The CI changes a ticket's resolution recorded were applied; names the ticket."""
 
     TRIGGER: ClassVar[CiTrigger] = CiTrigger.APPLY_RESOLUTION_CHANGES
-    ticket_id: str
-    changes: tuple[AttributeChange, ...]
+    ticket_id: str = field(validator=_checks.text)
+    changes: tuple[AttributeChange, ...] = field(validator=_tuple_of(AttributeChange))
 
 
 @frozen
@@ -203,7 +231,7 @@ class CiRelated:
     """A relation to another CI was added."""
 
     TRIGGER: ClassVar[CiTrigger] = CiTrigger.RELATE
-    relation: Relation
+    relation: Relation = field(validator=_checks.instance(Relation))
 
 
 @frozen
@@ -211,7 +239,7 @@ class CiUnrelated:
     """A relation to another CI was removed."""
 
     TRIGGER: ClassVar[CiTrigger] = CiTrigger.UNRELATE
-    relation: Relation
+    relation: Relation = field(validator=_checks.instance(Relation))
 
 
 CiPayload = (
@@ -246,6 +274,3 @@ class AttributeRecord:
     actor_id: str
     version: int
     ticket_id: str | None
-
-
-"""One applier per payload type (registration builds the CI instead)."""
