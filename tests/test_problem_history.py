@@ -194,16 +194,19 @@ def test_malformed_json_is_refused(clock: Clock) -> None:
     good = entity_to_json(full_problem(clock))
     naive = deepcopy(good)
     naive["history"][1]["at"] = "2026-03-02T09:05:00"
-    with pytest.raises(NaiveDatetime):
+    with pytest.raises(CorruptHistory, match="event 2") as err:
         entity_from_json(Problem, naive)
+    assert isinstance(err.value.__cause__, NaiveDatetime)
     unknown = deepcopy(good)
     unknown["history"][1]["payload"]["type"] = "teleport"
-    with pytest.raises(ValidationError):
+    with pytest.raises(CorruptHistory, match="event 2"):
         entity_from_json(Problem, unknown)
     bad_rca = deepcopy(good)
     bad_rca["history"][4]["payload"]["rca"]["status"] = "approved"
-    with pytest.raises(ValidationError):
+    with pytest.raises(CorruptHistory, match="event 5"):
         entity_from_json(Problem, bad_rca)
+    with pytest.raises(ValidationError):  # not a serialised problem at all
+        entity_from_json(Problem, {"id": "PRB-1"})
 
 
 def test_events_serialise_with_values_not_text_blobs(clock: Clock) -> None:

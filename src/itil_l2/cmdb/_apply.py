@@ -11,6 +11,7 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any
 
+from itil_l2._core.chain import Chain
 from itil_l2.cmdb import events as ev
 
 _set = object.__setattr__
@@ -39,11 +40,11 @@ def _attributes_changed(
 
 
 def _related(ci: Any, p: ev.CiRelated, _at: datetime) -> None:
-    _set(ci, "relations", (*ci.relations, p.relation))
+    _set(ci, "relations", ci.relations.plus(p.relation))
 
 
 def _unrelated(ci: Any, p: ev.CiUnrelated, _at: datetime) -> None:
-    _set(ci, "relations", tuple(r for r in ci.relations if r != p.relation))
+    _set(ci, "relations", Chain(r for r in ci.relations if r != p.relation))
 
 
 APPLIERS: dict[type[Any], Callable[[Any, Any, datetime], None]] = {

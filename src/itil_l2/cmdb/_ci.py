@@ -22,6 +22,7 @@ from typing import Any
 import attrs
 
 from itil_l2._core.actor import Actor
+from itil_l2._core.chain import Chain
 from itil_l2._core.checks import check_instance, frozen_json
 from itil_l2._core.entity import Entity
 from itil_l2._core.tier import SupportGroup
@@ -70,7 +71,7 @@ class ConfigurationItem(Entity[ev.CiEvent]):  # type: ignore[override]  # attrs:
     support_group: SupportGroup
     owner: str | None
     attributes: Mapping[str, Any]
-    relations: tuple[Relation, ...]
+    relations: Chain[Relation]
     config: CmdbConfig
 
     _WORKFLOW = WORKFLOW
@@ -138,7 +139,7 @@ class ConfigurationItem(Entity[ev.CiEvent]):  # type: ignore[override]  # attrs:
                 ("kind", p.kind),
                 ("support_group", p.support_group),
                 ("owner", p.owner),
-                ("relations", p.relations),
+                ("relations", Chain(p.relations)),
                 ("attributes", MappingProxyType(dict(p.attributes))),
                 ("config", config),
                 ("state", CiStatus.PLANNED.value),

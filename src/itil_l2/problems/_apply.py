@@ -35,7 +35,7 @@ def _workaround(p: Any, e: ev.ProblemWorkaroundPublished, _at: datetime) -> None
 
 
 def _linked(p: Any, e: ev.ProblemIncidentLinked, _at: datetime) -> None:
-    _set(p, "incident_ids", (*p.incident_ids, e.ticket_id))
+    _set(p, "incident_ids", p.incident_ids.plus(e.ticket_id))
 
 
 def _known(p: Any, e: ev.ProblemKnownErrorRaised, _at: datetime) -> None:

@@ -21,6 +21,7 @@ from typing import Any, Unpack
 import attrs
 
 from itil_l2._core.actor import Actor
+from itil_l2._core.chain import Chain
 from itil_l2._core.checks import (
     check_instance,
     check_keywords,
@@ -93,7 +94,8 @@ class Problem(Entity[ev.ProblemEvent]):  # type: ignore[override]  # attrs: no _
     rca: RcaRecord | None
     workaround: str | None
     known_error: KnownError | None
-    incident_ids: tuple[str, ...]
+    incident_ids: Chain[str]
+    """The linked incidents, in the order linked (reads like a tuple; grows in O(1))."""
     fix_change_ref: str | None
     resolution: ev.ProblemResolution | None
     resolved_at: datetime | None
@@ -154,7 +156,7 @@ class Problem(Entity[ev.ProblemEvent]):  # type: ignore[override]  # attrs: no _
             raise CorruptHistory("a problem history starts with a ProblemOpened event")
         check_opened(event.entity_id, payload, config)
         fields = [(f.name, getattr(payload, f.name)) for f in attrs.fields(ev.ProblemOpened)]
-        fields += [*_BLANK, ("id", event.entity_id), ("config", config)]
+        fields += [*_BLANK, ("incident_ids", Chain()), ("id", event.entity_id), ("config", config)]
         return cls._start(event, fields)
 
     # -- derived facts -------------------------------------------------------------
@@ -341,7 +343,6 @@ _BLANK: tuple[tuple[str, Any], ...] = (
     ("rca", None),
     ("workaround", None),
     ("known_error", None),
-    ("incident_ids", ()),
     ("fix_change_ref", None),
     ("resolution", None),
     ("resolved_at", None),
