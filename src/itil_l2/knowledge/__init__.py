@@ -7,12 +7,7 @@ from __future__ import annotations
 
 from itil_l2._core.public import expose
 
-from ._article import (
-    KnowledgeArticle,
-    NewVersion,
-    PublicationNotDue,
-    SelfValidationRefused,
-)
+from ._article import KnowledgeArticle, NewVersion
 from ._config import (
     KNOWLEDGE_MANAGER,
     DefaultKnowledgePermissions,
@@ -33,6 +28,7 @@ from ._feedback import (
     quality_scores,
     used_to_resolve,
 )
+from ._rules import PublicationNotDue, SelfValidationRefused
 from ._search import (
     ArticleMatch,
     article_from_ticket,

@@ -1,11 +1,13 @@
 """The KnowledgeArticle entity: L2 documents solutions so that L1 can solve more.
 
-An article moves through the lifecycle of `_knowledge_workflow` (KCS
-confidence and publication in one machine) only through its trigger methods.
-Each trigger validates its input, checks time, routes through the compiled
-table, asks the permissions policy, runs its own checks, and only then
-appends exactly one event, so a refused trigger leaves the article untouched.
-Votes, open flags and reviewers are read from the history, never stored twice.
+An article moves through the lifecycle of `_workflow` (KCS confidence and
+publication in one machine) only through its trigger methods. Each trigger
+only builds its payload (which checks its own values); the entity engine
+checks time, routes through the compiled table, asks the permissions policy,
+runs the payload's rule from `_rules.RULES` (live and on replay alike), and
+only then appends exactly one event, so a refused trigger leaves the article
+untouched. Votes, open flags and reviewers are read from the history, never
+stored twice.
 """
 
 from __future__ import annotations
@@ -17,23 +19,30 @@ from typing import Any, NamedTuple, Unpack
 
 import attrs
 
-from itil_l2._core.actor import Actor, Role
-from itil_l2._core.checks import check_instance, check_optional_text, check_text
+from itil_l2._core.actor import Actor
+from itil_l2._core.checks import check_instance
 from itil_l2._core.entity import Entity
 from itil_l2._core.tier import Tier
 from itil_l2._core.time import ensure_aware
 from itil_l2._core.unset import UNSET
-from itil_l2.errors import CorruptHistory, ValidationError, WorkflowError
+from itil_l2.errors import CorruptHistory, ValidationError
 from itil_l2.knowledge import events as ev
 from itil_l2.knowledge._apply import APPLIERS
 from itil_l2.knowledge._config import KnowledgeConfig
 from itil_l2.knowledge._content import (
     CONTENT_CODECS,
     ArticleContent,
-    IncompleteArticle,
     check_content,
     content_changes,
     given_content,
+)
+from itil_l2.knowledge._rules import (
+    RULES,
+    PublicationNotDue,
+    SelfValidationRefused,
+    check_drafted,
+    publication_due,
+    system_exemption,
 )
 from itil_l2.knowledge._workflow import (
     CONFIDENCE,
@@ -53,14 +62,6 @@ __all__ = [
 
 _DEFAULT_CONFIG = KnowledgeConfig()
 _L1_READABLE = frozenset({Audience.L1, Audience.PUBLIC})
-
-
-class SelfValidationRefused(WorkflowError):
-    """The author tried to validate their own article (see `KnowledgeConfig`)."""
-
-
-class PublicationNotDue(WorkflowError):
-    """A scheduled article was published before its `publish_at`."""
 
 
 class NewVersion(NamedTuple):
@@ -115,6 +116,7 @@ class KnowledgeArticle(Entity[KnowledgeEvent]):  # type: ignore[override]  # att
     _EVENT = KnowledgeEvent
     _KIND = "article"
     _APPLIERS = APPLIERS
+    _RULES = RULES
 
     # -- creation and replay -------------------------------------------------
 
@@ -164,12 +166,8 @@ class KnowledgeArticle(Entity[KnowledgeEvent]):  # type: ignore[override]  # att
         supersedes: str | None,
         config: KnowledgeConfig,
     ) -> KnowledgeArticle:
-        check_text(id, "id")
-        check_instance(config, KnowledgeConfig, "config")
         values = check_content(content)
-        ensure_aware(at)
-        check_instance(actor, Actor, "actor")
-        writer = actor.id if author is None else check_text(author, "author")
+        writer = check_instance(actor, Actor, "actor").id if author is None else author
         payload = ev.ArticleDrafted(
             **values, author=writer, revision=revision, supersedes=supersedes
         )
@@ -190,6 +188,7 @@ class KnowledgeArticle(Entity[KnowledgeEvent]):  # type: ignore[override]  # att
         payload = event.payload
         if not isinstance(payload, ev.ArticleDrafted):
             raise CorruptHistory("an article history starts with its draft event")
+        check_drafted(event.entity_id, payload, config)
         fields = [(f.name, getattr(payload, f.name)) for f in attrs.fields(ev.ArticleDrafted)]
         fields += [
             ("id", event.entity_id),
@@ -270,50 +269,44 @@ class KnowledgeArticle(Entity[KnowledgeEvent]):  # type: ignore[override]  # att
     ) -> None:
         """Change content before validation; fields left out stay as they are.
 
-        The event records old and new values; an edit that changes nothing is refused.
+        The event records old and new values; an edit that changes nothing is
+        refused (a `ValidationError`, after the lifecycle and the permissions).
         """
         given = given_content(content, "edit")
         self._fire(ev.ArticleEdited(content_changes(self, given)), at, actor)
 
     def submit(self, *, at: datetime, actor: Actor) -> None:
         """Hand the finished draft to review (KCS: not validated)."""
-        self._fire(ev.ArticleSubmitted(), at, actor, self._complete)
+        self._fire(ev.ArticleSubmitted(), at, actor)
 
     def send_back(self, reason: str, *, at: datetime, actor: Actor) -> None:
         """Return a submitted article to its author for rework, saying why."""
-        self._fire(ev.ArticleSentBack(check_text(reason, "reason")), at, actor)
+        self._fire(ev.ArticleSentBack(reason), at, actor)
 
     def validate(self, *, at: datetime, actor: Actor, publish_at: datetime | None = None) -> None:
         """Validate a submitted article: publish it now, or schedule it for `publish_at`.
 
         Refused with `IncompleteArticle` if parts are missing, and with
         `SelfValidationRefused` when the author validates their own article
-        (unless the config allows it, or the actor is the system).
+        (unless the config allows it, or the actor is the system actor
+        `SYSTEM`). Checked live only: that the system actor holds the system
+        role (a stored event names its actor's id, not its rights), and that
+        `publish_at` lies after `at` (a rule does not see the event's time).
         """
         if publish_at is not None:
             ensure_aware(publish_at, "publish_at")
             if ensure_aware(at) >= publish_at:
                 raise ValidationError("publish_at must lie after at; leave it out to publish now")
-
-        def check() -> None:
-            self._complete()
-            if (
-                actor.id == self.author
-                and not self.config.allow_self_validation
-                and not actor.has_role(Role.SYSTEM)
-            ):
-                raise SelfValidationRefused(f"{actor.id} may not validate their own {self.id}")
-
-        self._fire(ev.ArticleValidated(publish_at), at, actor, check)
+        payload = ev.ArticleValidated(publish_at)
+        self._fire(payload, at, actor, lambda: system_exemption(self, actor))
 
     def publish(self, *, at: datetime, actor: Actor) -> None:
-        """Publish a scheduled article once its `publish_at` has come."""
+        """Publish a scheduled article once its `publish_at` has come.
 
-        def check() -> None:
-            if self.publish_at is not None and at < self.publish_at:
-                raise PublicationNotDue(f"{self.id} is scheduled for {self.publish_at.isoformat()}")
-
-        self._fire(ev.ArticlePublished(), at, actor, check)
+        Early, it raises `PublicationNotDue`; checked live only, since a rule
+        does not see the event's time.
+        """
+        self._fire(ev.ArticlePublished(), at, actor, lambda: publication_due(self, at))
 
     # -- feedback ----------------------------------------------------------------
 
@@ -321,42 +314,36 @@ class KnowledgeArticle(Entity[KnowledgeEvent]):  # type: ignore[override]  # att
         self, helpful: bool, *, at: datetime, actor: Actor, comment: str | None = None
     ) -> None:
         """Say whether the article helped; a later vote by the same actor replaces theirs."""
-        payload = ev.ArticleRated(
-            check_instance(helpful, bool, "helpful"), check_optional_text(comment, "comment")
-        )
-        self._fire(payload, at, actor)
+        self._fire(ev.ArticleRated(helpful, comment), at, actor)
 
     def flag(self, kind: FlagKind, comment: str, *, at: datetime, actor: Actor) -> None:
         """Flag the article as outdated or wrong (lowers its quality score until dismissed)."""
-        check_instance(kind, FlagKind, "kind")
-        self._fire(ev.ArticleFlagged(kind, check_text(comment, "comment")), at, actor)
+        self._fire(ev.ArticleFlagged(kind, comment), at, actor)
 
     def dismiss_flags(self, reason: str, *, at: datetime, actor: Actor) -> None:
-        """Close the open flags after review: the content stands as it is."""
+        """Close the open flags after review: the content stands as it is.
 
-        def check() -> None:
-            if not self.flags:
-                raise ValidationError(f"{self.id} has no open flags")
-
-        self._fire(ev.FlagsDismissed(check_text(reason, "reason")), at, actor, check)
+        Without open flags there is nothing to dismiss (a `ValidationError`).
+        """
+        self._fire(ev.FlagsDismissed(reason), at, actor)
 
     # -- end of life ---------------------------------------------------------------
 
     def propose_retirement(self, reason: str, *, at: datetime, actor: Actor) -> None:
         """Mark a published article for retirement; it stays readable meanwhile."""
-        self._fire(ev.RetirementProposed(check_text(reason, "reason")), at, actor)
+        self._fire(ev.RetirementProposed(reason), at, actor)
 
     def reinstate(self, reason: str, *, at: datetime, actor: Actor) -> None:
         """Withdraw a proposed retirement: the article is published again."""
-        self._fire(ev.ArticleReinstated(check_text(reason, "reason")), at, actor)
+        self._fire(ev.ArticleReinstated(reason), at, actor)
 
     def retire(self, reason: str, *, at: datetime, actor: Actor) -> None:
         """Withdraw a live article from use."""
-        self._fire(ev.ArticleRetired(check_text(reason, "reason")), at, actor)
+        self._fire(ev.ArticleRetired(reason), at, actor)
 
     def archive(self, reason: str, *, at: datetime, actor: Actor) -> None:
         """Take the article out of the knowledge base for good (from any other state)."""
-        self._fire(ev.ArticleArchived(check_text(reason, "reason")), at, actor)
+        self._fire(ev.ArticleArchived(reason), at, actor)
 
     def new_version(
         self,
@@ -377,15 +364,6 @@ class KnowledgeArticle(Entity[KnowledgeEvent]):  # type: ignore[override]  # att
         given = given_content(content, "new_version")
         merged = {name: getattr(self, name) for name in CONTENT_CODECS}
         merged.update((name, value) for name, value in given.items() if value is not UNSET)
-        if id == self.id:
-            raise ValidationError(f"a new version needs a new id, not {id!r}")
         new = self._create(id, merged, at, actor, None, self.revision + 1, self.id, self.config)
         self._fire(ev.ArticleSuperseded(new.id), at, actor)
         return NewVersion(new, self)
-
-    # -- helpers ---------------------------------------------------------------
-
-    def _complete(self) -> None:
-        missing = self.missing_parts()
-        if missing:
-            raise IncompleteArticle(self.id, missing)

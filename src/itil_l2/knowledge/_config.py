@@ -105,7 +105,9 @@ class KnowledgeConfig:
 
     - `allow_self_validation`: may an author validate their own article?
       KCS and ServiceNow both want a second pair of eyes, so not by default
-      (the system actor is exempt: imports copy decisions made elsewhere).
+      (the system actor `SYSTEM` is exempt: imports copy decisions made
+      elsewhere; another actor with the system role is not, since a replayed
+      history names the validator's id, not its roles).
     - `min_resolution_steps`: steps an article needs before it is submitted
       and validated.
     - `require_scope`: an article must name at least one CI or category

@@ -2,7 +2,9 @@
 
 `KnowledgeArticle.draft`, `edit` and `new_version` take the same content
 keywords (`ArticleContent`); an edit records each changed field as a
-`FieldChange` in JSON form, and the applier decodes it back.
+`FieldChange` in JSON form, and the applier decodes it back. Whether an edit
+changes anything at all is the edit's rule (`_rules`), checked live and on
+replay alike.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypedDict
 
 from itil_l2._core import checks as _checks
-from itil_l2._core.fields import SAME, STRINGS, Codec, FieldChange, enum_codec, field_changes
+from itil_l2._core.fields import SAME, STRINGS, Codec, FieldChange, enum_codec
 from itil_l2._core.unset import UNSET
 from itil_l2.errors import WorkflowError
 from itil_l2.knowledge.events import Audience
@@ -88,6 +90,16 @@ def check_content(content: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def content_changes(article: Any, given: Mapping[str, Any]) -> tuple[FieldChange, ...]:
-    """The validated changes `given` makes to `article` (UNSET values are left out)."""
+    """The validated changes `given` makes to `article` (UNSET values are left out).
+
+    None at all is an empty tuple: the edit's rule refuses it, after the
+    workflow and the permissions had their say.
+    """
     new = check_content({k: v for k, v in given.items() if v is not UNSET})
-    return field_changes(article, new, CONTENT_CODECS, "edit")
+    changes = []
+    for name, value in new.items():
+        encode = CONTENT_CODECS[name][0]
+        old_json, new_json = encode(getattr(article, name)), encode(value)
+        if old_json != new_json:
+            changes.append(FieldChange(name, old_json, new_json))
+    return tuple(changes)

@@ -4,16 +4,17 @@ An article's history is a tuple of `KnowledgeEvent`s, one per trigger, with a
 typed payload each; replaying it (`KnowledgeArticle.from_history`) rebuilds
 the article exactly. Payloads hold only values (strings, enums, datetimes),
 so the history serialises to JSON through the library's cattrs converter.
-
-The appliers at the end never fail: every check runs before an event exists,
-so applying is the last, infallible step of a trigger (as for tickets).
+Each payload checks its own values (types, non-blank texts, aware times) when
+it is made, by a trigger or from stored JSON alike; the rules that need the
+article and its config (`_rules.RULES`) run in the trigger engine, live and
+on replay.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import attrs
 from attrs import frozen
@@ -22,6 +23,8 @@ from itil_l2._core import checks as _checks
 from itil_l2._core.entity import Event
 from itil_l2._core.fields import FieldChange
 from itil_l2._core.serialization import UPCASTERS, rename_entity_id
+from itil_l2._core.time import ensure_aware
+from itil_l2.errors import ValidationError
 from itil_l2.knowledge._workflow import KnowledgeTrigger
 
 __all__ = [
@@ -82,6 +85,31 @@ class Flag:
     at: datetime
 
 
+# -- value checks of the payloads ------------------------------------------------------
+
+
+def _unique_texts(inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """A tuple of distinct non-blank strings (CI refs, categories and tickets are sets)."""
+    _checks.texts(inst, attribute, value)
+    if isinstance(value, tuple) and len(set(value)) != len(value):
+        raise ValidationError(f"{attribute.name} must not repeat a value, got {value!r}")
+
+
+def _revision(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ValidationError(f"{attribute.name} must be a positive int, got {value!r}")
+
+
+def _optional_aware(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is not None:
+        ensure_aware(value, attribute.name)  # type: ignore[arg-type]
+
+
+def _changes(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, tuple) or not all(isinstance(c, FieldChange) for c in value):
+        raise ValidationError(f"{attribute.name} must be a tuple of FieldChange, got {value!r}")
+
+
 # -- payloads ------------------------------------------------------------------
 
 
@@ -94,17 +122,17 @@ class ArticleDrafted:
     """
 
     TRIGGER: ClassVar[KnowledgeTrigger] = KnowledgeTrigger.DRAFT
-    title: str
-    symptom: str
-    cause: str | None
-    resolution_steps: tuple[str, ...]
-    ci_refs: tuple[str, ...]
-    categories: tuple[str, ...]
-    audience: Audience
-    author: str
-    source_tickets: tuple[str, ...]
-    revision: int = 1
-    supersedes: str | None = None
+    title: str = attrs.field(validator=_checks.text)
+    symptom: str = attrs.field(validator=_checks.instance(str))
+    cause: str | None = attrs.field(validator=_checks.optional_text)
+    resolution_steps: tuple[str, ...] = attrs.field(validator=_checks.texts)
+    ci_refs: tuple[str, ...] = attrs.field(validator=_unique_texts)
+    categories: tuple[str, ...] = attrs.field(validator=_unique_texts)
+    audience: Audience = attrs.field(validator=_checks.member(Audience))
+    author: str = attrs.field(validator=_checks.text)
+    source_tickets: tuple[str, ...] = attrs.field(validator=_unique_texts)
+    revision: int = attrs.field(default=1, validator=_revision)
+    supersedes: str | None = attrs.field(default=None, validator=_checks.optional_text)
 
 
 @frozen
@@ -112,7 +140,7 @@ class ArticleEdited:
     """Content changed; old and new values in JSON form (lists for tuples)."""
 
     TRIGGER: ClassVar[KnowledgeTrigger] = KnowledgeTrigger.EDIT
-    changes: tuple[FieldChange, ...]
+    changes: tuple[FieldChange, ...] = attrs.field(validator=_changes)
 
 
 @frozen
@@ -127,7 +155,7 @@ class ArticleSentBack:
     """A reviewer returned the article to its author for rework."""
 
     TRIGGER: ClassVar[KnowledgeTrigger] = KnowledgeTrigger.SEND_BACK
-    reason: str
+    reason: str = attrs.field(validator=_checks.text)
 
 
 @frozen
@@ -135,7 +163,7 @@ class ArticleValidated:
     """A reviewer validated the article: published now, or scheduled for `publish_at`."""
 
     TRIGGER: ClassVar[KnowledgeTrigger] = KnowledgeTrigger.VALIDATE
-    publish_at: datetime | None = None
+    publish_at: datetime | None = attrs.field(default=None, validator=_optional_aware)
 
 
 @frozen
@@ -150,8 +178,8 @@ class ArticleRated:
     """A reader said whether the article helped; an actor's latest rating counts."""
 
     TRIGGER: ClassVar[KnowledgeTrigger] = KnowledgeTrigger.RATE
-    helpful: bool
-    comment: str | None = None
+    helpful: bool = attrs.field(validator=_checks.instance(bool))
+    comment: str | None = attrs.field(default=None, validator=_checks.optional_text)
 
 
 @frozen
@@ -159,8 +187,8 @@ class ArticleFlagged:
     """A reader flagged the article as outdated or wrong."""
 
     TRIGGER: ClassVar[KnowledgeTrigger] = KnowledgeTrigger.FLAG
-    kind: FlagKind
-    comment: str
+    kind: FlagKind = attrs.field(validator=_checks.member(FlagKind))
+    comment: str = attrs.field(validator=_checks.text)
 
 
 @frozen
@@ -168,7 +196,7 @@ class FlagsDismissed:
     """The open flags were reviewed and dismissed (the content stands)."""
 
     TRIGGER: ClassVar[KnowledgeTrigger] = KnowledgeTrigger.DISMISS_FLAGS
-    reason: str
+    reason: str = attrs.field(validator=_checks.text)
 
 
 @frozen
@@ -176,7 +204,7 @@ class RetirementProposed:
     """Retirement was proposed (ServiceNow "pending retirement"); still readable."""
 
     TRIGGER: ClassVar[KnowledgeTrigger] = KnowledgeTrigger.PROPOSE_RETIREMENT
-    reason: str
+    reason: str = attrs.field(validator=_checks.text)
 
 
 @frozen
@@ -184,7 +212,7 @@ class ArticleReinstated:
     """A proposed retirement was withdrawn; the article is published again."""
 
     TRIGGER: ClassVar[KnowledgeTrigger] = KnowledgeTrigger.REINSTATE
-    reason: str
+    reason: str = attrs.field(validator=_checks.text)
 
 
 @frozen
@@ -192,7 +220,7 @@ class ArticleRetired:
     """The article was withdrawn from use (ServiceNow "retired")."""
 
     TRIGGER: ClassVar[KnowledgeTrigger] = KnowledgeTrigger.RETIRE
-    reason: str
+    reason: str = attrs.field(validator=_checks.text)
 
 
 @frozen
@@ -200,7 +228,7 @@ class ArticleArchived:
     """The article left the knowledge base for good (KCS "archived")."""
 
     TRIGGER: ClassVar[KnowledgeTrigger] = KnowledgeTrigger.ARCHIVE
-    reason: str
+    reason: str = attrs.field(validator=_checks.text)
 
 
 @frozen
@@ -208,7 +236,7 @@ class ArticleSuperseded:
     """A new version (`successor`) replaced this article, which is now outdated."""
 
     TRIGGER: ClassVar[KnowledgeTrigger] = KnowledgeTrigger.SUPERSEDE
-    successor: str
+    successor: str = attrs.field(validator=_checks.text)
 
 
 KnowledgePayload = (
