@@ -133,13 +133,15 @@ def test_malformed_json_is_refused(clock: Clock) -> None:
     data = json.loads(json.dumps(entity_to_json(_full_rfc(clock))))
     naive = deepcopy(data)
     naive["history"][1]["at"] = "2026-03-02T09:00:00"
-    with pytest.raises(NaiveDatetime):
+    with pytest.raises(CorruptHistory, match="event 2") as err:  # a stored event is broken
         entity_from_json(ChangeRequest, naive)
+    assert isinstance(err.value.__cause__, NaiveDatetime)
     bad_window = deepcopy(data)
     schedule = next(e for e in bad_window["history"] if e["payload"]["type"] == "schedule")
     schedule["payload"]["planned_end"] = schedule["payload"]["planned_start"]
-    with pytest.raises(ValidationError):
+    with pytest.raises(CorruptHistory, match="after planned_start") as err:
         entity_from_json(ChangeRequest, bad_window)
+    assert isinstance(err.value.__cause__, ValidationError)
     for broken in ({"history": []}, {**data, "kind": "Ticket"}, {**data, "version": 3}):
         with pytest.raises((ValidationError, CorruptHistory)):
             entity_from_json(ChangeRequest, broken)

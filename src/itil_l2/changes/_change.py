@@ -1,8 +1,9 @@
 """The ChangeRequest entity: a request for change (RFC) raised from a problem or ticket.
 
 State changes only through trigger methods, each running the entity
-pipeline (time, route, permissions, the trigger's own checks, one event),
-so a refused trigger leaves the RFC untouched. The change type chooses the
+pipeline (time, route, permissions, the trigger's rule from `_rules.RULES`,
+one event), so a refused trigger leaves the RFC untouched; replay runs the
+same rules. Triggers only build payloads. The change type chooses the
 path (see `_change_workflow`), the risk chooses the approving board (see
 `ChangeConfig`), and the outcome of the implementation says whether the
 RFC fixed the problems it was raised for.
@@ -10,21 +11,21 @@ RFC fixed the problems it was raised for.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import datetime
 
 import attrs
 
 from itil_l2._core.actor import Actor
-from itil_l2._core.checks import check_instance, check_optional_text, check_text
+from itil_l2._core.checks import check_instance, check_text
 from itil_l2._core.entity import Entity
 from itil_l2._core.tier import SupportGroup
 from itil_l2.changes import events as ev
 from itil_l2.changes._apply import APPLIERS
 from itil_l2.changes._config import ChangeConfig
+from itil_l2.changes._rules import RULES, check_decider, check_raised
 from itil_l2.changes._workflow import (
     WORKFLOW,
-    ApprovalRefused,
     ChangeState,
     ChangeTrigger,
     ChangeType,
@@ -38,7 +39,7 @@ from itil_l2.changes.events import (
     ChangeOutcome,
     ChangeRisk,
 )
-from itil_l2.errors import CorruptHistory, DuplicateLink, NotPermitted, ValidationError
+from itil_l2.errors import CorruptHistory, DuplicateLink
 from itil_l2.tickets import Link, LinkKind, Ticket
 
 __all__ = ["ChangeRequest"]
@@ -106,6 +107,7 @@ class ChangeRequest(Entity[ev.ChangeEvent]):  # type: ignore[override]  # attrs:
     _EVENT = ev.ChangeEvent
     _KIND = "change"
     _APPLIERS = APPLIERS
+    _RULES = RULES
 
     # -- creation and replay -------------------------------------------------
 
@@ -133,22 +135,15 @@ class ChangeRequest(Entity[ev.ChangeEvent]):  # type: ignore[override]  # attrs:
         A problem is named by a `ChangeLink`; linking the problem back is the
         host's step on the problem side.
         """
-        ticket = raised_from if isinstance(raised_from, Ticket) else None
-        if ticket is not None:
-            raised_from = ChangeLink(ChangeLinkKind.TICKET, ticket.id)
+        ticket: Ticket | None
+        source: ChangeLink | None
+        if isinstance(raised_from, Ticket):
+            ticket, source = raised_from, ChangeLink(ChangeLinkKind.TICKET, raised_from.id)
+        else:
+            ticket, source = None, raised_from
         check_text(id, "id")
         check_instance(config, ChangeConfig, "config")
-        payload = ev.ChangeRaised(
-            change_type=check_instance(change_type, ChangeType, "change_type"),
-            title=check_text(title, "title"),
-            description=check_instance(description, str, "description"),
-            risk=check_instance(risk, ChangeRisk, "risk"),
-            group=check_instance(group, SupportGroup, "group"),
-            raised_from=None
-            if raised_from is None
-            else check_instance(raised_from, ChangeLink, "raised_from"),
-        )
-        config.check_standard_risk(change_type, risk)
+        payload = ev.ChangeRaised(change_type, title, description, risk, group, source)
         rfc = cls._created(id, payload, at, actor, config)
         if ticket is not None and Link(LinkKind.CHANGE, id) not in ticket.links:
             ticket.link(LinkKind.CHANGE, id, at=at, actor=actor)
@@ -170,6 +165,7 @@ class ChangeRequest(Entity[ev.ChangeEvent]):  # type: ignore[override]  # attrs:
         payload = event.payload
         if not isinstance(payload, ev.ChangeRaised):
             raise CorruptHistory("a change request history starts with a ChangeRaised event")
+        check_raised(event.entity_id, payload, config)
         fields = [(f.name, getattr(payload, f.name)) for f in attrs.fields(ev.ChangeRaised)]
         links = () if payload.raised_from is None else (payload.raised_from,)
         fields += [
@@ -263,16 +259,12 @@ class ChangeRequest(Entity[ev.ChangeEvent]):  # type: ignore[override]  # attrs:
     def set_risk(
         self, risk: ChangeRisk, *, at: datetime, actor: Actor, reason: str | None = None
     ) -> None:
-        """Reassess the risk while new or in assessment (it decides the approving board)."""
-        check_instance(risk, ChangeRisk, "risk")
-        payload = ev.ChangeRiskSet(self.risk, risk, check_optional_text(reason, "reason"))
+        """Reassess the risk while new or in assessment (it decides the approving board).
 
-        def check() -> None:
-            if risk is self.risk:
-                raise ValidationError(f"{self.id}: risk is already {risk.value}")
-            self.config.check_standard_risk(self.change_type, risk)
-
-        self._fire(payload, at, actor, check)
+        The risk must change, and a standard change keeps a risk of the
+        config's `standard_risks`.
+        """
+        self._fire(ev.ChangeRiskSet(self.risk, risk, reason), at, actor)
 
     def request_approval(self, *, at: datetime, actor: Actor) -> None:
         """Assessment is done: ask the board the risk demands (assess → authorize)."""
@@ -281,24 +273,24 @@ class ChangeRequest(Entity[ev.ChangeEvent]):  # type: ignore[override]  # attrs:
     def approve(
         self, board: ApprovalBoard, *, at: datetime, actor: Actor, comment: str | None = None
     ) -> None:
-        """Record `actor`'s approval for `board`; the board must be the one the risk demands."""
-        check_instance(board, ApprovalBoard, "board")
+        """Record `actor`'s approval for `board`; the board must be the one the risk demands.
+
+        Approving twice for one board is refused (`ApprovalRefused`). Whether
+        `actor` may decide for `board` (its roles and groups) is checked live
+        only (`NotPermitted`): a stored event names its actor's id, not its rights.
+        """
         check_instance(actor, Actor, "actor")
-        payload = ev.ChangeApproved(actor.id, board, check_optional_text(comment, "comment"))
-
-        def check() -> None:
-            self._check_decider(board, actor)
-            if any(a.approver_id == actor.id and a.board is board for a in self.approvals):
-                raise ApprovalRefused(f"{actor.id} already approved {self.id} for {board.value}")
-
-        self._fire(payload, at, actor, check)
+        payload = ev.ChangeApproved(actor.id, board, comment)
+        self._fire(payload, at, actor, lambda: check_decider(self, board, actor))
 
     def reject(self, board: ApprovalBoard, reason: str, *, at: datetime, actor: Actor) -> None:
-        """Record a rejection: the RFC goes back to new and this round's approvals lapse."""
-        check_instance(board, ApprovalBoard, "board")
+        """Record a rejection: the RFC goes back to new and this round's approvals lapse.
+
+        As with `approve`, whether `actor` may decide for `board` is checked live only.
+        """
         check_instance(actor, Actor, "actor")
-        payload = ev.ChangeRejected(actor.id, board, check_text(reason, "reason"))
-        self._fire(payload, at, actor, lambda: self._check_decider(board, actor))
+        payload = ev.ChangeRejected(actor.id, board, reason)
+        self._fire(payload, at, actor, lambda: check_decider(self, board, actor))
 
     def schedule(
         self, planned_start: datetime, planned_end: datetime, *, at: datetime, actor: Actor
@@ -319,14 +311,8 @@ class ChangeRequest(Entity[ev.ChangeEvent]):  # type: ignore[override]  # attrs:
         at: datetime,
         actor: Actor,
     ) -> None:
-        """Move a scheduled RFC to another window."""
-        payload = ev.ChangeRescheduled(planned_start, planned_end, check_text(reason, "reason"))
-
-        def check() -> None:
-            if (planned_start, planned_end) == (self.planned_start, self.planned_end):
-                raise ValidationError(f"{self.id} is already scheduled for that window")
-
-        self._fire(payload, at, actor, check)
+        """Move a scheduled RFC to another window (it must differ from the current one)."""
+        self._fire(ev.ChangeRescheduled(planned_start, planned_end, reason), at, actor)
 
     def implement(self, *, at: datetime, actor: Actor) -> None:
         """Begin implementation; starting outside the window is recorded, not refused."""
@@ -336,21 +322,19 @@ class ChangeRequest(Entity[ev.ChangeEvent]):  # type: ignore[override]  # attrs:
         self, outcome: ChangeOutcome, *, at: datetime, actor: Actor, notes: str | None = None
     ) -> None:
         """End implementation with its outcome (successful, failed, rolled back) → review."""
-        check_instance(outcome, ChangeOutcome, "outcome")
-        self._fire(ev.ChangeCompleted(outcome, check_optional_text(notes, "notes")), at, actor)
+        self._fire(ev.ChangeCompleted(outcome, notes), at, actor)
 
     def close(self, *, at: datetime, actor: Actor, notes: str | None = None) -> None:
         """Close after the post-implementation review."""
-        self._fire(ev.ChangeClosed(check_optional_text(notes, "notes")), at, actor)
+        self._fire(ev.ChangeClosed(notes), at, actor)
 
     def cancel(self, reason: str, *, at: datetime, actor: Actor) -> None:
         """Withdraw the RFC before implementation begins."""
-        self._fire(ev.ChangeCancelled(check_text(reason, "reason")), at, actor)
+        self._fire(ev.ChangeCancelled(reason), at, actor)
 
     def link(self, kind: ChangeLinkKind, ref: str, *, at: datetime, actor: Actor) -> None:
         """Link a problem or ticket (this side only); allowed in every state."""
-        link = ChangeLink(check_instance(kind, ChangeLinkKind, "kind"), check_text(ref, "ref"))
-        self._fire(ev.ChangeLinked(link), at, actor, self._fresh(link))
+        self._fire(ev.ChangeLinked(ChangeLink(kind, ref)), at, actor)
 
     def link_ticket(self, ticket: Ticket, *, at: datetime, actor: Actor) -> None:
         """Link this RFC and `ticket` both ways, as one step.
@@ -367,31 +351,8 @@ class ChangeRequest(Entity[ev.ChangeEvent]):  # type: ignore[override]  # attrs:
             raise DuplicateLink(f"{self.id} and {ticket.id} are already linked both ways")
         payload = ev.ChangeLinked(link)
         if here:
-            self._vet_link(payload, at, actor)
+            self._vet(payload, at, actor)  # every check `_fire` makes, the rule included
         if there:
             ticket.link(LinkKind.CHANGE, self.id, at=at, actor=actor)
         if here:
             self._fire(payload, at, actor)
-
-    # -- helpers ---------------------------------------------------------------
-
-    def _vet_link(self, payload: ev.ChangeLinked, at: datetime, actor: Actor) -> None:
-        """Every check `_fire` makes, without firing (for two-entity steps)."""
-        self._vet(payload, at, actor)
-        self._fresh(payload.link)()
-
-    def _fresh(self, link: ChangeLink) -> Callable[[], None]:
-        def check() -> None:
-            if link in self.links:
-                raise DuplicateLink(f"{self.id} is already linked to {link.kind.value} {link.ref}")
-
-        return check
-
-    def _check_decider(self, board: ApprovalBoard, actor: Actor) -> None:
-        needed = self.config.required_board(self.risk)
-        if board is not needed:
-            raise ApprovalRefused(
-                f"{self.id} is {self.risk.value} risk: {needed.value} decides, not {board.value}"
-            )
-        if not self.config.may_decide(actor, board, self.group):
-            raise NotPermitted(actor.id, f"decide for the {board.value} on", self.id)

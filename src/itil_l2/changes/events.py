@@ -3,8 +3,12 @@
 A `ChangeRequest`'s history is a tuple of `ChangeEvent`s, one per trigger.
 Payloads hold only values (enums, strings, datetimes, `SupportGroup`,
 `ChangeLink`), so a history serialises to JSON through cattrs and replays
-through the change workflow. Appliers are the last, infallible step of a
-trigger: every check happens before an event exists.
+through the change workflow. Each payload checks its own values (types,
+non-blank texts, an aware window that ends after it starts) when it is made,
+by a trigger or from stored JSON alike; the rules that need the RFC and its
+config (`_rules.py`) run in the trigger engine, live and on replay. Appliers
+are the last, infallible step of a trigger: every check happens before an
+event exists.
 """
 
 from __future__ import annotations
@@ -124,12 +128,14 @@ class ChangeRaised:
     """The RFC was raised; carries every initial field."""
 
     TRIGGER: ClassVar[ChangeTrigger] = ChangeTrigger.RAISE
-    change_type: ChangeType
-    title: str
-    description: str
-    risk: ChangeRisk
-    group: SupportGroup
-    raised_from: ChangeLink | None = None
+    change_type: ChangeType = attrs.field(validator=_checks.member(ChangeType))
+    title: str = attrs.field(validator=_checks.text)
+    description: str = attrs.field(validator=_checks.instance(str))
+    risk: ChangeRisk = attrs.field(validator=_checks.member(ChangeRisk))
+    group: SupportGroup = attrs.field(validator=_checks.instance(SupportGroup))
+    raised_from: ChangeLink | None = attrs.field(
+        default=None, validator=_checks.optional_instance(ChangeLink)
+    )
 
 
 @frozen
@@ -144,9 +150,9 @@ class ChangeRiskSet:
     """The risk was (re)assessed."""
 
     TRIGGER: ClassVar[ChangeTrigger] = ChangeTrigger.SET_RISK
-    old: ChangeRisk
-    new: ChangeRisk
-    reason: str | None = None
+    old: ChangeRisk = attrs.field(validator=_checks.member(ChangeRisk))
+    new: ChangeRisk = attrs.field(validator=_checks.member(ChangeRisk))
+    reason: str | None = attrs.field(default=None, validator=_checks.optional_text)
 
 
 @frozen
@@ -161,9 +167,9 @@ class ChangeApproved:
     """An approver approved on behalf of a board."""
 
     TRIGGER: ClassVar[ChangeTrigger] = ChangeTrigger.APPROVE
-    approver_id: str
-    board: ApprovalBoard
-    comment: str | None = None
+    approver_id: str = attrs.field(validator=_checks.text)
+    board: ApprovalBoard = attrs.field(validator=_checks.member(ApprovalBoard))
+    comment: str | None = attrs.field(default=None, validator=_checks.optional_text)
 
 
 @frozen
@@ -171,9 +177,9 @@ class ChangeRejected:
     """An approver rejected; the RFC goes back to new and its approvals are void."""
 
     TRIGGER: ClassVar[ChangeTrigger] = ChangeTrigger.REJECT
-    approver_id: str
-    board: ApprovalBoard
-    comment: str
+    approver_id: str = attrs.field(validator=_checks.text)
+    board: ApprovalBoard = attrs.field(validator=_checks.member(ApprovalBoard))
+    comment: str = attrs.field(validator=_checks.text)
 
 
 def _planned_start(_inst: object, _attribute: object, value: datetime) -> None:
@@ -202,7 +208,7 @@ class ChangeRescheduled:
     TRIGGER: ClassVar[ChangeTrigger] = ChangeTrigger.RESCHEDULE
     planned_start: datetime = attrs.field(validator=_planned_start)
     planned_end: datetime = attrs.field(validator=_planned_end)
-    reason: str
+    reason: str = attrs.field(validator=_checks.text)
 
 
 @frozen
@@ -217,8 +223,8 @@ class ChangeCompleted:
     """Implementation ended with an outcome; the RFC goes to review."""
 
     TRIGGER: ClassVar[ChangeTrigger] = ChangeTrigger.COMPLETE
-    outcome: ChangeOutcome
-    notes: str | None = None
+    outcome: ChangeOutcome = attrs.field(validator=_checks.member(ChangeOutcome))
+    notes: str | None = attrs.field(default=None, validator=_checks.optional_text)
 
 
 @frozen
@@ -226,7 +232,7 @@ class ChangeClosed:
     """The post-implementation review is done."""
 
     TRIGGER: ClassVar[ChangeTrigger] = ChangeTrigger.CLOSE
-    notes: str | None = None
+    notes: str | None = attrs.field(default=None, validator=_checks.optional_text)
 
 
 @frozen
@@ -234,7 +240,7 @@ class ChangeCancelled:
     """Withdrawn before implementation."""
 
     TRIGGER: ClassVar[ChangeTrigger] = ChangeTrigger.CANCEL
-    reason: str
+    reason: str = attrs.field(validator=_checks.text)
 
 
 @frozen
@@ -242,7 +248,7 @@ class ChangeLinked:
     """A link to a problem or ticket was added."""
 
     TRIGGER: ClassVar[ChangeTrigger] = ChangeTrigger.LINK
-    link: ChangeLink
+    link: ChangeLink = attrs.field(validator=_checks.instance(ChangeLink))
 
 
 ChangePayload = (
