@@ -2,8 +2,8 @@
 
 Each original is written by the real triggers; each forgery changes one
 event the way a hand-built history or an edited row would. Publication before
-`publish_at` and self-validation by a system-role actor are checked live only
-(a rule sees neither the event's time nor the actor's roles), so no case here.
+Self-validation by a system-role actor other than `SYSTEM` is checked live
+only (a stored event names the actor's id, not its roles), so no case here.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import attrs
 from forged import Forged, forced, replaced, with_payload
 from itil_l2 import Actor, KnowledgeArticle
 from itil_l2.errors import ValidationError
-from itil_l2.knowledge import IncompleteArticle, SelfValidationRefused
+from itil_l2.knowledge import IncompleteArticle, PublicationNotDue, SelfValidationRefused
 from itil_l2.knowledge import events as ev
 from itil_l2.knowledge.events import FlagKind, KnowledgeEvent
 from itil_l2.tickets import FieldChange
@@ -73,7 +73,17 @@ def _edited_after_submit() -> tuple[KnowledgeEvent, ...]:
     return kb.history
 
 
+def _scheduled() -> tuple[KnowledgeEvent, ...]:
+    """1 draft, 2 submit, 3 validate for publication an hour later, 4 publish when due."""
+    kb = _draft()
+    kb.submit(at=_at(1), actor=BOB)
+    kb.validate(at=_at(2), actor=KIM, publish_at=_at(62))
+    kb.publish(at=_at(62), actor=KIM)
+    return kb.history
+
+
 LIFE, SUCCESSOR = _lifecycle()
+SCHEDULED = _scheduled()
 REVIEWED = _edited_after_submit()
 DRAFTED = LIFE[0].payload
 CAUSE = FieldChange("cause", None, "listener not started after patching")
@@ -185,6 +195,20 @@ CASES: list[Forged] = [
         KnowledgeArticle,
         LIFE,
         with_payload(LIFE, 1, attrs.evolve(DRAFTED, supersedes="KB-F0")),
+        ValidationError,
+    ),
+    Forged(
+        "article published before its publish_at",
+        KnowledgeArticle,
+        SCHEDULED,
+        replaced(SCHEDULED, 4, attrs.evolve(SCHEDULED[3], at=_at(30))),
+        PublicationNotDue,
+    ),
+    Forged(
+        "article scheduled for a time before its validation",
+        KnowledgeArticle,
+        SCHEDULED,
+        with_payload(SCHEDULED, 3, ev.ArticleValidated(_at(1))),
         ValidationError,
     ),
 ]

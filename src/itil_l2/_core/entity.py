@@ -106,8 +106,8 @@ class EntityEvent(Protocol):
 
 E = TypeVar("E", bound=EntityEvent)
 Applier = Callable[[Any, Any, datetime], None]
-Rule = Callable[[Any, Any, str], None]
-"""A trigger's own rule: (the entity before the event, the payload, the actor's id).
+Rule = Callable[[Any, Any, str, datetime], None]
+"""A trigger's own rule: (the entity before the event, the payload, the actor's id, its time).
 
 It raises a typed error when the event breaks a rule of the entity's config;
 it reads, never writes.
@@ -237,7 +237,7 @@ class Entity(Generic[E]):
                 raise NotPermitted(actor.id, str(trigger), self.id)
             rule = self._RULES.get(type(payload))
             if rule is not None:
-                rule(self, payload, actor.id)
+                rule(self, payload, actor.id, at)
             if live is not None:
                 live()
             event = self._EVENT(self.id, len(events) + 1, at, actor.id, payload)
@@ -261,7 +261,7 @@ class Entity(Generic[E]):
                 raise NotPermitted(actor.id, str(payload.TRIGGER), self.id)
             rule = self._RULES.get(type(payload))
             if rule is not None:
-                rule(self, payload, actor.id)
+                rule(self, payload, actor.id, at)
             return dest
 
     @classmethod
@@ -307,7 +307,7 @@ class Entity(Generic[E]):
             raise CorruptHistory(f"a {cls.__name__} history starts with its creation, version 1")
         try:
             ensure_aware(first.at)
-            attrs.validate(first.payload)
+            _validate(first.payload)
             entity = start(first)
         except _BROKEN as exc:
             raise CorruptHistory(
@@ -334,11 +334,11 @@ class Entity(Generic[E]):
             ensure_not_before(event.at, self._log[-1].at, self.id)
             if type(payload) not in self._APPLIERS:
                 raise ValidationError(f"{type(payload).__name__} is not a {self._KIND} event")
-            attrs.validate(payload)  # its values, as the trigger's payload checked them
+            _validate(payload)  # its values, as the trigger's payload checked them
             dest = self._WORKFLOW.route(self, payload.TRIGGER, payload)
             rule = self._RULES.get(type(payload))
             if rule is not None:
-                rule(self, payload, event.actor_id)
+                rule(self, payload, event.actor_id, event.at)
             self._APPLIERS[type(payload)](self, payload, event.at)
         except _BROKEN as exc:
             raise CorruptHistory(
@@ -359,6 +359,27 @@ class _Lock(_thread.RLock):  # type: ignore[misc]
 
 _BROKEN = (ItilL2Error, LookupError, AttributeError, TypeError, ValueError)
 """What a malformed event makes a check or an applier raise; replay reports it as corrupt."""
+
+
+def _validate(value: object) -> None:
+    """Run the attrs validators of `value` and of every attrs value inside it.
+
+    Stored JSON is validated as it is decoded; this catches the same faults in
+    events built by hand, nested values (a resolution in a payload) included.
+    """
+    if attrs.has(type(value)):
+        attrs.validate(value)  # type: ignore[arg-type]
+        for field in attrs.fields(type(value)):  # type: ignore[arg-type]
+            inner = getattr(value, field.name)
+            if type(inner) not in _PLAIN:
+                _validate(inner)
+    elif isinstance(value, tuple | list):
+        for item in value:
+            if type(item) not in _PLAIN:
+                _validate(item)
+
+
+_PLAIN = frozenset({str, int, bool, float, type(None), datetime})
 
 
 def _reason(exc: BaseException) -> str:

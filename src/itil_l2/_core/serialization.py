@@ -159,7 +159,14 @@ def entity_to_json(entity: Entity[Any]) -> dict[str, Any]:
     }
 
 
-_UNDECODABLE = (ItilL2Error, BaseValidationError, LookupError, AttributeError, TypeError, ValueError)
+_UNDECODABLE = (
+    ItilL2Error,
+    BaseValidationError,
+    LookupError,
+    AttributeError,
+    TypeError,
+    ValueError,
+)
 
 
 def _event(cls: type[Entity[Any]], number: int, data: Any) -> Any:

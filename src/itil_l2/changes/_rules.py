@@ -22,6 +22,7 @@ rights.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import attrs
@@ -60,7 +61,7 @@ def check_decider(c: Any, board: ev.ApprovalBoard, actor: Actor) -> None:
 # -- one rule per payload type --------------------------------------------------------
 
 
-def _risk_set(c: Any, p: ev.ChangeRiskSet, _actor: str) -> None:
+def _risk_set(c: Any, p: ev.ChangeRiskSet, _actor: str, _at: datetime) -> None:
     if p.old is not c.risk:
         raise ValidationError(f"{c.id}: risk is {c.risk.value}, not {p.old}")
     if p.new is c.risk:
@@ -68,13 +69,13 @@ def _risk_set(c: Any, p: ev.ChangeRiskSet, _actor: str) -> None:
     c.config.check_standard_risk(c.change_type, p.new)
 
 
-def _approved(c: Any, p: ev.ChangeApproved, actor: str) -> None:
-    _decision(c, p, actor)
+def _approved(c: Any, p: ev.ChangeApproved, actor: str, _at: datetime) -> None:
+    _decision(c, p, actor, _at)
     if any(a.approver_id == p.approver_id and a.board is p.board for a in c.approvals):
         raise ApprovalRefused(f"{p.approver_id} already approved {c.id} for {p.board.value}")
 
 
-def _decision(c: Any, p: ev.ChangeApproved | ev.ChangeRejected, actor: str) -> None:
+def _decision(c: Any, p: ev.ChangeApproved | ev.ChangeRejected, actor: str, _at: datetime) -> None:
     """An approval or rejection: by its actor, for the board the RFC's risk demands."""
     if p.approver_id != actor:
         raise ValidationError(f"{c.id}: {actor} cannot decide as {p.approver_id!r}")
@@ -85,12 +86,12 @@ def _decision(c: Any, p: ev.ChangeApproved | ev.ChangeRejected, actor: str) -> N
         )
 
 
-def _rescheduled(c: Any, p: ev.ChangeRescheduled, _actor: str) -> None:
+def _rescheduled(c: Any, p: ev.ChangeRescheduled, _actor: str, _at: datetime) -> None:
     if (p.planned_start, p.planned_end) == (c.planned_start, c.planned_end):
         raise ValidationError(f"{c.id} is already scheduled for that window")
 
 
-def _linked(c: Any, p: ev.ChangeLinked, _actor: str) -> None:
+def _linked(c: Any, p: ev.ChangeLinked, _actor: str, _at: datetime) -> None:
     link = p.link
     check_values(link)
     if link in c.links:

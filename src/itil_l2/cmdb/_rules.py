@@ -25,6 +25,7 @@ not the ticket.
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 import attrs
@@ -57,7 +58,7 @@ def same_json(a: Any, b: Any) -> bool:
 # -- one rule per payload type --------------------------------------------------------
 
 
-def _status_changed(ci: Any, p: ev.CiStatusChanged, _actor: str) -> None:
+def _status_changed(ci: Any, p: ev.CiStatusChanged, _actor: str, _at: datetime) -> None:
     """The recorded old status is the CI's and the new one differs.
 
     The lifecycle's `to_<status>` conditions refuse a false old status first
@@ -68,13 +69,13 @@ def _status_changed(ci: Any, p: ev.CiStatusChanged, _actor: str) -> None:
         raise ValidationError(f"{ci.id} is {ci.state}: it cannot go from {p.old} to {p.new}")
 
 
-def _details_updated(ci: Any, p: ev.CiDetailsUpdated, _actor: str) -> None:
+def _details_updated(ci: Any, p: ev.CiDetailsUpdated, _actor: str, _at: datetime) -> None:
     _values(p)
     if (p.name, p.owner, p.support_group) == (ci.name, ci.owner, ci.support_group):
         raise ValidationError(f"{ci.id}: the update changes nothing")
 
 
-def _attributes_updated(ci: Any, p: ev.CiAttributesUpdated, _actor: str) -> None:
+def _attributes_updated(ci: Any, p: ev.CiAttributesUpdated, _actor: str, _at: datetime) -> None:
     """Each change names an attribute once, its true old value and a different new one."""
     _values(p)
     if not p.changes:
@@ -92,7 +93,9 @@ def _attributes_updated(ci: Any, p: ev.CiAttributesUpdated, _actor: str) -> None
             raise ValidationError(f"{ci.id}: the update leaves {name!r} as it is")
 
 
-def _resolution_applied(ci: Any, p: ev.CiResolutionChangesApplied, _actor: str) -> None:
+def _resolution_applied(
+    ci: Any, p: ev.CiResolutionChangesApplied, _actor: str, _at: datetime
+) -> None:
     """Each change's old value is the current one (in order), and only once per ticket.
 
     Changes apply in order, so a later one sees an earlier one's result; a
@@ -114,14 +117,14 @@ def _resolution_applied(ci: Any, p: ev.CiResolutionChangesApplied, _actor: str) 
             )
 
 
-def _related(ci: Any, p: ev.CiRelated, _actor: str) -> None:
+def _related(ci: Any, p: ev.CiRelated, _actor: str, _at: datetime) -> None:
     _values(p)
     relation = _not_itself(ci.id, p.relation)
     if relation in ci.relations:
         raise DuplicateLink(f"{ci.id} already {relation.kind.value} {relation.target}")
 
 
-def _unrelated(ci: Any, p: ev.CiUnrelated, _actor: str) -> None:
+def _unrelated(ci: Any, p: ev.CiUnrelated, _actor: str, _at: datetime) -> None:
     _values(p)
     relation = _not_itself(ci.id, p.relation)
     if relation not in ci.relations:

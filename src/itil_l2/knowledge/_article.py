@@ -23,9 +23,8 @@ from itil_l2._core.actor import Actor
 from itil_l2._core.checks import check_instance
 from itil_l2._core.entity import Entity
 from itil_l2._core.tier import Tier
-from itil_l2._core.time import ensure_aware
 from itil_l2._core.unset import UNSET
-from itil_l2.errors import CorruptHistory, ValidationError
+from itil_l2.errors import CorruptHistory
 from itil_l2.knowledge import events as ev
 from itil_l2.knowledge._apply import APPLIERS
 from itil_l2.knowledge._config import KnowledgeConfig
@@ -41,7 +40,6 @@ from itil_l2.knowledge._rules import (
     PublicationNotDue,
     SelfValidationRefused,
     check_drafted,
-    publication_due,
     system_exemption,
 )
 from itil_l2.knowledge._workflow import (
@@ -290,23 +288,17 @@ class KnowledgeArticle(Entity[KnowledgeEvent]):  # type: ignore[override]  # att
         `SelfValidationRefused` when the author validates their own article
         (unless the config allows it, or the actor is the system actor
         `SYSTEM`). Checked live only: that the system actor holds the system
-        role (a stored event names its actor's id, not its rights), and that
-        `publish_at` lies after `at` (a rule does not see the event's time).
+        role (a stored event names its actor's id, not its rights).
         """
-        if publish_at is not None:
-            ensure_aware(publish_at, "publish_at")
-            if ensure_aware(at) >= publish_at:
-                raise ValidationError("publish_at must lie after at; leave it out to publish now")
         payload = ev.ArticleValidated(publish_at)
         self._fire(payload, at, actor, lambda: system_exemption(self, actor))
 
     def publish(self, *, at: datetime, actor: Actor) -> None:
         """Publish a scheduled article once its `publish_at` has come.
 
-        Early, it raises `PublicationNotDue`; checked live only, since a rule
-        does not see the event's time.
+        Early, it raises `PublicationNotDue`.
         """
-        self._fire(ev.ArticlePublished(), at, actor, lambda: publication_due(self, at))
+        self._fire(ev.ArticlePublished(), at, actor)
 
     # -- feedback ----------------------------------------------------------------
 

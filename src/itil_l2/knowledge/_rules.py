@@ -38,7 +38,6 @@ __all__ = [
     "PublicationNotDue",
     "SelfValidationRefused",
     "check_drafted",
-    "publication_due",
     "system_exemption",
 ]
 
@@ -74,16 +73,10 @@ def system_exemption(article: Any, actor: Actor) -> None:
         raise SelfValidationRefused(f"{actor.id} may not validate their own {article.id}")
 
 
-def publication_due(article: Any, at: datetime) -> None:
-    """Live only: a scheduled article is not published before its `publish_at`."""
-    if article.publish_at is not None and at < article.publish_at:
-        raise PublicationNotDue(f"{article.id} is scheduled for {article.publish_at.isoformat()}")
-
-
 # -- one rule per payload type --------------------------------------------------------
 
 
-def _edited(a: Any, p: ev.ArticleEdited, _actor: str) -> None:
+def _edited(a: Any, p: ev.ArticleEdited, _actor: str, _at: datetime) -> None:
     """Each change names an editable field once, its true old value and a valid new one."""
     if not p.changes:
         raise ValidationError(f"{a.id}: the edit changes nothing")
@@ -108,23 +101,31 @@ def _edited(a: Any, p: ev.ArticleEdited, _actor: str) -> None:
             raise ValidationError(f"{a.id}: an edit records {name} as {checked!r}")
 
 
-def _submitted(a: Any, _p: ev.ArticleSubmitted, _actor: str) -> None:
+def _submitted(a: Any, _p: ev.ArticleSubmitted, _actor: str, _at: datetime) -> None:
     _complete(a)
 
 
-def _validated(a: Any, _p: ev.ArticleValidated, actor: str) -> None:
-    """Complete, and validated by someone else than the author (unless allowed)."""
+def _validated(a: Any, p: ev.ArticleValidated, actor: str, at: datetime) -> None:
+    """Complete, validated by someone else than the author (unless allowed), published later."""
+    if p.publish_at is not None and at >= p.publish_at:
+        raise ValidationError("publish_at must lie after at; leave it out to publish now")
     _complete(a)
     if actor == a.author and actor != SYSTEM.id and not a.config.allow_self_validation:
         raise SelfValidationRefused(f"{actor} may not validate their own {a.id}")
 
 
-def _flags_dismissed(a: Any, _p: ev.FlagsDismissed, _actor: str) -> None:
+def _published(a: Any, _p: ev.ArticlePublished, _actor: str, at: datetime) -> None:
+    """A scheduled article is not published before its `publish_at`."""
+    if a.publish_at is not None and at < a.publish_at:
+        raise PublicationNotDue(f"{a.id} is scheduled for {a.publish_at.isoformat()}")
+
+
+def _flags_dismissed(a: Any, _p: ev.FlagsDismissed, _actor: str, _at: datetime) -> None:
     if not a.flags:
         raise ValidationError(f"{a.id} has no open flags")
 
 
-def _superseded(a: Any, p: ev.ArticleSuperseded, _actor: str) -> None:
+def _superseded(a: Any, p: ev.ArticleSuperseded, _actor: str, _at: datetime) -> None:
     if p.successor == a.id:
         raise ValidationError(f"a new version needs a new id, not {a.id!r}")
 
@@ -142,6 +143,7 @@ RULES: dict[type[Any], Rule] = {
     ev.ArticleEdited: _edited,
     ev.ArticleSubmitted: _submitted,
     ev.ArticleValidated: _validated,
+    ev.ArticlePublished: _published,
     ev.FlagsDismissed: _flags_dismissed,
     ev.ArticleSuperseded: _superseded,
 }

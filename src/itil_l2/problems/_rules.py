@@ -21,6 +21,7 @@ event names ticket ids, and replay has only the problem's own history.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from itil_l2._core.checks import check_text
@@ -46,25 +47,27 @@ def check_opened(id: str, payload: ev.ProblemOpened, config: Any) -> None:
 # -- one rule per payload type --------------------------------------------------------
 
 
-def _assigned(p: Any, e: ev.ProblemAssigned, _actor: str) -> None:
+def _assigned(p: Any, e: ev.ProblemAssigned, _actor: str, _at: datetime) -> None:
     if (p.group, p.assignee) == (e.group, e.assignee):
         raise ValidationError(f"{p.id} is already with {e.group.name}/{e.assignee}")
 
 
-def _rca_recorded(p: Any, e: ev.ProblemRcaRecorded, _actor: str) -> None:
+def _rca_recorded(p: Any, e: ev.ProblemRcaRecorded, _actor: str, _at: datetime) -> None:
     _changes(p, "rca", e.rca)
 
 
-def _workaround_published(p: Any, e: ev.ProblemWorkaroundPublished, _actor: str) -> None:
+def _workaround_published(
+    p: Any, e: ev.ProblemWorkaroundPublished, _actor: str, _at: datetime
+) -> None:
     _changes(p, "workaround", e.text)
 
 
-def _incident_linked(p: Any, e: ev.ProblemIncidentLinked, _actor: str) -> None:
+def _incident_linked(p: Any, e: ev.ProblemIncidentLinked, _actor: str, _at: datetime) -> None:
     if e.ticket_id in p.incident_ids:
         raise DuplicateLink(f"{p.id} already links {e.ticket_id}")
 
 
-def _known_error_raised(p: Any, e: ev.ProblemKnownErrorRaised, _actor: str) -> None:
+def _known_error_raised(p: Any, e: ev.ProblemKnownErrorRaised, _actor: str, _at: datetime) -> None:
     """Once; with a root cause and a workaround; holding the problem's own facts."""
     if p.known_error is not None:
         raise ValidationError(f"{p.id} already is known error {p.known_error.id}")
@@ -88,7 +91,7 @@ def _known_error_raised(p: Any, e: ev.ProblemKnownErrorRaised, _actor: str) -> N
             )
 
 
-def _resolved(p: Any, e: ev.ProblemResolved, _actor: str) -> None:
+def _resolved(p: Any, e: ev.ProblemResolved, _actor: str, _at: datetime) -> None:
     """A configured code (flags included), not a duplicate of itself, linked incidents only."""
     resolution = e.resolution
     code = resolution.code

@@ -15,6 +15,7 @@ trigger's arguments or from stored JSON alike. What depends on the actor's roles
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from itil_l2._core.actor import Actor, Role
@@ -56,7 +57,7 @@ def imported_handover(ticket: Any, payload: ev.Escalated, actor: Actor) -> None:
 # -- one rule per payload type --------------------------------------------------------
 
 
-def _assigned(t: Any, p: ev.Assigned, _actor: str) -> None:
+def _assigned(t: Any, p: ev.Assigned, _actor: str, _at: datetime) -> None:
     group = p.group
     if group.tier is Tier.L1:
         return
@@ -67,22 +68,22 @@ def _assigned(t: Any, p: ev.Assigned, _actor: str) -> None:
         raise EntryRefused(f"entering at {group.tier} needs a reason")
 
 
-def _assignee_set(t: Any, p: ev.AssigneeSet, _actor: str) -> None:
+def _assignee_set(t: Any, p: ev.AssigneeSet, _actor: str, _at: datetime) -> None:
     _changes(t, "assignee", p.assignee)
 
 
-def _started(t: Any, p: ev.Started, actor: str) -> None:
+def _started(t: Any, p: ev.Started, actor: str, _at: datetime) -> None:
     if p.assignee != (t.assignee or actor):
         raise ValidationError(
             f"{t.id}: work starts with {t.assignee or actor!r}, not {p.assignee!r}"
         )
 
 
-def _reassigned(t: Any, p: ev.Reassigned, _actor: str) -> None:
+def _reassigned(t: Any, p: ev.Reassigned, _actor: str, _at: datetime) -> None:
     _changes(t, "group", p.group)
 
 
-def _escalated(t: Any, p: ev.Escalated, _actor: str) -> None:
+def _escalated(t: Any, p: ev.Escalated, _actor: str, _at: datetime) -> None:
     handover, target, tier = p.handover, p.target, p.group.tier
     if tier is not Tier.L3 and target is not None:
         raise ValidationError("an L3 target is only given when escalating to L3")
@@ -95,18 +96,18 @@ def _escalated(t: Any, p: ev.Escalated, _actor: str) -> None:
         raise IncompleteHandover(missing)
 
 
-def _held(t: Any, p: ev.Held, _actor: str) -> None:
+def _held(t: Any, p: ev.Held, _actor: str, _at: datetime) -> None:
     _known_hold_reason(t, p.reason)
 
 
-def _hold_reason_changed(t: Any, p: ev.HoldReasonChanged, _actor: str) -> None:
+def _hold_reason_changed(t: Any, p: ev.HoldReasonChanged, _actor: str, _at: datetime) -> None:
     if p.old != t.hold_reason:
         raise ValidationError(f"{t.id} is on hold for {t.hold_reason}, not {p.old}")
     _known_hold_reason(t, p.new)
     _changes(t, "hold_reason", p.new)
 
 
-def _updated(t: Any, p: ev.Updated, _actor: str) -> None:
+def _updated(t: Any, p: ev.Updated, _actor: str, _at: datetime) -> None:
     """Each change names an updatable field, its true old value and a valid new one."""
     if not isinstance(p.changes, tuple) or not p.changes:
         raise ValidationError(f"{t.id}: the update changes nothing")
@@ -127,7 +128,7 @@ def _updated(t: Any, p: ev.Updated, _actor: str) -> None:
     _matrix_priority(t.config, impact, urgency, new.get("priority", t.priority))
 
 
-def _resolved(t: Any, p: ev.Resolved, _actor: str) -> None:
+def _resolved(t: Any, p: ev.Resolved, _actor: str, _at: datetime) -> None:
     resolution = p.resolution
     if resolution.code not in t.config.resolution_codes:  # the `successful` flag included
         raise UnknownResolutionCode(
@@ -136,12 +137,12 @@ def _resolved(t: Any, p: ev.Resolved, _actor: str) -> None:
         )
 
 
-def _cancelled(t: Any, p: ev.Cancelled, _actor: str) -> None:
+def _cancelled(t: Any, p: ev.Cancelled, _actor: str, _at: datetime) -> None:
     if p.duplicate_of == t.id:
         raise ValidationError("a ticket cannot duplicate itself")
 
 
-def _linked(t: Any, p: ev.Linked, _actor: str) -> None:
+def _linked(t: Any, p: ev.Linked, _actor: str, _at: datetime) -> None:
     link = p.link
     if link in t.links:
         raise DuplicateLink(f"{t.id} is already linked to {link.kind.value} {link.ref}")
