@@ -63,7 +63,7 @@ def _cancelled(c: Any, p: ev.ChangeCancelled, _at: datetime) -> None:
 
 
 def _linked(c: Any, p: ev.ChangeLinked, _at: datetime) -> None:
-    _set(c, "links", (*c.links, p.link))
+    _set(c, "links", c.links.plus(p.link))
 
 
 APPLIERS: dict[type[Any], Callable[[Any, Any, datetime], None]] = {

@@ -17,6 +17,7 @@ from datetime import datetime
 import attrs
 
 from itil_l2._core.actor import Actor
+from itil_l2._core.chain import Chain
 from itil_l2._core.checks import check_instance, check_text
 from itil_l2._core.entity import Entity
 from itil_l2._core.tier import SupportGroup
@@ -90,7 +91,7 @@ class ChangeRequest(Entity[ev.ChangeEvent]):  # type: ignore[override]  # attrs:
     group: SupportGroup
     raised_from: ChangeLink | None
     requested_by: str
-    links: tuple[ChangeLink, ...]
+    links: Chain[ChangeLink]
     approvals: tuple[Approval, ...]
     rejection: Approval | None
     planned_start: datetime | None
@@ -167,7 +168,7 @@ class ChangeRequest(Entity[ev.ChangeEvent]):  # type: ignore[override]  # attrs:
             raise CorruptHistory("a change request history starts with a ChangeRaised event")
         check_raised(event.entity_id, payload, config)
         fields = [(f.name, getattr(payload, f.name)) for f in attrs.fields(ev.ChangeRaised)]
-        links = () if payload.raised_from is None else (payload.raised_from,)
+        links = Chain(() if payload.raised_from is None else (payload.raised_from,))
         fields += [
             *ev.BLANK_FIELDS,
             ("id", event.entity_id),
