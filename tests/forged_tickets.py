@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import attrs
 
-from forged import Forged, forced, with_payload
+from forged import Forged, forced, replaced, with_payload
 from itil_l2 import (
     SYSTEM,
     Handover,
@@ -109,6 +109,10 @@ def _case(
     rule: type[Exception],
 ) -> Forged:
     return Forged(name, Ticket, original, with_payload(original, number, payload), rule)
+
+
+def _fields(item: object) -> dict[str, object]:
+    return attrs.asdict(item, recurse=False)  # type: ignore[arg-type]
 
 
 CASES = [
@@ -242,6 +246,63 @@ CASES = [
         WORKED,
         4,
         ev.Reassigned(DESK),
+        ValidationError,
+    ),
+    # found by a red-team review of the first version of the replay rules
+    _case(
+        "update recording ci_refs as a string that decodes to a list",
+        CANCELLED,
+        2,
+        ev.Updated((ev.FieldChange("ci_refs", [], "ab"),)),
+        ValidationError,
+    ),
+    _case(
+        "update recording the same attributes in another shape",
+        CANCELLED,
+        2,
+        ev.Updated((ev.FieldChange("attributes", {}, []),)),
+        ValidationError,
+    ),
+    _case(
+        "handover whose solution attempt is a bare string",
+        WORKED,
+        7,
+        attrs.evolve(
+            WORKED[6].payload,
+            handover=forced(
+                Handover,
+                **{**attrs.asdict(HANDOVER, recurse=False), "attempts": ("tried nothing",)},
+            ),
+        ),
+        ValidationError,
+    ),
+    _case(
+        "resolution whose CI changes hold a string",
+        WORKED,
+        9,
+        ev.Resolved(
+            forced(
+                Resolution,
+                **{
+                    **attrs.asdict(WORKED[8].payload.resolution, recurse=False),
+                    "ci_changes": ("db-1.version=20",),
+                },
+            )
+        ),
+        ValidationError,
+    ),
+    Forged(
+        "event with a blank actor",
+        Ticket,
+        WORKED,
+        replaced(WORKED, 2, forced(ev.TicketEvent, **{**_fields(WORKED[1]), "actor_id": "  "})),
+        ValidationError,
+    ),
+    Forged(
+        "event in an older schema that was never upcast",
+        Ticket,
+        WORKED,
+        replaced(WORKED, 2, attrs.evolve(WORKED[1], schema=1)),
         ValidationError,
     ),
 ]

@@ -223,7 +223,7 @@ def test_attributes_are_read_only_and_copied(clock: Clock) -> None:
     given = {"tags": ["a"]}
     ci = register(clock, attributes=given)
     given["tags"].append("b")
-    assert ci.attributes["tags"] == ["a"]
+    assert ci.attributes["tags"] == ("a",)  # a copy, deeply read-only
     with pytest.raises(TypeError):
         ci.attributes["tags"] = []  # type: ignore[index]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import sys
 import threading
 from collections import Counter
@@ -130,4 +131,42 @@ def test_eight_threads_fire_on_one_ticket_and_every_call_counts_once() -> None:
     assert done["link"] == done["add_note"] == THREADS * CALLS_PER_THREAD // 4
     assert len(t.links) == len(set(t.links)) == done["link"]
     assert [e.version for e in t.history] == list(range(1, t.version + 1))
+    assert_same_ticket(Ticket.from_history(t.history), t)
+
+
+@pytest.mark.usefixtures("tiny_switch_interval")
+def test_a_copy_made_while_another_thread_fires_equals_its_own_replay() -> None:
+    t = Ticket.open(
+        id="INC-COPIED",
+        title="copied",
+        impact=Impact.LOW,
+        urgency=Urgency.LOW,
+        owner_group=DESK,
+        at=T0,
+        actor=ANN,
+    )
+    t.assign(DESK, at=T0, actor=ANN)
+    t.start(at=T0, actor=ANN)
+    stop = threading.Event()
+
+    def fire() -> None:
+        n = 0
+        while not stop.is_set() and n < 2_000:
+            t.hold(HoldReason.AWAITING_CALLER, at=T0, actor=ANN)
+            t.link(LinkKind.CHILD, f"INC-{n}", at=T0, actor=ANN)
+            t.resume("caller answered", at=T0, actor=ANN)
+            n += 1
+
+    worker = threading.Thread(target=fire)
+    worker.start()
+    try:
+        copies = [copy.copy(t) for _ in range(300)]
+        for c in copies[::10]:  # the twins fire on their own, never into the original
+            c.link(LinkKind.PARENT, "INC-TWIN", at=T0, actor=ANN)
+    finally:
+        stop.set()
+        worker.join()
+    for c in copies:
+        assert_same_ticket(Ticket.from_history(c.history), c)
+    assert LinkKind.PARENT not in {link.kind for link in t.links}
     assert_same_ticket(Ticket.from_history(t.history), t)

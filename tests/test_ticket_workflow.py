@@ -477,9 +477,11 @@ def test_imported_handover_is_for_the_system_actor_only(clock: Clock) -> None:
 def test_attributes_stay_read_only_after_update(clock: Clock) -> None:
     t = open_ticket(clock, attributes={"made_sla": True})
     t.update(at=clock(), actor=ANN, attributes={"made_sla": False, "rows": [1, 2]})
-    assert dict(t.attributes) == {"made_sla": False, "rows": [1, 2]}
+    assert dict(t.attributes) == {"made_sla": False, "rows": (1, 2)}  # deeply read-only
     with pytest.raises(TypeError):
         t.attributes["x"] = 1  # type: ignore[index]
+    with pytest.raises(AttributeError):
+        t.attributes["rows"].append(3)  # nested values are read-only too
     change = t.history[-1].payload.changes[0]  # type: ignore[union-attr]
     assert (change.field, change.old, change.new) == (
         "attributes",

@@ -11,6 +11,7 @@ items, so it reads like the tuple it replaces.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Hashable, Iterable, Iterator, Sequence
 from itertools import islice
 from typing import Any, Generic, TypeVar, overload
@@ -18,6 +19,8 @@ from typing import Any, Generic, TypeVar, overload
 __all__ = ["Chain"]
 
 T = TypeVar("T")
+_GROWING = threading.Lock()
+"""Held while a chain checks it is the newest and appends (chains may share a list)."""
 
 
 class Chain(Sequence[T], Generic[T]):
@@ -43,10 +46,11 @@ class Chain(Sequence[T], Generic[T]):
     def plus(self, item: T) -> Chain[T]:
         """This chain with `item` appended (this chain itself does not change)."""
         items = self._items
-        if self._n != len(items):  # a longer chain already grew from this one
-            return Chain([*items[: self._n], item])
         longer: Chain[T] = Chain.__new__(Chain)
-        items.append(item)
+        with _GROWING:  # is this the newest chain, then grow: one step
+            if self._n != len(items):  # a longer chain already grew from this one
+                return Chain([*items[: self._n], item])
+            items.append(item)
         longer._items, longer._index, longer._n = items, self._index, self._n + 1
         if longer._index is not None and isinstance(item, Hashable):
             longer._index.setdefault(item, self._n)

@@ -128,6 +128,47 @@ def frozen_json(value: Mapping[str, Any] | None) -> dict[str, Any]:
     return _copy(value)  # type: ignore[no-any-return]
 
 
+class FrozenDict(dict[str, Any]):
+    """A read-only dict: JSON-serialisable like any dict, but refuses every change."""
+
+    __slots__ = ()
+
+    def _refuse(self, *_args: Any, **_kwargs: Any) -> None:
+        raise TypeError("attributes are read-only; change them with a trigger")
+
+    __setitem__ = __delitem__ = __ior__ = _refuse  # type: ignore[assignment]
+    clear = pop = popitem = setdefault = update = _refuse  # type: ignore[assignment]
+
+    def __reduce__(self) -> tuple[type[FrozenDict], tuple[dict[str, Any]]]:
+        return (FrozenDict, (dict(self),))
+
+
+def frozen(value: Any) -> Any:
+    """A deep read-only copy of a JSON value: `FrozenDict`s, and lists as tuples.
+
+    An entity's attributes are frozen, so nothing can change them but an
+    event, and they never share a list or a dict with the history.
+    """
+    if type(value) in _PLAIN or type(value) is float:
+        return value
+    if isinstance(value, Mapping):
+        return FrozenDict({k: frozen(v) for k, v in value.items()})
+    if isinstance(value, (list, tuple)):
+        return tuple(frozen(v) for v in value)
+    return value
+
+
+def thawed(value: Any) -> Any:
+    """Plain JSON again (dicts and lists) from a `frozen` view."""
+    if type(value) in _PLAIN or type(value) is float:
+        return value
+    if isinstance(value, Mapping):
+        return {k: thawed(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [thawed(v) for v in value]
+    return value
+
+
 def _copy(value: Any) -> Any:
     if type(value) in _PLAIN or type(value) is float:
         return value

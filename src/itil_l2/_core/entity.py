@@ -42,9 +42,16 @@ from attrs import frozen
 
 from itil_l2._core import checks as _checks
 from itil_l2._core.actor import Actor
+from itil_l2._core.chain import Chain
 from itil_l2._core.time import ensure_aware, ensure_not_before
 from itil_l2._core.workflow import Workflow
-from itil_l2.errors import CorruptHistory, ItilL2Error, NotPermitted, ValidationError
+from itil_l2.errors import (
+    CorruptHistory,
+    ItilL2Error,
+    NotPermitted,
+    UnknownSchema,
+    ValidationError,
+)
 
 __all__ = ["Entity", "EntityEvent", "EntityFacts", "Event"]
 
@@ -202,9 +209,11 @@ class Entity(Generic[E]):
     def __copy__(self) -> Self:
         """A copy with its own history list and lock (a dry run fires on it)."""
         twin = type(self).__new__(type(self))
-        for name in self.__attrs_attrs__:
-            _set(twin, name.name, getattr(self, name.name))
-        _set(twin, "_log", list(self._log))
+        with self._lock:  # a consistent copy, never one torn by a trigger in flight
+            for name in self.__attrs_attrs__:
+                value = getattr(self, name.name)
+                _set(twin, name.name, Chain(value) if isinstance(value, Chain) else value)
+            _set(twin, "_log", list(self._log))
         _set(twin, "_lock", _Lock())
         return twin
 
@@ -306,9 +315,11 @@ class Entity(Generic[E]):
         if first is None or not isinstance(first, cls._EVENT) or first.version != 1:
             raise CorruptHistory(f"a {cls.__name__} history starts with its creation, version 1")
         try:
-            ensure_aware(first.at)
+            _envelope(cls, first)
             _validate(first.payload)
             entity = start(first)
+        except UnknownSchema:
+            raise
         except _BROKEN as exc:
             raise CorruptHistory(
                 f"the first event does not create a {cls.__name__}: {_reason(exc)}"
@@ -324,13 +335,14 @@ class Entity(Generic[E]):
         if (
             not isinstance(event, self._EVENT)
             or event.entity_id != self.id
+            or type(event.version) is not int
             or event.version != number
         ):
             got = f"{getattr(event, 'entity_id', '?')} v{getattr(event, 'version', '?')}"
             raise CorruptHistory(f"{self.id}: event {number} is {got}")
         try:
             payload = event.payload
-            ensure_aware(event.at)
+            _envelope(type(self), event)
             ensure_not_before(event.at, self._log[-1].at, self.id)
             if type(payload) not in self._APPLIERS:
                 raise ValidationError(f"{type(payload).__name__} is not a {self._KIND} event")
@@ -340,6 +352,8 @@ class Entity(Generic[E]):
             if rule is not None:
                 rule(self, payload, event.actor_id, event.at)
             self._APPLIERS[type(payload)](self, payload, event.at)
+        except UnknownSchema:
+            raise
         except _BROKEN as exc:
             raise CorruptHistory(
                 f"{self.id}: event {number} ({_trigger(event)}) cannot be replayed: {_reason(exc)}"
@@ -361,25 +375,47 @@ _BROKEN = (ItilL2Error, LookupError, AttributeError, TypeError, ValueError)
 """What a malformed event makes a check or an applier raise; replay reports it as corrupt."""
 
 
-def _validate(value: object) -> None:
-    """Run the attrs validators of `value` and of every attrs value inside it.
+def _envelope(cls: type[Entity[Any]], event: Any) -> None:
+    """The envelope as a trigger writes it: its values, an aware time, the current schema."""
+    attrs.validate(event)
+    ensure_aware(event.at)
+    if type(event.version) is not int:
+        raise ValidationError(f"an event's version is a whole number, got {event.version!r}")
+    if event.schema != cls._SCHEMA:
+        if isinstance(event.schema, int) and event.schema > cls._SCHEMA:
+            raise UnknownSchema(
+                f"{cls.__name__} event schema {event.schema} is newer than {cls._SCHEMA}"
+            )
+        raise ValidationError(f"event schema {event.schema!r} is not {cls._SCHEMA} (upcast first)")
 
-    Stored JSON is validated as it is decoded; this catches the same faults in
-    events built by hand, nested values (a resolution in a payload) included.
+
+def _validate(value: object, depth: int = 0) -> None:
+    """Check `value` and every attrs value inside it as their constructors would.
+
+    Stored JSON is checked as it is decoded; this catches the same faults in
+    events built by hand (`object.__new__`), nested values included: each
+    attrs value is rebuilt through its constructor (converters and validators)
+    and must come out the same.
     """
-    if attrs.has(type(value)):
-        attrs.validate(value)  # type: ignore[arg-type]
-        for field in attrs.fields(type(value)):  # type: ignore[arg-type]
-            inner = getattr(value, field.name)
+    if depth > _MAX_DEPTH:
+        raise ValidationError(f"values nest more than {_MAX_DEPTH} levels deep")
+    cls = type(value)
+    if attrs.has(cls):
+        rebuilt = attrs.evolve(value)  # type: ignore[misc]
+        for field in attrs.fields(cls):
+            inner, again = getattr(value, field.name), getattr(rebuilt, field.name)
+            if type(inner) is not type(again) or inner != again:
+                raise ValidationError(f"{cls.__name__}.{field.name} is {inner!r}")
             if type(inner) not in _PLAIN:
-                _validate(inner)
-    elif isinstance(value, tuple | list):
-        for item in value:
+                _validate(inner, depth + 1)
+    elif cls is tuple or cls is Chain:
+        for item in value:  # type: ignore[attr-defined]
             if type(item) not in _PLAIN:
-                _validate(item)
+                _validate(item, depth + 1)
 
 
 _PLAIN = frozenset({str, int, bool, float, type(None), datetime})
+_MAX_DEPTH = 40
 
 
 def _reason(exc: BaseException) -> str:

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from enum import Enum
-from types import MappingProxyType
 from typing import Any
 
+import attrs
 from attrs import frozen
 
+from itil_l2._core import checks as _checks
 from itil_l2.errors import ValidationError
 
 __all__ = [
@@ -33,29 +34,29 @@ Codec = tuple[Callable[[Any], Any], Callable[[Any], Any]]
 """One field's (to JSON for the event, from JSON back to the field value)."""
 
 
+def _json(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    _checks.json_safe(value, attribute.name)
+
+
 @frozen
 class FieldChange:
     """One field's old and new value, in JSON form."""
 
-    field: str
-    old: Any
-    new: Any
+    field: str = attrs.field(validator=_checks.text)
+    old: Any = attrs.field(validator=_json)
+    new: Any = attrs.field(validator=_json)
 
 
 def _same(value: Any) -> Any:
     return value
 
 
-def _read_only(value: Mapping[str, Any]) -> Mapping[str, Any]:
-    return MappingProxyType(dict(value))
-
-
 SAME: Codec = (_same, _same)
 """Text, numbers and flags are their own JSON."""
 STRINGS: Codec = (list, tuple)
 """A tuple of strings is a JSON list."""
-MAPPING: Codec = (dict, _read_only)
-"""A read-only mapping is a JSON object."""
+MAPPING: Codec = (_checks.thawed, _checks.frozen)
+"""A deeply read-only mapping (`frozen`) is a JSON object."""
 
 
 def enum_codec(enum: type[Enum]) -> Codec:

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from types import MappingProxyType
 from typing import Any
 
 from itil_l2._core.chain import Chain
+from itil_l2._core.checks import FrozenDict, frozen
 from itil_l2.cmdb import events as ev
 
 _set = object.__setattr__
@@ -35,8 +35,8 @@ def _attributes_changed(
         if change.new is None:
             values.pop(change.attribute, None)
         else:
-            values[change.attribute] = change.new
-    _set(ci, "attributes", MappingProxyType(values))
+            values[change.attribute] = frozen(change.new)
+    _set(ci, "attributes", FrozenDict(values))
 
 
 def _related(ci: Any, p: ev.CiRelated, _at: datetime) -> None:

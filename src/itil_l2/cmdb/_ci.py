@@ -16,14 +16,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from types import MappingProxyType
 from typing import Any
 
 import attrs
 
 from itil_l2._core.actor import Actor
 from itil_l2._core.chain import Chain
-from itil_l2._core.checks import check_instance, frozen_json
+from itil_l2._core.checks import check_instance, frozen, frozen_json
 from itil_l2._core.entity import Entity
 from itil_l2._core.tier import SupportGroup
 from itil_l2._core.unset import UNSET, Unset
@@ -140,7 +139,7 @@ class ConfigurationItem(Entity[ev.CiEvent]):  # type: ignore[override]  # attrs:
                 ("support_group", p.support_group),
                 ("owner", p.owner),
                 ("relations", Chain(p.relations)),
-                ("attributes", MappingProxyType(dict(p.attributes))),
+                ("attributes", frozen(p.attributes)),
                 ("config", config),
                 ("state", CiStatus.PLANNED.value),
             ],

@@ -30,7 +30,7 @@ from typing import Any
 
 import attrs
 
-from itil_l2._core.checks import check_text
+from itil_l2._core.checks import check_text, thawed
 from itil_l2._core.entity import Rule
 from itil_l2.cmdb import events as ev
 from itil_l2.cmdb._workflow import CiChangeConflict, ResolutionAlreadyApplied, UnknownRelation
@@ -52,7 +52,7 @@ def check_registered(ci_id: str, p: ev.CiRegistered) -> None:
 
 def same_json(a: Any, b: Any) -> bool:
     """Equal as JSON (so 1 and True, or 1 and 1.0, differ; key order does not matter)."""
-    return json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
+    return json.dumps(thawed(a), sort_keys=True) == json.dumps(thawed(b), sort_keys=True)
 
 
 # -- one rule per payload type --------------------------------------------------------

@@ -122,6 +122,8 @@ def _updated(t: Any, p: ev.Updated, _actor: str, _at: datetime) -> None:
                 f"{t.id}: {name} is {encode(getattr(t, name))!r}, not {change.old!r}"
             )
         new[name] = decode(change.new)
+        if encode(new[name]) != change.new:  # the form the trigger writes, nothing else
+            raise ValidationError(f"{t.id}: {name} is not recorded as update records it")
         if name != "priority":
             FIELD_CHECKS[name](new[name], name)
     impact, urgency = new.get("impact", t.impact), new.get("urgency", t.urgency)

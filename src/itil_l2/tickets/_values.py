@@ -8,7 +8,6 @@ changes. Either way the priority comes from the config's priority matrix.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from types import MappingProxyType
 from typing import Any
 
 import attrs
@@ -19,6 +18,7 @@ from itil_l2._core.checks import (
     check_optional_text,
     check_text,
     check_texts,
+    frozen,
     frozen_json,
 )
 from itil_l2._core.fields import FieldChange
@@ -82,7 +82,7 @@ def initial_fields(id: str, payload: ev.Opened, config: Any) -> list[tuple[str, 
     return [
         *fields,
         *_BLANK,
-        ("attributes", MappingProxyType(dict(payload.attributes))),
+        ("attributes", frozen(payload.attributes)),
         ("links", Chain()),  # its own: a chain grows in place
         ("id", id),
         ("config", config),
