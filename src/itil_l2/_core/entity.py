@@ -376,9 +376,12 @@ _BROKEN = (ItilL2Error, LookupError, AttributeError, TypeError, ValueError)
 
 
 def _envelope(cls: type[Entity[Any]], event: Any) -> None:
-    """The envelope as a trigger writes it: its values, an aware time, the current schema."""
-    attrs.validate(event)
-    ensure_aware(event.at)
+    """The envelope as a trigger writes it: an actor, an aware time, the current schema."""
+    actor, at = event.actor_id, event.at
+    if type(actor) is not str or not actor.strip():
+        raise ValidationError(f"actor_id must be a non-blank string, got {actor!r}")
+    if not isinstance(at, datetime) or at.utcoffset() is None:
+        ensure_aware(at)
     if type(event.version) is not int:
         raise ValidationError(f"an event's version is a whole number, got {event.version!r}")
     if event.schema != cls._SCHEMA:
@@ -394,24 +397,39 @@ def _validate(value: object, depth: int = 0) -> None:
 
     Stored JSON is checked as it is decoded; this catches the same faults in
     events built by hand (`object.__new__`), nested values included: each
-    attrs value is rebuilt through its constructor (converters and validators)
-    and must come out the same.
+    field's converter must leave its value as it is, and its validator pass.
     """
     if depth > _MAX_DEPTH:
         raise ValidationError(f"values nest more than {_MAX_DEPTH} levels deep")
     cls = type(value)
-    if attrs.has(cls):
-        rebuilt = attrs.evolve(value)  # type: ignore[misc]
-        for field in attrs.fields(cls):
-            inner, again = getattr(value, field.name), getattr(rebuilt, field.name)
-            if type(inner) is not type(again) or inner != again:
+    plan = _PLANS.get(cls)
+    if plan is None:
+        if not attrs.has(cls):
+            if cls is tuple or cls is Chain:
+                for item in value:  # type: ignore[attr-defined]
+                    if type(item) not in _PLAIN:
+                        _validate(item, depth + 1)
+            return
+        plan = _PLANS[cls] = _plan(cls)
+    for field, convert, check in plan:
+        inner = getattr(value, field.name)
+        if convert is not None:
+            again = convert(inner)
+            if type(again) is not type(inner) or again != inner:
                 raise ValidationError(f"{cls.__name__}.{field.name} is {inner!r}")
-            if type(inner) not in _PLAIN:
-                _validate(inner, depth + 1)
-    elif cls is tuple or cls is Chain:
-        for item in value:  # type: ignore[attr-defined]
-            if type(item) not in _PLAIN:
-                _validate(item, depth + 1)
+        if check is not None:
+            check(value, field, inner)
+        if type(inner) not in _PLAIN:
+            _validate(inner, depth + 1)
+
+
+Plan = tuple[tuple[Any, Callable[[Any], Any] | None, Callable[..., None] | None], ...]
+_PLANS: dict[type, Plan] = {}
+"""Per attrs class: each field with its converter and validator (built once)."""
+
+
+def _plan(cls: type) -> Plan:
+    return tuple((f, f.converter, f.validator) for f in attrs.fields(cls))
 
 
 _PLAIN = frozenset({str, int, bool, float, type(None), datetime})
