@@ -29,6 +29,7 @@ __all__ = [
     "NotFound",
     "NotPermitted",
     "StorageError",
+    "TenantMismatch",
     "TierSkipRefused",
     "UnknownHoldReason",
     "UnknownResolutionCode",
@@ -94,6 +95,14 @@ class NotFound(StorageError, KeyError):
 
 class AlreadyExists(StorageError):
     """`add` was given an aggregate whose id is already stored (use `save` to update)."""
+
+
+class TenantMismatch(StorageError):
+    """An entity loaded or added in one tenant cannot be saved in another.
+
+    The entity remembers the tenant storage loaded or added it in; a unit of
+    work for another tenant refuses to save it and writes nothing.
+    """
 
 
 class UnknownSchema(StorageError):

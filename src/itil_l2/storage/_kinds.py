@@ -26,9 +26,10 @@ from itil_l2._core.entity import Entity
 from itil_l2._core.serialization import Upcasters, converter, register_entity
 from itil_l2.changes import ChangeRequest
 from itil_l2.cmdb import ConfigurationItem
-from itil_l2.errors import CorruptHistory, ItilL2Error
+from itil_l2.errors import CorruptHistory, ItilL2Error, UnknownSchema
 from itil_l2.knowledge import KnowledgeArticle, TrainingSession
 from itil_l2.problems import KnownError, Problem
+from itil_l2.storage._integrity import check_head, check_rows
 from itil_l2.storage._rows import EventRow, Head, Stream
 from itil_l2.tickets import Ticket
 
@@ -42,6 +43,17 @@ EventDecoder = Callable[["AggregateKind[Any]", int, str], Any]
 RECORD_SCHEMA = 1
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # the event time of a record that has none
 
+
+_UNREADABLE = (
+    ItilL2Error,
+    BaseValidationError,
+    LookupError,
+    TypeError,
+    ValueError,
+    AttributeError,
+    RecursionError,
+)
+"""What a stored row that is not what the library wrote makes decoding raise."""
 
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 """Compact JSON, unicode verbatim (one encoder: `json.dumps` with options builds one a call)."""
@@ -90,21 +102,42 @@ class AggregateKind(Generic[T]):
     ) -> T:
         """Rebuild the aggregate from its stored rows (upcasting, then replaying).
 
+        Nothing stored is trusted. The head's version must count the event
+        rows (numbered 1..n: a deleted last row is a truncated history, never
+        an older version), every row must decode and the events must replay
+        through the workflow, and the facts the replayed aggregate has must be
+        the ones its head row claims, which queries filter on. Each failure is
+        `CorruptHistory` naming the aggregate (and the event, or the differing
+        facts); a row in a format this library cannot read is `UnknownSchema`.
+        A tampered row is an error, never skipped silently.
+
         `event` decodes one row's (kind, schema, JSON text) into an event; a
         store passes a cached one, since an event's text never changes.
         """
+        where = f"stored {self.name} {stream.head.id!r}"
+        check_rows(where, stream.head, stream.events)
+        if self.event_type is None:
+            try:
+                record: T = converter.structure(json.loads(stream.events[0].data), self.cls)
+            except _UNREADABLE as exc:
+                raise CorruptHistory(f"{where}: the record cannot be decoded: {exc!r}") from exc
+            check_head(where, stream.head, self.index(record))
+            return record
         decode = event or (lambda _kind, schema, data: self.event(schema, data, upcasters))
+        row = None  # the row being decoded, to name it if it cannot be
         try:
-            if self.event_type is None:
-                data = json.loads(stream.events[0].data)
-                return converter.structure(data, self.cls)
-            events = [decode(self, row.schema, row.data) for row in stream.events]
-        except ItilL2Error:
+            events = [decode(self, (row := r).schema, r.data) for r in stream.events]
+        except (CorruptHistory, UnknownSchema):
             raise
-        except (BaseValidationError, LookupError, TypeError, ValueError) as exc:
-            raise CorruptHistory(f"stored {self.name} {stream.head.id!r}: {exc!r}") from exc
+        except _UNREADABLE as exc:
+            number = "?" if row is None else row.version
+            raise CorruptHistory(f"{where}: event {number} cannot be decoded: {exc!r}") from exc
         kwargs = {} if config is None else {"config": config}
-        item: T = self.cls.from_history(events, **kwargs)  # type: ignore[attr-defined]
+        try:
+            item: T = self.cls.from_history(events, **kwargs)  # type: ignore[attr-defined]
+        except _UNREADABLE as exc:
+            raise CorruptHistory(f"{where}: {exc}") from exc
+        check_head(where, stream.head, self.index(item))
         return item
 
     def event(self, schema: int, text: str, upcasters: Upcasters) -> Any:

@@ -42,6 +42,8 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             PRIMARY KEY (kind, tenant, ci, id)
         ) WITHOUT ROWID""",
     ),
+    # 2: a load reads the CIs of one aggregate (its head's ci_refs), and a save replaces them
+    ("CREATE INDEX itil_cis_id ON itil_cis (kind, tenant, id)",),
 )
 """Each entry: the statements that take the schema from version n to n + 1."""
 

@@ -1,10 +1,12 @@
 """`Store`: repositories and units of work over any `StorageBackend`.
 
 Everything that must behave the same in every adapter lives here, once:
-encoding and decoding (with upcasters), the version bookkeeping of
-optimistic concurrency, tenant binding, rollback of the entities' own
-bookkeeping, and the outbox (events handed to the host only after commit).
-Adapters supply rows; they cannot get these rules wrong.
+encoding and decoding (with upcasters), the checks that a loaded head matches
+its events, the version bookkeeping of optimistic concurrency, tenant binding
+(an entity remembers the tenant it was loaded or added in, and no other
+tenant's unit of work saves it), rollback of the entities' own bookkeeping,
+and the outbox (events handed to the host only after commit). Adapters supply
+rows; they cannot get these rules wrong.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from itil_l2._core.entity import Entity
 from itil_l2._core.serialization import UPCASTERS, Upcasters
 from itil_l2.changes import ChangeRequest
 from itil_l2.cmdb import ConfigurationItem
-from itil_l2.errors import NotFound, StorageError, ValidationError
+from itil_l2.errors import NotFound, StorageError, TenantMismatch, ValidationError
 from itil_l2.knowledge import KnowledgeArticle
 from itil_l2.problems import Problem
 from itil_l2.storage._kinds import KINDS, AggregateKind, EventDecoder
@@ -29,7 +31,6 @@ __all__ = ["Store", "StoreUnitOfWork"]
 
 T = TypeVar("T")
 OnCommit = Callable[[tuple[Any, ...]], None]
-_set = object.__setattr__
 _ALL = Query()
 
 
@@ -103,7 +104,7 @@ class _Repo(Generic[T]):
         head, rows = kind.encode(item, events)
         self._uow._session().insert(kind.name, self._uow._key, head, rows)
         if isinstance(item, Entity):
-            self._uow._written(item, 0, item.history)
+            self._uow._written(item, 0, events)
 
     def get(self, id: str) -> T:
         if not isinstance(id, str):
@@ -119,6 +120,11 @@ class _Repo(Generic[T]):
             raise StorageError(f"a {kind.name} is a frozen record: add it, it is never saved")
         if not isinstance(entity, kind.cls) or not isinstance(entity, Entity):
             raise ValidationError(f"expected a {kind.cls.__name__}, got {type(entity).__name__}")
+        if entity._tenant is not None and entity._tenant != self._uow._key:
+            raise TenantMismatch(
+                f"{kind.name} {entity.id!r} was loaded or added in {_tenant(entity._tenant)};"
+                f" this unit of work is for {_tenant(self._uow._key)}: it is not saved there"
+            )
         pending = entity.pending_events()
         if not pending:
             return
@@ -148,7 +154,14 @@ class _Repo(Generic[T]):
     def _decode(self, stream: Any) -> T:
         store = self._uow._store
         config = store.configs.get(self._kind.cls)
-        return self._kind.decode(stream, store.upcasters, config, store._event)
+        item = self._kind.decode(stream, store.upcasters, config, store._event)
+        if isinstance(item, Entity):
+            item._stored_in(self._uow._key)
+        return item
+
+
+def _tenant(key: str) -> str:
+    return f"tenant {key!r}" if key else "no tenant"
 
 
 def _checked(query: Query | None) -> Query:
@@ -167,7 +180,7 @@ class StoreUnitOfWork:
         self.tenant = tenant
         self._key = tenant or ""
         self._open: StorageSession | None = None
-        self._saved: list[tuple[Entity[Any], int]] = []
+        self._saved: list[tuple[Entity[Any], int, str | None]] = []
         self._pending: list[Any] = []
         self._events: tuple[Any, ...] = ()
         self._done = False
@@ -192,9 +205,10 @@ class StoreUnitOfWork:
         return self._open
 
     def _written(self, entity: Entity[Any], expected: int, events: Sequence[Any]) -> None:
-        self._saved.append((entity, expected))
+        """Record a write: `entity` now has `events` stored after the first `expected`."""
+        self._saved.append((entity, expected, entity._tenant))
         self._pending.extend(events)
-        entity.mark_persisted()
+        entity._stored_in(self._key, expected + len(events))
 
     def commit(self) -> None:
         """Make every write durable at once, then hand the events to `on_commit`."""
@@ -219,8 +233,8 @@ class StoreUnitOfWork:
             if self._open is not None:
                 self._open.rollback()
         finally:
-            for entity, expected in reversed(self._saved):
-                _set(entity, "_persisted", expected)
+            for entity, expected, tenant in reversed(self._saved):
+                entity._stored_in(tenant, expected)  # added and rolled back: not stored again
             self._finish()
 
     def _finish(self) -> None:

@@ -76,4 +76,5 @@ cis = Table(
     Column("tenant", String(200), primary_key=True),
     Column("ci", String(200), primary_key=True),
     Column("id", String(200), primary_key=True),
+    Index("itil_cis_id", "kind", "tenant", "id"),  # a load reads one aggregate's CIs
 )

@@ -53,15 +53,26 @@ class RecordRepository(Protocol[T]):
         ...
 
     def get(self, id: str) -> T:
-        """The stored aggregate, rebuilt from its history; `NotFound` if there is none."""
+        """The stored aggregate, rebuilt from its history; `NotFound` if there is none.
+
+        `CorruptHistory` if the stored rows do not hold together: the head's
+        version does not count the events, an event does not decode or replay,
+        or the head's facts are not the replayed aggregate's.
+        """
         ...
 
     def find(self, query: Query | None = None, *, batch_size: int = 500) -> Iterator[T]:
-        """Matching aggregates in id order, fetched `batch_size` at a time (never all at once)."""
+        """Matching aggregates in id order, fetched `batch_size` at a time (never all at once).
+
+        Each one is checked as `get` checks it, so an aggregate whose head row
+        was edited to match the query (`state="closed"` on a ticket that
+        replays as queued) raises `CorruptHistory`: a tampered row is an
+        error, never returned and never skipped silently.
+        """
         ...
 
     def count(self, query: Query | None = None) -> int:
-        """How many stored aggregates match."""
+        """How many stored aggregates match (counted on the head rows, nothing replayed)."""
         ...
 
 
@@ -72,7 +83,9 @@ class Repository(RecordRepository[T], Protocol[T]):
         """Append the entity's new events if the stored version is the one it was loaded with.
 
         Otherwise `ConcurrencyError` and nothing is written; `NotFound` if it
-        was never added. An entity without new events is not written.
+        was never added. An entity without new events is not written. An
+        entity loaded or added in another tenant is refused (`TenantMismatch`)
+        and nothing is written.
         """
         ...
 
@@ -148,7 +161,13 @@ class StorageSession(Protocol):
     """
 
     def load(self, kind: str, tenant: str, id: str) -> Stream | None:
-        """The stored head and events of one aggregate, or None."""
+        """The stored head row (every indexed column) and events of one aggregate, or None.
+
+        The head as stored, never one made up from the events: the store
+        checks the two against each other. Read them as one consistent state
+        (one statement, or one read transaction), so a concurrent commit
+        cannot pair an old head with new events. No head row: None.
+        """
         ...
 
     def insert(self, kind: str, tenant: str, head: Head, events: Sequence[EventRow]) -> None:
@@ -167,7 +186,10 @@ class StorageSession(Protocol):
     def select(
         self, kind: str, tenant: str, query: Query, after: str | None, limit: int
     ) -> Sequence[Stream]:
-        """Up to `limit` matching aggregates with id > `after`, in id order."""
+        """Up to `limit` matching aggregates with id > `after`, in id order.
+
+        Each with its stored head row and events, read as one state, as `load` does.
+        """
         ...
 
     def count(self, kind: str, tenant: str, query: Query) -> int:

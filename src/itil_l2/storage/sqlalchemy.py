@@ -32,11 +32,9 @@ so a stale save is a `ConcurrencyError`, never a lost update.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
-    ColumnElement,
     Connection,
     Engine,
     and_,
@@ -54,49 +52,20 @@ from itil_l2._core.serialization import UPCASTERS, Upcasters
 from itil_l2.errors import AlreadyExists, ConcurrencyError, NotFound, ValidationError
 from itil_l2.storage._query import Query
 from itil_l2.storage._rows import EventRow, Head, Stream
+from itil_l2.storage._sqlalchemy_reads import (
+    CHUNK,
+    LOAD,
+    READ,
+    conditions,
+    page_ids,
+    params,
+    streams,
+)
+from itil_l2.storage._sqlalchemy_reads import utc as _utc
 from itil_l2.storage._store import OnCommit, Store
 from itil_l2.storage._tables import cis, events, heads, metadata
 
 __all__ = ["SqlAlchemyBackend", "SqlAlchemyStore", "cis", "events", "heads", "metadata"]
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    return None if value is None else value.astimezone(UTC)
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=UTC)  # SQLite gives back naive UTC
-
-
-def _conditions(kind: str, tenant: str, query: Query) -> list[ColumnElement[bool]]:
-    c = heads.c
-    found: list[ColumnElement[bool]] = [c.kind == kind, c.tenant == tenant]
-    if query.state is not None:
-        found.append(c.state.in_(sorted(query.state)))
-    for column, value in (
-        (c.tier, None if query.tier is None else query.tier.value),
-        (c.grp, query.group),
-        (c.priority, query.priority),
-        (c.category, query.category),
-    ):
-        if value is not None:
-            found.append(column == value)
-    if query.ci is not None:
-        related = select(cis.c.id).where(
-            cis.c.kind == kind, cis.c.tenant == tenant, cis.c.ci == query.ci
-        )
-        found.append(c.id.in_(related))
-    for column, start, before in (
-        (c.opened_at, query.opened_from, query.opened_before),
-        (c.resolved_at, query.resolved_from, query.resolved_before),
-    ):
-        if start is not None:
-            found.append(column >= _utc(start))
-        if before is not None:
-            found.append(column < _utc(before))
-    return found
 
 
 def _head_values(head: Head) -> dict[str, Any]:
@@ -127,16 +96,8 @@ class SqlAlchemySession:
         return self._conn
 
     def load(self, kind: str, tenant: str, id: str) -> Stream | None:
-        e = events.c
-        rows = self._conn.execute(
-            select(e.version, e.schema, e.at, e.type, e.data)
-            .where(e.kind == kind, e.tenant == tenant, e.id == id)
-            .order_by(e.version)
-        ).all()
-        if not rows:
-            return None
-        stored = tuple(EventRow(r[0], r[1], _aware(r[2]), r[3], r[4]) for r in rows)  # type: ignore[arg-type]
-        return Stream(Head(id=id, version=len(stored), state=""), stored)
+        found = streams(self._conn.execute(LOAD, params(kind, tenant, id)))
+        return found.get(id)  # no head row: not stored
 
     def insert(self, kind: str, tenant: str, head: Head, rows: Sequence[EventRow]) -> None:
         conn = self._write()
@@ -192,20 +153,21 @@ class SqlAlchemySession:
         self, conn: Connection, kind: str, tenant: str, head: Head, rows: Sequence[EventRow]
     ) -> None:
         base = {"kind": kind, "tenant": tenant, "id": head.id}
-        conn.execute(
-            insert(events),
-            [
-                {
-                    **base,
-                    "version": r.version,
-                    "schema": r.schema,
-                    "at": _utc(r.at),
-                    "type": r.type,
-                    "data": r.data,
-                }
-                for r in rows
-            ],
-        )
+        if rows:
+            conn.execute(
+                insert(events),
+                [
+                    {
+                        **base,
+                        "version": r.version,
+                        "schema": r.schema,
+                        "at": _utc(r.at),
+                        "type": r.type,
+                        "data": r.data,
+                    }
+                    for r in rows
+                ],
+            )
         if head.ci_refs:
             refs = dict.fromkeys(head.ci_refs)
             conn.execute(insert(cis), [{**base, "ci": ci} for ci in refs])
@@ -213,49 +175,18 @@ class SqlAlchemySession:
     def select(
         self, kind: str, tenant: str, query: Query, after: str | None, limit: int
     ) -> list[Stream]:
-        c = heads.c
-        conditions = _conditions(kind, tenant, query)
+        where = conditions(kind, tenant, query)
         if after is not None:
-            conditions.append(c.id > after)
-        statement = (
-            select(
-                c.id,
-                c.version,
-                c.state,
-                c.tier,
-                c.grp,
-                c.priority,
-                c.category,
-                c.opened_at,
-                c.resolved_at,
-                c.updated_at,
-            )
-            .where(*conditions)
-            .order_by(c.id)
-            .limit(limit)
-        )
-        found = [
-            Head(r[0], r[1], r[2], r[3], r[4], r[5], r[6], _aware(r[7]), _aware(r[8]), _aware(r[9]))
-            for r in self._conn.execute(statement)
-        ]
-        stored = self._events(kind, tenant, [h.id for h in found])
-        return [Stream(h, stored.get(h.id, ())) for h in found]
-
-    def _events(self, kind: str, tenant: str, ids: list[str]) -> dict[str, tuple[EventRow, ...]]:
-        e = events.c
-        found: dict[str, list[EventRow]] = {}
-        for start in range(0, len(ids), 500):
-            statement = (
-                select(e.id, e.version, e.schema, e.at, e.type, e.data)
-                .where(e.kind == kind, e.tenant == tenant, e.id.in_(ids[start : start + 500]))
-                .order_by(e.id, e.version)
-            )
-            for r in self._conn.execute(statement):
-                found.setdefault(r[0], []).append(EventRow(r[1], r[2], _aware(r[3]), r[4], r[5]))  # type: ignore[arg-type]
-        return {id: tuple(rows) for id, rows in found.items()}
+            where.append(heads.c.id > after)
+        ids = self._conn.execute(page_ids(where, limit)).scalars().all()
+        found: dict[str, Stream] = {}
+        for start in range(0, len(ids), CHUNK):
+            chunk = ids[start : start + CHUNK]
+            found.update(streams(self._conn.execute(READ, params(kind, tenant, ids=chunk))))
+        return [found[id] for id in ids if id in found]
 
     def count(self, kind: str, tenant: str, query: Query) -> int:
-        statement = select(func.count()).select_from(heads).where(*_conditions(kind, tenant, query))
+        statement = select(func.count()).select_from(heads).where(*conditions(kind, tenant, query))
         return int(self._conn.execute(statement).scalar_one())
 
     def commit(self) -> None:

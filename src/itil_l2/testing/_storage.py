@@ -12,40 +12,48 @@ The suite checks what hosts rely on: full-history round trips of every
 aggregate, `NotFound`, `AlreadyExists`, version conflicts that write nothing,
 rollback on exception or missing commit, events handed over only after
 commit, queries, streaming in batches, text stored verbatim (unicode and SQL
-metacharacters), and tenants that never see each other.
+metacharacters), tenants that never see each other, entities that stay in
+the tenant they were loaded or added in, and loads that check the stored
+head against the replayed history (so the adapter must return the head row
+it stored, not one made up from the events).
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import timedelta
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from itil_l2._core.actor import SYSTEM
 from itil_l2._core.entity import Entity
-from itil_l2._core.priority import Impact, Priority, Urgency
 from itil_l2._core.tier import Tier
-from itil_l2.errors import AlreadyExists, ConcurrencyError, NotFound, StorageError
+from itil_l2.errors import (
+    AlreadyExists,
+    ConcurrencyError,
+    NotFound,
+    StorageError,
+    TenantMismatch,
+)
 from itil_l2.storage import Query, Store
 from itil_l2.testing._changes import change_requests
 from itil_l2.testing._cmdb import configuration_items
-from itil_l2.testing._common import T1, assert_same
+from itil_l2.testing._common import assert_same
 from itil_l2.testing._knowledge import knowledge_articles, training_sessions
 from itil_l2.testing._problems import example_known_error, example_problem
-from itil_l2.testing._tickets import DEFAULT_GROUPS, fresh_ticket, tickets
-from itil_l2.tickets import (
-    SOLVED_PERMANENTLY,
-    Handover,
-    HoldReason,
-    Resolution,
-    SolutionAttempt,
-    Ticket,
+from itil_l2.testing._storage_checks import (
+    NASTY,
+    TenantAndLoadChecks,
+    note,
+    store_one,
+    store_varied,
 )
+from itil_l2.testing._tickets import fresh_ticket, tickets
+from itil_l2.tickets import Ticket
+
+__all__ = ["NASTY", "StoreContract"]
 
 _SETTINGS = settings(
     max_examples=15,
@@ -58,29 +66,13 @@ _SETTINGS = settings(
         HealthCheck.differing_executors,
     ],
 )
-NASTY = "Ünïcødé ✓ 東京 'quote' \"double\" -- ; DROP TABLE itil_events; % _ \\ \t\n€"
-"""Text that breaks naive SQL building, LIKE patterns and encodings."""
-
-
-_HANDOVER = Handover(
-    description="ORA-12541 on db-prod-3 since 09:10 for every user of the order app",
-    attempts=[SolutionAttempt("restarted the listener", "no change")],
-    ci_refs=["db-prod-3"],
-    priority=Priority.P2,
-    impact=Impact.HIGH,
-)
-_FIXED = Resolution(SOLVED_PERMANENTLY, "rebuilt the index")
 
 
 def _tenant() -> str:
     return f"t-{uuid.uuid4().hex[:12]}"
 
 
-def _note(ticket: Ticket, text: str = "checked") -> None:
-    ticket.add_note(text, at=ticket.updated_at + timedelta(minutes=1), actor=SYSTEM)
-
-
-class StoreContract:
+class StoreContract(TenantAndLoadChecks):
     """Contract tests for a `Store`; subclasses provide the `store` fixture."""
 
     @pytest.fixture
@@ -162,14 +154,14 @@ class StoreContract:
             assert uow.tickets.count() == 2
 
     def test_stale_save_is_refused_and_writes_nothing(self, store: Store) -> None:
-        self._store_one(store, "INC-1")
+        store_one(store, "INC-1")
         with store.unit_of_work() as first, store.unit_of_work() as second:
             mine, theirs = first.tickets.get("INC-1"), second.tickets.get("INC-1")
-            _note(mine, "mine")
+            note(mine, "mine")
             first.tickets.save(mine)
             first.commit()
-            _note(theirs, "theirs")
-            _note(theirs, "theirs again")
+            note(theirs, "theirs")
+            note(theirs, "theirs again")
             with pytest.raises(ConcurrencyError):
                 second.tickets.save(theirs)
         with store.unit_of_work() as uow:
@@ -178,12 +170,12 @@ class StoreContract:
         assert stored.history == mine.history
 
     def test_save_appends_and_keeps_earlier_events(self, store: Store) -> None:
-        original = self._store_one(store, "INC-1")
+        original = store_one(store, "INC-1")
         with store.unit_of_work() as uow:
             ticket = uow.tickets.get("INC-1")
-            _note(ticket)
+            note(ticket)
             uow.tickets.save(ticket)
-            _note(ticket, "again")
+            note(ticket, "again")
             uow.tickets.save(ticket)  # twice in one unit of work
             uow.commit()
         with store.unit_of_work() as uow:
@@ -194,7 +186,7 @@ class StoreContract:
     def test_saving_what_was_never_added_is_not_found(self, store: Store) -> None:
         ticket = fresh_ticket("INC-9")
         ticket.mark_persisted()
-        _note(ticket)
+        note(ticket)
         with store.unit_of_work() as uow, pytest.raises(NotFound):
             uow.tickets.save(ticket)
 
@@ -212,11 +204,11 @@ class StoreContract:
 
     def test_an_exception_mid_way_writes_none_of_the_saves(self, store: Store) -> None:
         for id in ("INC-1", "INC-2", "INC-3"):
-            self._store_one(store, id)
+            store_one(store, id)
         with pytest.raises(RuntimeError), store.unit_of_work() as uow:
             for id in ("INC-1", "INC-2"):
                 ticket = uow.tickets.get(id)
-                _note(ticket)
+                note(ticket)
                 uow.tickets.save(ticket)
             uow.tickets.add(fresh_ticket("INC-4"))
             raise RuntimeError("the host failed half-way")
@@ -232,7 +224,7 @@ class StoreContract:
             assert uow.events == () and delivered == []
             uow.commit()
         assert delivered == [ticket.history] and uow.events == ticket.history
-        _note(ticket)
+        note(ticket)
         with store.unit_of_work() as uow:
             uow.tickets.save(ticket)  # rolled back: nothing delivered
         assert delivered == [ticket.history[:-1]]
@@ -242,7 +234,7 @@ class StoreContract:
     # -- queries and streaming -----------------------------------------------
 
     def test_queries_filter_like_the_tickets_own_facts(self, store: Store) -> None:
-        stored = self._store_varied(store)
+        stored = store_varied(store)
         cases: list[tuple[Query, Callable[[Ticket], bool]]] = [
             (Query(state="in_progress"), lambda t: t.phase.value == "in_progress"),
             (Query(state=["new", "resolved"]), lambda t: t.phase.value in ("new", "resolved")),
@@ -313,52 +305,15 @@ class StoreContract:
             assert uow.tickets.count() == 0
         with store.unit_of_work("globex") as uow:
             theirs = uow.tickets.get("INC-1")
-        _note(theirs)
-        with store.unit_of_work("acme") as uow:
-            uow.tickets.save(theirs)  # same id and version: lands in acme only if at all
-            uow.commit()
-        with store.unit_of_work("globex") as uow:
-            assert uow.tickets.get("INC-1").version == 3
+        note(theirs)
+        with store.unit_of_work("acme") as uow, pytest.raises(TenantMismatch):
+            uow.tickets.save(theirs)  # same id and version, but loaded in globex
+        for tenant, title in (("acme", "acme's"), ("globex", "globex's")):
+            with store.unit_of_work(tenant) as uow:
+                mine = uow.tickets.get("INC-1")
+                assert (mine.version, mine.title) == (3, title)
 
     # -- helpers ---------------------------------------------------------------
-
-    def _store_one(self, store: Store, id: str) -> Ticket:
-        ticket = fresh_ticket(id)
-        with store.unit_of_work() as uow:
-            uow.tickets.add(ticket)
-            uow.commit()
-        return ticket
-
-    def _store_varied(self, store: Store) -> list[Ticket]:
-        made: list[Ticket] = []
-        with store.unit_of_work() as uow:
-            for n in range(12):
-                draw = n % 4
-                ticket = fresh_ticket(
-                    f"INC-{n:02}",
-                    category=("database", "net%", NASTY, None)[draw],
-                    ci_refs=(("db-1",), ("db-1", "net-2"), (), ("app-3",))[draw],
-                    impact=(Impact.HIGH, Impact.LOW)[n % 2],
-                    urgency=(Urgency.HIGH, Urgency.MEDIUM, Urgency.LOW)[n % 3],
-                    at=T1 + timedelta(hours=n),
-                )
-                _shift(ticket, n // 2)
-                uow.tickets.add(ticket)
-                made.append(ticket)
-            uow.commit()
-        return made
-
-
-def _shift(ticket: Ticket, n: int) -> None:
-    """Give the n-th ticket its own shape: at L1, escalated to L2, resolved, or on hold."""
-    later = iter(ticket.updated_at + timedelta(minutes=m) for m in range(1, 10))
-    shape = n % 4
-    if shape == 1:
-        ticket.escalate(DEFAULT_GROUPS[3], _HANDOVER, at=next(later), actor=SYSTEM)
-    if shape == 2:
-        ticket.resolve(_FIXED, at=next(later), actor=SYSTEM)
-    if shape == 3:
-        ticket.hold(HoldReason.AWAITING_CALLER, at=next(later), actor=SYSTEM)
 
 
 def _repo(uow: Any, entity: Entity[Any]) -> Any:
