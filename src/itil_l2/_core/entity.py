@@ -44,6 +44,7 @@ from itil_l2._core import checks as _checks
 from itil_l2._core.actor import Actor
 from itil_l2._core.chain import Chain
 from itil_l2._core.time import ensure_aware, ensure_not_before
+from itil_l2._core.values import check_envelope, check_values
 from itil_l2._core.workflow import Workflow
 from itil_l2.errors import (
     CorruptHistory,
@@ -143,6 +144,8 @@ class Entity(Generic[E]):
     _PAYLOADS: ClassVar[Any]
     """The union of this entity's payload classes (tagged by trigger in JSON)."""
     _APPLIERS: ClassVar[Mapping[type, Applier]]
+    _DEFAULT: ClassVar[Any]
+    """The config an entity of this kind gets when none is given."""
     _RULES: ClassVar[Mapping[type, Rule]] = MappingProxyType({})
     """Payload type -> the rule its trigger checks, live and on replay (absent: none)."""
 
@@ -295,6 +298,12 @@ class Entity(Generic[E]):
         return cls._rebuild(events, lambda first: cls._first(first, config))
 
     @classmethod
+    def _decoded(cls, events: Iterable[E], config: Any = None) -> Self:
+        """Replay events decoded from JSON (their constructors checked their values)."""
+        config = cls._DEFAULT if config is None else config
+        return cls._rebuild(events, lambda first: cls._first(first, config), decoded=True)
+
+    @classmethod
     def _start(cls, event: E, fields: Iterable[tuple[str, Any]]) -> Self:
         """A new entity whose history is just its creation event."""
         entity = cls.__new__(cls)
@@ -308,15 +317,18 @@ class Entity(Generic[E]):
         return entity
 
     @classmethod
-    def _rebuild(cls, events: Iterable[E], start: Callable[[E], Self]) -> Self:
+    def _rebuild(
+        cls, events: Iterable[E], start: Callable[[E], Self], *, decoded: bool = False
+    ) -> Self:
         """Replay `events` through the workflow and the rules; `start` builds from the first."""
         stream = iter(events)
         first = next(stream, None)
         if first is None or not isinstance(first, cls._EVENT) or first.version != 1:
             raise CorruptHistory(f"a {cls.__name__} history starts with its creation, version 1")
         try:
-            _envelope(cls, first)
-            _validate(first.payload)
+            check_envelope(first, cls._SCHEMA, cls.__name__)
+            if not decoded:
+                check_values(first.payload)
             entity = start(first)
         except UnknownSchema:
             raise
@@ -326,11 +338,11 @@ class Entity(Generic[E]):
             ) from exc
         replay = entity._replay
         for number, event in enumerate(stream, start=2):
-            replay(number, event)
+            replay(number, event, decoded)
         _set(entity, "_persisted", len(entity._log))
         return entity
 
-    def _replay(self, number: int, event: E) -> None:
+    def _replay(self, number: int, event: E, decoded: bool = False) -> None:
         """Apply one stored event after the checks its trigger made (`CorruptHistory` if not)."""
         if (
             not isinstance(event, self._EVENT)
@@ -342,11 +354,13 @@ class Entity(Generic[E]):
             raise CorruptHistory(f"{self.id}: event {number} is {got}")
         try:
             payload = event.payload
-            _envelope(type(self), event)
+            if not decoded or event.schema != self._SCHEMA:  # decoding checked the rest
+                check_envelope(event, self._SCHEMA, type(self).__name__)
             ensure_not_before(event.at, self._log[-1].at, self.id)
             if type(payload) not in self._APPLIERS:
                 raise ValidationError(f"{type(payload).__name__} is not a {self._KIND} event")
-            _validate(payload)  # its values, as the trigger's payload checked them
+            if not decoded:
+                check_values(payload)  # its values, as the trigger's payload checked them
             dest = self._WORKFLOW.route(self, payload.TRIGGER, payload)
             rule = self._RULES.get(type(payload))
             if rule is not None:
@@ -373,67 +387,6 @@ class _Lock(_thread.RLock):  # type: ignore[misc]
 
 _BROKEN = (ItilL2Error, LookupError, AttributeError, TypeError, ValueError)
 """What a malformed event makes a check or an applier raise; replay reports it as corrupt."""
-
-
-def _envelope(cls: type[Entity[Any]], event: Any) -> None:
-    """The envelope as a trigger writes it: an actor, an aware time, the current schema."""
-    actor, at = event.actor_id, event.at
-    if type(actor) is not str or not actor.strip():
-        raise ValidationError(f"actor_id must be a non-blank string, got {actor!r}")
-    if not isinstance(at, datetime) or at.utcoffset() is None:
-        ensure_aware(at)
-    if type(event.version) is not int:
-        raise ValidationError(f"an event's version is a whole number, got {event.version!r}")
-    if event.schema != cls._SCHEMA:
-        if isinstance(event.schema, int) and event.schema > cls._SCHEMA:
-            raise UnknownSchema(
-                f"{cls.__name__} event schema {event.schema} is newer than {cls._SCHEMA}"
-            )
-        raise ValidationError(f"event schema {event.schema!r} is not {cls._SCHEMA} (upcast first)")
-
-
-def _validate(value: object, depth: int = 0) -> None:
-    """Check `value` and every attrs value inside it as their constructors would.
-
-    Stored JSON is checked as it is decoded; this catches the same faults in
-    events built by hand (`object.__new__`), nested values included: each
-    field's converter must leave its value as it is, and its validator pass.
-    """
-    if depth > _MAX_DEPTH:
-        raise ValidationError(f"values nest more than {_MAX_DEPTH} levels deep")
-    cls = type(value)
-    plan = _PLANS.get(cls)
-    if plan is None:
-        if not attrs.has(cls):
-            if cls is tuple or cls is Chain:
-                for item in value:  # type: ignore[attr-defined]
-                    if type(item) not in _PLAIN:
-                        _validate(item, depth + 1)
-            return
-        plan = _PLANS[cls] = _plan(cls)
-    for field, convert, check in plan:
-        inner = getattr(value, field.name)
-        if convert is not None:
-            again = convert(inner)
-            if type(again) is not type(inner) or again != inner:
-                raise ValidationError(f"{cls.__name__}.{field.name} is {inner!r}")
-        if check is not None:
-            check(value, field, inner)
-        if type(inner) not in _PLAIN:
-            _validate(inner, depth + 1)
-
-
-Plan = tuple[tuple[Any, Callable[[Any], Any] | None, Callable[..., None] | None], ...]
-_PLANS: dict[type, Plan] = {}
-"""Per attrs class: each field with its converter and validator (built once)."""
-
-
-def _plan(cls: type) -> Plan:
-    return tuple((f, f.converter, f.validator) for f in attrs.fields(cls))
-
-
-_PLAIN = frozenset({str, int, bool, float, type(None), datetime})
-_MAX_DEPTH = 40
 
 
 def _reason(exc: BaseException) -> str:

@@ -217,7 +217,7 @@ def entity_from_json(cls: type[En], data: Any, **kwargs: Any) -> En:
             f"{cls._SCHEMA}"
         )
     events = [_event(cls, number, e) for number, e in enumerate(history, start=1)]
-    entity: En = cls.from_history(events, **kwargs)  # type: ignore[attr-defined]
+    entity: En = cls._decoded(events, kwargs.get("config"))
     if entity.version != version or entity.id != data.get("id"):
         raise CorruptHistory(
             f"serialised {cls.__name__} {data.get('id')!r} v{version!r}: its history "

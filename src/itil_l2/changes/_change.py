@@ -109,6 +109,7 @@ class ChangeRequest(Entity[ev.ChangeEvent]):  # type: ignore[override]  # attrs:
     _KIND = "change"
     _APPLIERS = APPLIERS
     _RULES = RULES
+    _DEFAULT = _DEFAULT_CONFIG
 
     # -- creation and replay -------------------------------------------------
 

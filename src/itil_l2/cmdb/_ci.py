@@ -78,6 +78,7 @@ class ConfigurationItem(Entity[ev.CiEvent]):  # type: ignore[override]  # attrs:
     _KIND = "ci"
     _APPLIERS = APPLIERS
     _RULES = RULES
+    _DEFAULT = _DEFAULT_CONFIG
 
     # -- creation and replay -------------------------------------------------
 

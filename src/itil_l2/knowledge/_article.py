@@ -115,6 +115,7 @@ class KnowledgeArticle(Entity[KnowledgeEvent]):  # type: ignore[override]  # att
     _KIND = "article"
     _APPLIERS = APPLIERS
     _RULES = RULES
+    _DEFAULT = _DEFAULT_CONFIG
 
     # -- creation and replay -------------------------------------------------
 

@@ -106,6 +106,7 @@ class Problem(Entity[ev.ProblemEvent]):  # type: ignore[override]  # attrs: no _
     _KIND = "problem"
     _APPLIERS = APPLIERS
     _RULES = RULES
+    _DEFAULT = _DEFAULT_CONFIG
 
     # -- creation and replay -------------------------------------------------------
 

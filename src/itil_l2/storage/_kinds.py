@@ -55,6 +55,8 @@ _UNREADABLE = (
 )
 """What a stored row that is not what the library wrote makes decoding raise."""
 
+_loads = json.JSONDecoder().decode
+"""One decoder for every stored event (what `json.loads` does, without its checks)."""
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 """Compact JSON, unicode verbatim (one encoder: `json.dumps` with options builds one a call)."""
 
@@ -132,9 +134,10 @@ class AggregateKind(Generic[T]):
         except _UNREADABLE as exc:
             number = "?" if row is None else row.version
             raise CorruptHistory(f"{where}: event {number} cannot be decoded: {exc!r}") from exc
-        kwargs = {} if config is None else {"config": config}
         try:
-            item: T = self.cls.from_history(events, **kwargs)  # type: ignore[attr-defined]
+            item: T = self.cls._decoded(events, config)  # type: ignore[attr-defined]
+        except (CorruptHistory, UnknownSchema):
+            raise
         except _UNREADABLE as exc:
             raise CorruptHistory(f"{where}: {exc}") from exc
         check_head(where, stream.head, self.index(item))
@@ -142,7 +145,7 @@ class AggregateKind(Generic[T]):
 
     def event(self, schema: int, text: str, upcasters: Upcasters) -> Any:
         """One stored event from its schema version and JSON text."""
-        data = json.loads(text)
+        data = _loads(text)
         if schema != self.schema:
             data = upcasters.upgrade(self.name, schema, self.schema, data)
         return converter.structure(data, self.event_type)  # type: ignore[arg-type]

@@ -23,6 +23,7 @@ from itil_l2.errors import NotFound, StorageError, TenantMismatch, ValidationErr
 from itil_l2.knowledge import KnowledgeArticle
 from itil_l2.problems import Problem
 from itil_l2.storage._kinds import KINDS, AggregateKind, EventDecoder
+from itil_l2.storage._pause import collection_paused
 from itil_l2.storage._query import Query
 from itil_l2.storage.ports import StorageBackend, StorageSession
 from itil_l2.tickets import Ticket
@@ -109,10 +110,11 @@ class _Repo(Generic[T]):
     def get(self, id: str) -> T:
         if not isinstance(id, str):
             raise ValidationError(f"id must be a string, got {id!r}")
-        stream = self._uow._session().load(self._kind.name, self._uow._key, id)
-        if stream is None:
-            raise NotFound(self._kind.name, id, self._uow.tenant)
-        return self._decode(stream)
+        with collection_paused():
+            stream = self._uow._session().load(self._kind.name, self._uow._key, id)
+            if stream is None:
+                raise NotFound(self._kind.name, id, self._uow.tenant)
+            return self._decode(stream)
 
     def save(self, entity: T) -> None:
         kind = self._kind
@@ -143,7 +145,9 @@ class _Repo(Generic[T]):
                 self._kind.name, self._uow._key, query, after, batch_size
             )
             for stream in batch:
-                yield self._decode(stream)
+                with collection_paused():  # never across the yield
+                    item = self._decode(stream)
+                yield item
             if len(batch) < batch_size:
                 return
             after = batch[-1].head.id

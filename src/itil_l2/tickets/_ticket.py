@@ -105,6 +105,7 @@ class Ticket(Entity[ev.TicketEvent]):  # type: ignore[override]  # attrs: no __i
     _KIND = "ticket"
     _APPLIERS = APPLIERS
     _RULES = RULES
+    _DEFAULT = _DEFAULT_CONFIG
 
     # -- creation and replay -------------------------------------------------
 
