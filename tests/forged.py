@@ -41,7 +41,9 @@ def forced(cls: type[Any], **fields: Any) -> Any:
     """An attrs instance built without its validators, as a hand-edited JSON row would be."""
     item = object.__new__(cls)
     for field in attrs.fields(cls):
-        object.__setattr__(item, field.name, fields.get(field.name, getattr(field, "default", None)))
+        object.__setattr__(
+            item, field.name, fields.get(field.name, getattr(field, "default", None))
+        )
     return item
 
 

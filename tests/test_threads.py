@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import gc
 import sys
 import threading
 from collections import Counter
@@ -14,6 +15,7 @@ import pytest
 
 from itil_l2 import HoldReason, Impact, LinkKind, Phase, Ticket, Tier, Urgency
 from itil_l2.errors import InvalidTransition, ItilL2Error
+from itil_l2.storage import MemoryStore
 from itil_l2.testing import assert_same_ticket
 from support import ANN, BOB, DBA, DESK, FIXED, GOOD_HANDOVER, ORACLE, T0, VENDOR, VIC
 
@@ -170,3 +172,43 @@ def test_a_copy_made_while_another_thread_fires_equals_its_own_replay() -> None:
         assert_same_ticket(Ticket.from_history(c.history), c)
     assert LinkKind.PARENT not in {link.kind for link in t.links}
     assert_same_ticket(Ticket.from_history(t.history), t)
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_loads_in_many_threads_leave_the_garbage_collector_as_they_found_it(enabled: bool) -> None:
+    """Loading pauses the cyclic collector per history; the pause is counted across threads."""
+    store = MemoryStore()
+    with store.unit_of_work() as uow:
+        for n in range(20):
+            t = Ticket.open(
+                id=f"INC-GC-{n}",
+                title="loaded",
+                impact=Impact.LOW,
+                urgency=Urgency.LOW,
+                owner_group=DESK,
+                at=T0,
+                actor=ANN,
+            )
+            t.assign(DESK, at=T0, actor=ANN)
+            uow.tickets.add(t)
+        uow.commit()
+
+    def load(worker: int, barrier: threading.Barrier) -> int:
+        barrier.wait()
+        loaded = 0
+        for _ in range(25):
+            with store.unit_of_work() as uow:
+                loaded += len(list(uow.tickets.find()))
+                loaded += uow.tickets.get(f"INC-GC-{worker}").version > 0
+        return loaded
+
+    was = gc.isenabled()
+    (gc.enable if enabled else gc.disable)()
+    try:
+        barrier = threading.Barrier(THREADS)
+        with ThreadPoolExecutor(THREADS) as pool:
+            counts = list(pool.map(load, range(THREADS), [barrier] * THREADS))
+        assert counts == [25 * 21] * THREADS
+        assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()

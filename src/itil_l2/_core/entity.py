@@ -1,7 +1,7 @@
 """The event-sourced entity base: history, version, atomic triggers, replay.
 
-Every entity (Ticket, and later Problem, ChangeRequest, KnowledgeArticle, ...)
-changes only through triggers, and every trigger runs the same pipeline:
+Every entity (Ticket, Problem, ChangeRequest, KnowledgeArticle, CI) changes
+only through triggers, and every trigger runs the same pipeline:
 check time and actor, route through the entity's compiled workflow table,
 ask its permissions, run the trigger's rule, then append one event and apply
 it. Applying is the last step and never fails, so a refused trigger leaves
@@ -20,17 +20,15 @@ serialised and each sees the state the previous one left.
 
 The history is an append-only list (amortised O(1) per event, O(n) replay);
 `history` hands out an immutable tuple of it, rebuilt only after it grew.
-
 Every entity kind has the same shape: a compiled `Workflow` (`_WORKFLOW`),
 an envelope class derived from `Event` (`_EVENT`) whose `entity_id` names the
-entity, a payload union (`_PAYLOADS`), the appliers (`_APPLIERS`, one per
-payload type) and a frozen config whose `permissions` policy is asked before
-every trigger.
+entity, a payload union (`_PAYLOADS`), the appliers (`_APPLIERS`) and rules
+(`_RULES`), one per payload type, and a frozen config whose `permissions`
+policy is asked before every trigger.
 """
 
 from __future__ import annotations
 
-import _thread
 import typing
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
@@ -43,6 +41,7 @@ from attrs import frozen
 from itil_l2._core import checks as _checks
 from itil_l2._core.actor import Actor
 from itil_l2._core.chain import Chain
+from itil_l2._core.lock import EntityLock
 from itil_l2._core.time import ensure_aware, ensure_not_before
 from itil_l2._core.values import check_envelope, check_values
 from itil_l2._core.workflow import Workflow
@@ -217,7 +216,7 @@ class Entity(Generic[E]):
                 value = getattr(self, name.name)
                 _set(twin, name.name, Chain(value) if isinstance(value, Chain) else value)
             _set(twin, "_log", list(self._log))
-        _set(twin, "_lock", _Lock())
+        _set(twin, "_lock", EntityLock())
         return twin
 
     # -- the engine --------------------------------------------------------------
@@ -313,7 +312,7 @@ class Entity(Generic[E]):
         _set(entity, "_frozen", ())
         _set(entity, "_persisted", 0)
         _set(entity, "_tenant", None)
-        _set(entity, "_lock", _Lock())
+        _set(entity, "_lock", EntityLock())
         return entity
 
     @classmethod
@@ -374,15 +373,6 @@ class Entity(Generic[E]):
             ) from exc
         _set(self, "state", dest)
         self._log.append(event)
-
-
-class _Lock(_thread.RLock):  # type: ignore[misc]
-    """An entity's re-entrant lock; a copy or an unpickled entity gets a fresh one."""
-
-    __slots__ = ()
-
-    def __reduce__(self) -> tuple[type[_Lock], tuple[()]]:
-        return (_Lock, ())
 
 
 _BROKEN = (ItilL2Error, LookupError, AttributeError, TypeError, ValueError)
