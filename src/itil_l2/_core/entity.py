@@ -38,7 +38,6 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, NoReturn, Protocol, Se
 import attrs
 from attrs import frozen
 
-from itil_l2._core import checks as _checks
 from itil_l2._core.actor import Actor
 from itil_l2._core.chain import Chain
 from itil_l2._core.lock import EntityLock
@@ -70,10 +69,10 @@ class Event(Generic[P]):
     its current one as the default), so stored events can be upcast later.
     """
 
-    entity_id: str = attrs.field(validator=_checks.text)
-    version: int = attrs.field(validator=_checks.instance(int))
-    at: datetime = attrs.field(validator=_checks.instance(datetime))
-    actor_id: str = attrs.field(validator=_checks.text)
+    entity_id: str
+    version: int
+    at: datetime
+    actor_id: str
     payload: P
     schema: int = 0
 
@@ -353,8 +352,7 @@ class Entity(Generic[E]):
             raise CorruptHistory(f"{self.id}: event {number} is {got}")
         try:
             payload = event.payload
-            if not decoded or event.schema != self._SCHEMA:  # decoding checked the rest
-                check_envelope(event, self._SCHEMA, type(self).__name__)
+            check_envelope(event, self._SCHEMA, type(self).__name__)
             ensure_not_before(event.at, self._log[-1].at, self.id)
             if type(payload) not in self._APPLIERS:
                 raise ValidationError(f"{type(payload).__name__} is not a {self._KIND} event")

@@ -57,10 +57,20 @@ UPDATABLE = frozenset(FIELD_CHECKS) - {"kind", "owner_group"}
 
 
 def opened(given: Mapping[str, Any], config: Any) -> ev.Opened:
-    """The `Opened` payload of `Ticket.open`'s checked fields and the derived priority."""
-    values = {name: FIELD_CHECKS[name](value, name) for name, value in given.items()}
+    """The `Opened` payload of `Ticket.open`'s fields and the derived priority.
+
+    Only what must be converted (or read for the priority) is checked here;
+    the payload checks every other value as it is made.
+    """
+    values = dict(given)
+    for name in _CONVERTED:
+        values[name] = FIELD_CHECKS[name](values[name], name)
     priority = config.priority_matrix.priority(values["impact"], values["urgency"])
     return ev.Opened(priority=priority, **values)
+
+
+_CONVERTED = ("impact", "urgency", "ci_refs", "attributes")
+"""The fields `opened` checks itself: two read for the priority, two converted."""
 
 
 def field_changes(ticket: Any, given: dict[str, Any]) -> tuple[FieldChange, ...]:
