@@ -31,6 +31,7 @@ __all__ = [
     "StorageError",
     "TenantMismatch",
     "TierSkipRefused",
+    "TransactionNotJoinable",
     "UnknownHoldReason",
     "UnknownResolutionCode",
     "UnknownSchema",
@@ -102,6 +103,15 @@ class TenantMismatch(StorageError):
 
     The entity remembers the tenant storage loaded or added it in; a unit of
     work for another tenant refuses to save it and writes nothing.
+    """
+
+
+class TransactionNotJoinable(StorageError):
+    """The host's connection cannot hold a unit of work inside its own transaction.
+
+    For example SQLite under pysqlite's default transaction handling, where a
+    SAVEPOINT's release commits: the host's rollback could not undo the
+    library's writes. The message says how to configure the engine.
     """
 
 

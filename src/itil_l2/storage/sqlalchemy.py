@@ -3,17 +3,26 @@
 `metadata` holds the library's three tables, so a host's Alembic migrations
 include them (`target_metadata = [host_metadata, itil_l2.storage.sqlalchemy.metadata]`).
 
-`SqlAlchemyStore` accepts an `Engine` (the store runs its own transactions)
-or the host's own `Connection` or ORM `Session`: then every unit of work runs
-inside a SAVEPOINT of the host's transaction, so the host's commit covers the
-library's writes and its own, a unit of work's rollback undoes only its own
-writes, and the events are handed to `on_commit` when the host's transaction
-commits (a `Session`'s `after_commit`; a `Connection`'s `commit` event, which
-fires as its commit begins).
+`SqlAlchemyStore` accepts an `Engine` or a `sessionmaker` (each unit of work
+runs its own transaction) or the host's own `Connection` or ORM `Session`:
+then every unit of work runs inside a SAVEPOINT of the host's transaction, so
+the host's commit covers the library's writes and its own, a unit of work's
+rollback undoes only its own writes, and the events are handed to `on_commit`
+when the host's transaction commits (a `Session`'s root transaction; a
+`Connection`'s `commit` event, which fires as its commit begins), never if it
+rolls back. `store.bind(session)` is the per-request form: a store made once
+hands out cheap bindings to each request's Session.
 
 On PostgreSQL under READ COMMITTED, `UPDATE ... WHERE version = :expected`
 waits for a concurrent writer of the same row and then re-checks the version,
-so a stale save is a `ConcurrencyError`, never a lost update.
+so a stale save is a `ConcurrencyError`, never a lost update. A driver error
+is never raised as is: a conflict with another transaction (SQLite busy or
+locked, a serialization failure or deadlock) is a `ConcurrencyError`, any
+other a `StorageError` with the driver's error as its cause.
+
+SQLite under a host's transaction needs SQLAlchemy's pysqlite recipe
+(`enable_sqlite_savepoints(engine)`); without it a joined unit of work is
+refused with `TransactionNotJoinable`.
 
 >>> from sqlalchemy import create_engine
 >>> from itil_l2.storage.sqlalchemy import SqlAlchemyStore, metadata
@@ -31,6 +40,7 @@ so a stale save is a `ConcurrencyError`, never a lost update.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -39,19 +49,21 @@ from sqlalchemy import (
     Engine,
     and_,
     delete,
-    event,
     func,
     insert,
     select,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
+from itil_l2._core.public import expose
 from itil_l2._core.serialization import UPCASTERS, Upcasters
 from itil_l2.errors import AlreadyExists, ConcurrencyError, NotFound, ValidationError
 from itil_l2.storage._query import Query
 from itil_l2.storage._rows import EventRow, Head, Stream
+from itil_l2.storage._sqlalchemy_errors import translated
+from itil_l2.storage._sqlalchemy_held import held_events
 from itil_l2.storage._sqlalchemy_reads import (
     CHUNK,
     LOAD,
@@ -62,10 +74,29 @@ from itil_l2.storage._sqlalchemy_reads import (
     streams,
 )
 from itil_l2.storage._sqlalchemy_reads import utc as _utc
+from itil_l2.storage._sqlalchemy_tx import (
+    JoinedConnection,
+    JoinedSession,
+    OwnConnection,
+    OwnSession,
+    Transactions,
+    enable_sqlite_savepoints,
+)
 from itil_l2.storage._store import OnCommit, Store
 from itil_l2.storage._tables import cis, events, heads, metadata
 
-__all__ = ["SqlAlchemyBackend", "SqlAlchemyStore", "cis", "events", "heads", "metadata"]
+__all__ = [
+    "SqlAlchemyBackend",
+    "SqlAlchemyStore",
+    "cis",
+    "enable_sqlite_savepoints",
+    "events",
+    "heads",
+    "metadata",
+]
+
+Bind = Engine | Connection | Session | sessionmaker[Any]
+"""What a store runs on: its own transactions (Engine, sessionmaker) or the host's."""
 
 
 def _head_values(head: Head) -> dict[str, Any]:
@@ -86,25 +117,29 @@ class SqlAlchemySession:
     """One unit of work on one SQLAlchemy connection (own transaction or a SAVEPOINT)."""
 
     def __init__(self, backend: SqlAlchemyBackend) -> None:
-        self._backend = backend
-        self._conn = backend._connection()
-        self._tx: Any = None
+        with translated("start a unit of work"):
+            self._tx: Transactions = backend._transactions()
+            self._conn = self._tx.connection()
+        self._writing = False
 
     def _write(self) -> Connection:
-        if self._tx is None:
-            self._tx = self._backend._begin(self._conn)
+        if not self._writing:
+            self._conn = self._tx.begin()
+            self._writing = True
         return self._conn
 
     def load(self, kind: str, tenant: str, id: str) -> Stream | None:
-        found = streams(self._conn.execute(LOAD, params(kind, tenant, id)))
+        with translated(f"load {kind} {id!r}"):
+            found = streams(self._conn.execute(LOAD, params(kind, tenant, id)))
         return found.get(id)  # no head row: not stored
 
     def insert(self, kind: str, tenant: str, head: Head, rows: Sequence[EventRow]) -> None:
-        conn = self._write()
-        values = {"kind": kind, "tenant": tenant, "id": head.id, **_head_values(head)}
-        if not self._insert_new(conn, values):
-            raise AlreadyExists(f"{kind} {head.id!r} is already stored")
-        self._write_rows(conn, kind, tenant, head, rows)
+        with translated(f"add {kind} {head.id!r}"):
+            conn = self._write()
+            values = {"kind": kind, "tenant": tenant, "id": head.id, **_head_values(head)}
+            if not self._insert_new(conn, values):
+                raise AlreadyExists(f"{kind} {head.id!r} is already stored")
+            self._write_rows(conn, kind, tenant, head, rows)
 
     def _insert_new(self, conn: Connection, values: dict[str, Any]) -> bool:
         """Insert a head row unless its key exists, without aborting the transaction."""
@@ -129,25 +164,26 @@ class SqlAlchemySession:
     def append(
         self, kind: str, tenant: str, head: Head, expected: int, rows: Sequence[EventRow]
     ) -> None:
-        conn = self._write()
-        key = and_(heads.c.kind == kind, heads.c.tenant == tenant, heads.c.id == head.id)
-        updated = conn.execute(
-            update(heads)
-            .where(key, heads.c.version == expected)
-            .values(_head_values(head))
-            .returning(heads.c.version)
-        ).first()
-        if updated is None:
-            stored = conn.execute(select(heads.c.version).where(key)).scalar()
-            if stored is None:
-                raise NotFound(kind, head.id, tenant or None)
-            raise ConcurrencyError(
-                f"{kind} {head.id!r} is at version {stored}, this copy was loaded at {expected}"
+        with translated(f"save {kind} {head.id!r}"):
+            conn = self._write()
+            key = and_(heads.c.kind == kind, heads.c.tenant == tenant, heads.c.id == head.id)
+            updated = conn.execute(
+                update(heads)
+                .where(key, heads.c.version == expected)
+                .values(_head_values(head))
+                .returning(heads.c.version)
+            ).first()
+            if updated is None:
+                stored = conn.execute(select(heads.c.version).where(key)).scalar()
+                if stored is None:
+                    raise NotFound(kind, head.id, tenant or None)
+                raise ConcurrencyError(
+                    f"{kind} {head.id!r} is at version {stored}, this copy was loaded at {expected}"
+                )
+            conn.execute(
+                delete(cis).where(cis.c.kind == kind, cis.c.tenant == tenant, cis.c.id == head.id)
             )
-        conn.execute(
-            delete(cis).where(cis.c.kind == kind, cis.c.tenant == tenant, cis.c.id == head.id)
-        )
-        self._write_rows(conn, kind, tenant, head, rows)
+            self._write_rows(conn, kind, tenant, head, rows)
 
     def _write_rows(
         self, conn: Connection, kind: str, tenant: str, head: Head, rows: Sequence[EventRow]
@@ -178,115 +214,120 @@ class SqlAlchemySession:
         where = conditions(kind, tenant, query)
         if after is not None:
             where.append(heads.c.id > after)
-        ids = self._conn.execute(page_ids(where, limit)).scalars().all()
         found: dict[str, Stream] = {}
-        for start in range(0, len(ids), CHUNK):
-            chunk = ids[start : start + CHUNK]
-            found.update(streams(self._conn.execute(READ, params(kind, tenant, ids=chunk))))
+        with translated(f"find {kind}s"):
+            ids = self._conn.execute(page_ids(where, limit)).scalars().all()
+            for start in range(0, len(ids), CHUNK):
+                chunk = ids[start : start + CHUNK]
+                found.update(streams(self._conn.execute(READ, params(kind, tenant, ids=chunk))))
         return [found[id] for id in ids if id in found]
 
     def count(self, kind: str, tenant: str, query: Query) -> int:
         statement = select(func.count()).select_from(heads).where(*conditions(kind, tenant, query))
-        return int(self._conn.execute(statement).scalar_one())
+        with translated(f"count {kind}s"):
+            return int(self._conn.execute(statement).scalar_one())
 
     def commit(self) -> None:
-        if self._tx is not None:
+        with translated("commit the unit of work"):
             self._tx.commit()
-            self._tx = None
-        self._backend._end(self._conn, committed=True)
+        self._writing = False
 
     def rollback(self) -> None:
-        if self._tx is not None:
+        self._writing = False
+        with translated("roll back the unit of work"):
             self._tx.rollback()
-            self._tx = None
-        self._backend._end(self._conn, committed=False)
 
     def close(self) -> None:
-        self.rollback()
-        self._backend._release(self._conn)
+        self._writing = False
+        with translated("close the unit of work"):
+            self._tx.close()
 
 
 class SqlAlchemyBackend:
-    """Rows in the library's tables through an Engine, or inside a host's Connection/Session."""
+    """Rows in the library's tables: own transactions, or inside a host's Connection/Session."""
 
-    def __init__(self, bind: Engine | Connection | Session) -> None:
-        if not isinstance(bind, (Engine, Connection, Session)):
-            raise ValidationError(f"expected an Engine, Connection or Session, got {bind!r}")
+    def __init__(self, bind: Bind) -> None:
+        if not isinstance(bind, (Engine, Connection, Session, sessionmaker)):
+            raise ValidationError(
+                f"expected an Engine, sessionmaker, Connection or Session, got {bind!r}"
+            )
         self.bind = bind
 
     @property
     def joined(self) -> bool:
         """Whether units of work join the host's transaction (savepoints) rather than own one."""
-        return not isinstance(self.bind, Engine)
+        return isinstance(self.bind, (Connection, Session))
 
     def session(self) -> SqlAlchemySession:
         """A new session for one unit of work."""
         return SqlAlchemySession(self)
 
-    def _connection(self) -> Connection:
-        if isinstance(self.bind, Engine):
-            return self.bind.connect()
-        if isinstance(self.bind, Session):
-            return self.bind.connection()
-        return self.bind
-
-    def _begin(self, conn: Connection) -> Any:
-        if isinstance(self.bind, Session):
-            return self.bind.begin_nested()
-        if isinstance(self.bind, Connection):
-            return conn.begin_nested()
-        return conn.begin() if not conn.in_transaction() else conn.get_transaction()
-
-    def _end(self, conn: Connection, *, committed: bool) -> None:
-        if isinstance(self.bind, Engine) and conn.in_transaction():
-            if committed:
-                conn.commit()
-            else:
-                conn.rollback()
-
-    def _release(self, conn: Connection) -> None:
-        if isinstance(self.bind, Engine):
-            conn.close()
+    def _transactions(self) -> Transactions:
+        bind = self.bind
+        if isinstance(bind, Engine):
+            return OwnConnection(bind)
+        if isinstance(bind, sessionmaker):
+            return OwnSession(bind)
+        if isinstance(bind, Session):
+            return JoinedSession(bind)
+        return JoinedConnection(bind)
 
 
 class SqlAlchemyStore(Store):
-    """A `Store` over SQLAlchemy: its own transactions on an Engine, or the host's.
+    """A `Store` over SQLAlchemy: its own transactions (Engine, sessionmaker), or the host's.
 
     With a host `Connection` or `Session`, `on_commit` runs when the host's
-    transaction commits, and not at all if it rolls back.
+    transaction commits, and not at all if it rolls back. For per-request use,
+    make one store from the engine or sessionmaker and `bind` each request's
+    Session.
     """
 
     def __init__(
         self,
-        bind: Engine | Connection | Session,
+        bind: Bind,
         *,
         configs: Mapping[type, Any] | None = None,
         upcasters: Upcasters = UPCASTERS,
         on_commit: OnCommit | None = None,
+        event_cache: int = 16_384,
     ) -> None:
         backend = SqlAlchemyBackend(bind)
-        deliver = on_commit
-        if backend.joined and on_commit is not None:
-            deliver = _after_host_commit(bind, on_commit)  # type: ignore[arg-type]
-        super().__init__(backend, configs=configs, upcasters=upcasters, on_commit=deliver)
+        super().__init__(
+            backend,
+            configs=configs,
+            upcasters=upcasters,
+            on_commit=_joined(backend, on_commit),
+            event_cache=event_cache,
+        )
+        self._host_on_commit = on_commit
+
+    def bind(self, host: Session | Connection | scoped_session[Any]) -> SqlAlchemyStore:
+        """A store whose units of work join `host`'s transaction: one per request.
+
+        Cheap (no connection, no query): it shares this store's configs,
+        upcasters and decoded-event cache. Its units of work run in SAVEPOINTs
+        of the host's transaction, and their events reach this store's
+        `on_commit` when the host's transaction commits. The host's listeners
+        are registered once per Session or Connection, however many bindings
+        use it, and go with it. A `scoped_session` is bound to its current
+        Session.
+        """
+        if isinstance(host, scoped_session):
+            host = host()
+        if not isinstance(host, (Session, Connection)):
+            raise ValidationError(f"expected a Session or Connection to bind, got {host!r}")
+        bound = copy.copy(self)
+        bound.backend = backend = SqlAlchemyBackend(host)
+        bound.on_commit = _joined(backend, self._host_on_commit)
+        return bound
 
 
-def _after_host_commit(bind: Connection | Session, on_commit: OnCommit) -> OnCommit:
-    """Queue each unit of work's events until the host's own transaction commits."""
-    queued: list[tuple[Any, ...]] = []
+def _joined(backend: SqlAlchemyBackend, on_commit: OnCommit | None) -> OnCommit | None:
+    """`on_commit` as the store hands events to it: held for the host's commit when joined."""
+    bind = backend.bind
+    if on_commit is None or not isinstance(bind, (Session, Connection)):
+        return on_commit
+    return held_events(bind).holder(on_commit)
 
-    def flush(*_args: Any) -> None:
-        batches, queued[:] = list(queued), []
-        for batch in batches:
-            on_commit(batch)
 
-    def discard(*_args: Any) -> None:
-        queued.clear()
-
-    if isinstance(bind, Session):
-        event.listen(bind, "after_commit", flush)
-        event.listen(bind, "after_rollback", discard)
-    else:
-        event.listen(bind, "commit", flush)
-        event.listen(bind, "rollback", discard)
-    return queued.append
+expose(__name__, globals(), __all__, source="itil_l2.storage._sqlalchemy_")
