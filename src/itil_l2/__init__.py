@@ -13,6 +13,12 @@ lives at its concept's path, one package per concept:
 - `itil_l2.importers`, `itil_l2.report`, `itil_l2.cli`, `itil_l2.testing`;
 - `itil_l2.errors`: every error family.
 
+The limits on values are defined once and hold at every entry point:
+`MAX_ID_LENGTH` for identifiers (ids, tenants, group names, categories, CI
+references...), which hold no control character either; text holds no NUL;
+JSON values nest at most `MAX_JSON_DEPTH` levels, with whole numbers within
+±`MAX_JSON_INT`. What passes them fits every storage adapter.
+
 Every entity package exports its compiled `WORKFLOW` (a `Workflow`): the one
 definition its triggers route through and its diagram is drawn from.
 
@@ -24,6 +30,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from itil_l2._core.actor import SYSTEM, Actor, Role
+from itil_l2._core.checks import MAX_ID_LENGTH, MAX_JSON_DEPTH, MAX_JSON_INT
 from itil_l2._core.diagram import diagram
 from itil_l2._core.priority import Impact, Priority, PriorityMatrix, Urgency
 from itil_l2._core.public import expose
@@ -71,6 +78,9 @@ if TYPE_CHECKING:
 __version__ = "0.2.0"
 
 __all__ = [
+    "MAX_ID_LENGTH",
+    "MAX_JSON_DEPTH",
+    "MAX_JSON_INT",
     "SOLVED_PERMANENTLY",
     "SYSTEM",
     "Actor",

@@ -37,6 +37,8 @@ def _names(value: str | Iterable[str]) -> frozenset[str]:
 class Actor:
     """An actor: an id, the support groups (by name) it belongs to, and its roles.
 
+    The id is an identifier: at most `MAX_ID_LENGTH` characters, no control character.
+
     >>> alice = Actor("alice", groups={"service-desk"})
     >>> alice.in_group("service-desk"), alice.has_role(Role.SYSTEM)
     (True, False)
@@ -44,7 +46,7 @@ class Actor:
     True
     """
 
-    id: str = attrs.field(validator=_checks.text)
+    id: str = attrs.field(validator=_checks.identifier)
     groups: frozenset[str] = attrs.field(default=frozenset(), converter=_names)
     roles: frozenset[str] = attrs.field(default=frozenset(), converter=_names)
 

@@ -1,21 +1,136 @@
-"""attrs validators that raise the library's `ValidationError` instead of bare ones."""
+"""attrs validators that raise the library's `ValidationError` instead of bare ones.
+
+The library's limits on values are defined here, once, and every entry point
+checks them: `MAX_ID_LENGTH` and the characters refused in identifiers and in
+text (`identifier`, `text`), `MAX_JSON_DEPTH` and `MAX_JSON_INT` for JSON
+values (`json_safe`). Whatever passes fits every storage adapter's columns.
+"""
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping
 from enum import Enum
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import attrs
 
 from itil_l2.errors import ValidationError
 
+MAX_ID_LENGTH = 200
+"""The most characters an identifier may have (the width of the storage key columns).
+
+Identifiers are entity ids, tenants, support group names, categories, CI
+references and names, link and other references, assignees and actor ids:
+non-blank strings of at most this many characters, none of them a control
+character (Unicode category Cc, NUL included) or a lone surrogate. Other text
+(titles, descriptions, notes) has no length limit, but holds no NUL and no
+lone surrogate either: no database text column stores them.
+"""
+
+_NOT_IN_ID = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+"""What no identifier holds: the control characters (category Cc), lone surrogates."""
+_NOT_IN_TEXT = re.compile(r"[\x00\ud800-\udfff]")
+"""What no text holds: NUL, lone surrogates (neither is storable text)."""
+
+
+def _shown(value: object) -> str:
+    """`value` for an error message, cut short when it is long."""
+    shown = repr(value)
+    return shown if len(shown) <= 60 else f"{shown[:50]}... ({len(shown)} characters)"
+
+
+def text_fault(value: object) -> str | None:
+    """Why `value` is not text (a string without NUL or lone surrogates), or None."""
+    if not isinstance(value, str):
+        return "must be a string"
+    if not value.isascii() or "\x00" in value:
+        found = _NOT_IN_TEXT.search(value)
+        if found is not None:
+            return f"must not hold {found.group()!r} ({_kind(found.group())})"
+    return None
+
+
+def id_fault(value: object) -> str | None:
+    """Why `value` is not an identifier (see `MAX_ID_LENGTH`), or None when it is one."""
+    if not isinstance(value, str) or not value.strip():
+        return "must be a non-blank string"
+    if len(value) > MAX_ID_LENGTH:
+        return f"must be at most {MAX_ID_LENGTH} characters long, not {len(value):,}"
+    if value.isprintable():  # the common case, fast: no control character, no surrogate
+        return None
+    found = _NOT_IN_ID.search(value)
+    if found is not None:
+        return f"must not hold {found.group()!r} ({_kind(found.group())})"
+    return None
+
+
+def _kind(char: str) -> str:
+    return "a lone surrogate" if "\ud800" <= char <= "\udfff" else "a control character"
+
+
+def _refuse(name: str, fault: str, value: object) -> NoReturn:
+    raise ValidationError(f"{name} {fault}, got {_shown(value)}")
+
+
+def check_identifier(value: object, name: str) -> str:
+    """Return `value` if it is an identifier (see `MAX_ID_LENGTH`), else `ValidationError`."""
+    fault = id_fault(value)
+    if fault is not None:
+        _refuse(name, fault, value)
+    return value  # type: ignore[return-value]  # a str: id_fault said so
+
+
+def check_optional_identifier(value: object, name: str) -> str | None:
+    """None, or an identifier."""
+    return None if value is None else check_identifier(value, name)
+
+
+def check_identifiers(value: object, name: str) -> tuple[str, ...]:
+    """An iterable of identifiers (not a bare string), as a tuple."""
+    if isinstance(value, str) or not hasattr(value, "__iter__"):
+        raise ValidationError(f"{name} must be an iterable of strings, not {_shown(value)}")
+    items = tuple(value)
+    for item in items:
+        check_identifier(item, name)
+    return items
+
+
+def identifier(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """An identifier: non-blank, at most `MAX_ID_LENGTH` characters, no control character."""
+    fault = id_fault(value)
+    if fault is not None:
+        _refuse(attribute.name, fault, value)
+
+
+def optional_identifier(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """None or an identifier."""
+    if value is not None:
+        identifier(_inst, attribute, value)
+
+
+def identifiers(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """A tuple of identifiers."""
+    if not isinstance(value, tuple):
+        raise ValidationError(f"{attribute.name} must be a tuple of identifiers")
+    for item in value:
+        identifier(_inst, attribute, item)
+
+
+def string(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """Text that may be blank: a string without NUL or lone surrogates."""
+    fault = text_fault(value)
+    if fault is not None:
+        _refuse(attribute.name, fault, value)
+
 
 def text(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    """A non-blank string."""
+    """A non-blank string without NUL or lone surrogates (any length)."""
     if not isinstance(value, str) or not value.strip():
-        raise ValidationError(f"{attribute.name} must be a non-blank string, got {value!r}")
+        raise ValidationError(f"{attribute.name} must be a non-blank string, got {_shown(value)}")
+    if not value.isascii() or "\x00" in value:
+        string(_inst, attribute, value)
 
 
 def optional_text(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -28,6 +143,9 @@ def texts(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None
     """A tuple of non-blank strings."""
     if not isinstance(value, tuple) or not all(isinstance(v, str) and v.strip() for v in value):
         raise ValidationError(f"{attribute.name} must be a tuple of non-blank strings")
+    for item in value:
+        if not item.isascii() or "\x00" in item:
+            string(_inst, attribute, item)
 
 
 def instance(kind: type[Any]) -> Any:
@@ -80,11 +198,16 @@ MAX_JSON_INT = 2**63 - 1
 def json_safe(value: object, where: str = "attributes", depth: int = 0) -> None:
     """Refuse anything that would not survive a JSON round trip unchanged.
 
-    Values may nest `MAX_JSON_DEPTH` levels deep, and whole numbers lie within
-    ±`MAX_JSON_INT`; beyond that a `ValidationError`, never a recursion or
-    conversion error later, when the value is stored.
+    Values may nest `MAX_JSON_DEPTH` levels deep, whole numbers lie within
+    ±`MAX_JSON_INT`, and strings (keys too) hold no lone surrogate, which no
+    database stores; beyond that a `ValidationError`, never a recursion,
+    conversion or encoding error later, when the value is stored.
     """
-    if type(value) in _PLAIN or _scalar(value, where):
+    if type(value) in _PLAIN:
+        if type(value) is str and not value.isascii():
+            _json_string(value, where)
+        return
+    if _scalar(value, where):
         return
     if depth >= MAX_JSON_DEPTH and isinstance(value, (list, tuple, Mapping)):
         raise ValidationError(f"{where}: nested more than {MAX_JSON_DEPTH} levels deep")
@@ -92,20 +215,43 @@ def json_safe(value: object, where: str = "attributes", depth: int = 0) -> None:
         for i, item in enumerate(value):
             if type(item) not in _PLAIN:  # the path is built only for what needs a look
                 json_safe(item, f"{where}[{i}]", depth + 1)
-        return
-    if isinstance(value, Mapping):
-        for key, item in value.items():
-            if not isinstance(key, str):
-                raise ValidationError(f"{where}: keys must be strings, got {key!r}")
-            if type(item) not in _PLAIN:
-                json_safe(item, f"{where}.{key}", depth + 1)
-        return
-    raise ValidationError(f"{where}: {type(value).__name__} is not JSON-safe")
+            elif type(item) is str and not item.isascii():
+                _json_string(item, where)
+    elif isinstance(value, Mapping):
+        _json_object(value, where, depth)
+    else:
+        raise ValidationError(f"{where}: {type(value).__name__} is not JSON-safe")
+
+
+def _json_object(value: Mapping[Any, Any], where: str, depth: int) -> None:
+    for key, item in value.items():
+        if not isinstance(key, str):
+            raise ValidationError(f"{where}: keys must be strings, got {key!r}")
+        if not key.isascii():
+            _json_string(key, where)
+        if type(item) not in _PLAIN:
+            json_safe(item, f"{where}.{key}", depth + 1)
+        elif type(item) is str and not item.isascii():
+            _json_string(item, where)
+
+
+def _json_string(value: str, where: str) -> None:
+    """Refuse a lone surrogate in a JSON string (NUL is fine: JSON escapes it)."""
+    found = _SURROGATE.search(value)
+    if found is not None:
+        raise ValidationError(f"{where}: {found.group()!r} is a lone surrogate, not text")
+
+
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 def _scalar(value: object, where: str) -> bool:
     """True for a JSON-safe number, string, bool or None; an unsafe number is refused."""
-    if isinstance(value, bool | str) or value is None:
+    if isinstance(value, str):
+        if not value.isascii():
+            _json_string(value, where)
+        return True
+    if isinstance(value, bool) or value is None:
         return True
     if isinstance(value, int):
         if -MAX_JSON_INT <= value <= MAX_JSON_INT:
@@ -179,10 +325,20 @@ def _copy(value: Any) -> Any:
     return value
 
 
+def check_string(value: object, name: str) -> str:
+    """Return `value` if it is text that may be blank (no NUL), else `ValidationError`."""
+    fault = text_fault(value)
+    if fault is not None:
+        _refuse(name, fault, value)
+    return value  # type: ignore[return-value]  # a str: text_fault said so
+
+
 def check_text(value: object, name: str) -> str:
-    """Return `value` if it is a non-blank string, else raise `ValidationError`."""
+    """Return `value` if it is a non-blank string without NUL, else raise `ValidationError`."""
     if not isinstance(value, str) or not value.strip():
-        raise ValidationError(f"{name} must be a non-blank string, got {value!r}")
+        raise ValidationError(f"{name} must be a non-blank string, got {_shown(value)}")
+    if not value.isascii() or "\x00" in value:
+        check_string(value, name)
     return value
 
 

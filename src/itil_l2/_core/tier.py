@@ -46,14 +46,15 @@ class SupportGroup:
     """A team that tickets are assigned to; the one place its tier is defined.
 
     A ticket's tier is always its assigned group's tier, so moving a ticket
-    between tiers means assigning it to a group of another tier.
+    between tiers means assigning it to a group of another tier. The name is an
+    identifier: at most `MAX_ID_LENGTH` characters, no control character.
 
     >>> dba = SupportGroup("database-l2", Tier.L2, {"database"})
     >>> dba.tier, "database" in dba.specialisations
     (<Tier.L2: 'L2'>, True)
     """
 
-    name: str = attrs.field(validator=_checks.text)
+    name: str = attrs.field(validator=_checks.identifier)
     tier: Tier = attrs.field(validator=_checks.member(Tier))
     specialisations: frozenset[str] = attrs.field(
         default=frozenset(),

@@ -28,7 +28,7 @@ from typing import Any
 import attrs
 
 from itil_l2._core.actor import Actor
-from itil_l2._core.checks import check_text
+from itil_l2._core.checks import check_identifier
 from itil_l2._core.entity import Rule
 from itil_l2.changes import events as ev
 from itil_l2.changes._workflow import ApprovalRefused
@@ -46,8 +46,8 @@ def check_values(value: Any) -> None:
 
 
 def check_raised(id: str, payload: ev.ChangeRaised, config: Any) -> None:
-    """A creation event: an id, valid values, and a risk the change type may carry."""
-    check_text(id, "id")
+    """A creation event: an id (an identifier), valid values, and a risk the type may carry."""
+    check_identifier(id, "id")
     check_values(payload)
     config.check_standard_risk(payload.change_type, payload.risk)
 

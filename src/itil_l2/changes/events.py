@@ -106,14 +106,14 @@ class ChangeLink:
     """
 
     kind: ChangeLinkKind = attrs.field(validator=_checks.member(ChangeLinkKind))
-    ref: str = attrs.field(validator=_checks.text)
+    ref: str = attrs.field(validator=_checks.identifier)
 
 
 @frozen
 class Approval:
     """One recorded decision: who, for which board, approved or rejected, why and when."""
 
-    approver_id: str = attrs.field(validator=_checks.text)
+    approver_id: str = attrs.field(validator=_checks.identifier)
     board: ApprovalBoard = attrs.field(validator=_checks.member(ApprovalBoard))
     decision: ApprovalDecision = attrs.field(validator=_checks.member(ApprovalDecision))
     comment: str | None = attrs.field(validator=_checks.optional_text)
@@ -130,7 +130,7 @@ class ChangeRaised:
     TRIGGER: ClassVar[ChangeTrigger] = ChangeTrigger.RAISE
     change_type: ChangeType = attrs.field(validator=_checks.member(ChangeType))
     title: str = attrs.field(validator=_checks.text)
-    description: str = attrs.field(validator=_checks.instance(str))
+    description: str = attrs.field(validator=_checks.string)
     risk: ChangeRisk = attrs.field(validator=_checks.member(ChangeRisk))
     group: SupportGroup = attrs.field(validator=_checks.instance(SupportGroup))
     raised_from: ChangeLink | None = attrs.field(
@@ -167,7 +167,7 @@ class ChangeApproved:
     """An approver approved on behalf of a board."""
 
     TRIGGER: ClassVar[ChangeTrigger] = ChangeTrigger.APPROVE
-    approver_id: str = attrs.field(validator=_checks.text)
+    approver_id: str = attrs.field(validator=_checks.identifier)
     board: ApprovalBoard = attrs.field(validator=_checks.member(ApprovalBoard))
     comment: str | None = attrs.field(default=None, validator=_checks.optional_text)
 
@@ -177,7 +177,7 @@ class ChangeRejected:
     """An approver rejected; the RFC goes back to new and its approvals are void."""
 
     TRIGGER: ClassVar[ChangeTrigger] = ChangeTrigger.REJECT
-    approver_id: str = attrs.field(validator=_checks.text)
+    approver_id: str = attrs.field(validator=_checks.identifier)
     board: ApprovalBoard = attrs.field(validator=_checks.member(ApprovalBoard))
     comment: str = attrs.field(validator=_checks.text)
 

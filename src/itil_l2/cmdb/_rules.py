@@ -30,7 +30,7 @@ from typing import Any
 
 import attrs
 
-from itil_l2._core.checks import check_text, thawed
+from itil_l2._core.checks import check_identifier, thawed
 from itil_l2._core.entity import Rule
 from itil_l2.cmdb import events as ev
 from itil_l2.cmdb._workflow import CiChangeConflict, ResolutionAlreadyApplied, UnknownRelation
@@ -43,7 +43,7 @@ __all__ = ["RULES", "check_registered", "same_json"]
 def check_registered(ci_id: str, p: ev.CiRegistered) -> None:
     """The creation event: its values, an id, and relations neither to itself nor twice."""
     _values(p)
-    check_text(ci_id, "id")
+    check_identifier(ci_id, "id")
     for relation in p.relations:
         _not_itself(ci_id, relation)
     if len(set(p.relations)) != len(p.relations):

@@ -140,7 +140,7 @@ class Relation:
     """
 
     kind: RelationKind = attrs.field(validator=_checks.member(RelationKind))
-    target: str = attrs.field(validator=_checks.text)
+    target: str = attrs.field(validator=_checks.identifier)
 
 
 def _tuple_of(kind: type[Any]) -> Any:
@@ -181,10 +181,10 @@ class CiRegistered:
     """The CI was recorded in the CMDB (always as planned); carries every initial field."""
 
     TRIGGER: ClassVar[CiTrigger] = CiTrigger.REGISTER
-    name: str = field(validator=_checks.text)
+    name: str = field(validator=_checks.identifier)
     kind: CiKind = field(validator=_checks.member(CiKind))
     support_group: SupportGroup = field(validator=_checks.instance(SupportGroup))
-    owner: str | None = field(validator=_checks.optional_text)
+    owner: str | None = field(validator=_checks.optional_identifier)
     relations: tuple[Relation, ...] = field(validator=_tuple_of(Relation))
     attributes: dict[str, Any] = field(factory=dict, validator=_attributes)
 
@@ -204,8 +204,8 @@ class CiDetailsUpdated:
     """Name, owner or support group changed; holds the complete new values."""
 
     TRIGGER: ClassVar[CiTrigger] = CiTrigger.UPDATE
-    name: str = field(validator=_checks.text)
-    owner: str | None = field(validator=_checks.optional_text)
+    name: str = field(validator=_checks.identifier)
+    owner: str | None = field(validator=_checks.optional_identifier)
     support_group: SupportGroup = field(validator=_checks.instance(SupportGroup))
 
 
@@ -222,7 +222,7 @@ class CiResolutionChangesApplied:
     """The CI changes a ticket's resolution recorded were applied; names the ticket."""
 
     TRIGGER: ClassVar[CiTrigger] = CiTrigger.APPLY_RESOLUTION_CHANGES
-    ticket_id: str = field(validator=_checks.text)
+    ticket_id: str = field(validator=_checks.identifier)
     changes: tuple[AttributeChange, ...] = field(validator=_tuple_of(AttributeChange))
 
 

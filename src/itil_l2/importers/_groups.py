@@ -105,16 +105,18 @@ def _tier(value: object, what: str, source: str) -> Tier:
 
 
 def _entry(name: str, value: object, source: str) -> SupportGroup:
+    specs: Sequence[str] = ()
     if isinstance(value, Mapping):
-        tier = _tier(value.get("tier"), f"group {name!r}", source)
+        tier = _tier(value.get("tier"), f"group {name!r:.80}", source)
         specs = value.get("specialisations", ())
         if isinstance(specs, str) or not isinstance(specs, Sequence):
-            raise MalformedExport(source, None, f"group {name!r}: specialisations is a list")
-        try:
-            return SupportGroup(name, tier, specs)
-        except ValidationError as exc:
-            raise MalformedExport(source, None, f"group {name!r}: {exc}") from None
-    return SupportGroup(name, _tier(value, f"group {name!r}", source))
+            raise MalformedExport(source, None, f"group {name!r:.80}: specialisations is a list")
+    else:
+        tier = _tier(value, f"group {name!r:.80}", source)
+    try:  # a name no group can have (see `itil_l2.MAX_ID_LENGTH`) is the file's fault
+        return SupportGroup(name, tier, specs)
+    except ValidationError as exc:
+        raise MalformedExport(source, None, f"group {name!r:.80}: {exc}") from None
 
 
 def infer_tiers(groups: Sequence[str], resolvers: Iterable[str]) -> dict[str, SupportGroup]:

@@ -28,14 +28,24 @@ category, CI) are updated while the ticket is open. Every move is made by an
 actor named after the export's updater, with the system role. The moves
 themselves are in `_moves.py`; this module opens the ticket and walks the
 steps.
+
+Before that, the case is vetted against the limits on values (see
+`itil_l2.MAX_ID_LENGTH`): a row holding an identifier or a text no ticket can
+hold is ignored (a deviation, like any unusable row), a caller that is no
+identifier is left out, and a case whose id is none is skipped whole
+(`ConformanceError` under `strict`).
 """
 
 from __future__ import annotations
 
+from typing import NoReturn
+
 from itil_l2._core.actor import SYSTEM, Actor, Role
+from itil_l2._core.checks import id_fault, text_fault
 from itil_l2._core.priority import Impact, Urgency
 from itil_l2._core.tier import SupportGroup, Tier
-from itil_l2.importers._conformance import Deviation, ImportPolicy, Tally
+from itil_l2.errors import ValidationError
+from itil_l2.importers._conformance import ConformanceError, Deviation, ImportPolicy, Tally
 from itil_l2.importers._groups import GroupDirectory, _inferred_tiers
 from itil_l2.importers._moves import (
     _TIERED,
@@ -62,6 +72,20 @@ NO_GROUP = SupportGroup("(no group)", Tier.L1)
 """The owner group of a ticket whose export names no group at all."""
 
 _FINAL = frozenset({Phase.CLOSED, Phase.CANCELLED})
+_ID_FIELDS = ("actor", "group", "assignee", "category", "subcategory", "l3_name", "l3_reference")
+"""The step's values a ticket holds as identifiers (see `itil_l2.MAX_ID_LENGTH`)."""
+_TEXT_FIELDS = (
+    "raw_state",
+    "symptom",
+    "resolution_code",
+    "resolution_notes",
+    "note",
+    "vendor_text",
+    "instructions",
+    "fix",
+)
+"""The step's values that become a ticket's text (no NUL)."""
+_FAULTS_KEPT = 100_000
 
 LINK_COLUMNS = {
     "problem_id": LinkKind.PROBLEM,
@@ -91,6 +115,7 @@ class Replayer(Moves):
         self.default_code = resolution_code
         self._actors: dict[str, Actor] = {}
         self._groups: dict[tuple[str, Tier, tuple[str, ...]], SupportGroup] = {}
+        self._faults: dict[str, str | None] = {}
 
     # -- one case ------------------------------------------------------------------
 
@@ -100,7 +125,10 @@ class Replayer(Moves):
         tally.incidents += 1
         run = _Run(case, {})
         try:
-            ticket = self._replay(run)
+            try:
+                ticket = self._replay(run)
+            except ValidationError as exc:  # a value no check below foresaw: never a crash
+                self._refuse(run, f"unusable value: {exc}")
         except _Skip as skip:
             tally.deviations.append(skip.deviation)
             tally.skipped.append(case.id)
@@ -113,6 +141,7 @@ class Replayer(Moves):
 
     def _replay(self, run: _Run) -> Ticket:
         case = run.case
+        self._vet(run)
         run.groups, tier_source = self._tiers(case)
         steps = case.steps
         last_active = -1
@@ -132,6 +161,65 @@ class Replayer(Moves):
             run.step = None
             raise _Skip(Deviation(case.id, None, "no usable row", None, self.tally.source))
         return run.ticket
+
+    # -- the limits on values (see `itil_l2.MAX_ID_LENGTH`) ------------------------------
+
+    def _vet(self, run: _Run) -> None:
+        """Values the ticket cannot take: a bad id skips the ticket, a bad row is ignored.
+
+        An id must be an identifier; a caller that is none is left out; a row with
+        an unusable identifier or text is ignored (a deviation each, as ever).
+        """
+        case = run.case
+        fault = id_fault(case.id)
+        if fault is not None:
+            self._refuse(run, f"ticket id {fault}")
+        fault = text_fault(case.title)
+        if fault is not None:
+            self._refuse(run, f"title {fault}")
+        if case.caller is not None and (fault := self._id_fault(case.caller)) is not None:
+            self._deviate(run, f"caller {fault}", "caller left out")
+            case.caller = None
+        for step in case.steps:
+            if step.error is None:
+                step.error = self._step_fault(step)
+
+    def _refuse(self, run: _Run, rule: str) -> NoReturn:
+        """The whole ticket cannot be imported: `ConformanceError` if strict, else skipped."""
+        deviation = Deviation(run.case.id, None, rule, None, self.tally.source)
+        if self.policy is ImportPolicy.STRICT:
+            raise ConformanceError(deviation)
+        raise _Skip(deviation)
+
+    def _id_fault(self, value: str) -> str | None:
+        """`id_fault`, once per distinct value (names and refs repeat row after row)."""
+        faults = self._faults
+        if value in faults:
+            return faults[value]
+        fault = id_fault(value)
+        if len(faults) < _FAULTS_KEPT:
+            faults[value] = fault
+        return fault
+
+    def _step_fault(self, step: Step) -> str | None:
+        """Why a row cannot be used: an identifier or a text it holds is not one."""
+        check = self._id_fault
+        for name in _ID_FIELDS:
+            value = getattr(step, name)
+            if value is not None and (fault := check(value)) is not None:
+                return f"{name} {fault}"
+        refs = (*(step.ci_refs or ()), *step.kb_refs, *(link.ref for link in step.links))
+        for ref in refs:
+            if (fault := check(ref)) is not None:
+                return f"reference {fault}"
+        for name in _TEXT_FIELDS:
+            value = getattr(step, name)
+            if value is not None and (fault := text_fault(value)) is not None:
+                return f"{name} {fault}"
+        for text in step.specialisations:
+            if (fault := text_fault(text)) is not None:
+                return f"specialisation {fault}"
+        return None
 
     def _tiers(self, case: Case) -> tuple[dict[str, SupportGroup], str]:
         names = [s.group for s in case.steps if s.group is not None and s.error is None]

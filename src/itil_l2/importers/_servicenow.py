@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any, Unpack
 
 from itil_l2._core.priority import Impact, Urgency
+from itil_l2.errors import ValidationError
 from itil_l2.importers._conformance import MalformedExport, Tally
 from itil_l2.importers._reading import ImportOptions, open_export, start_import
 from itil_l2.importers._replay import LINK_COLUMNS
@@ -285,7 +286,10 @@ class _Builder:
         step.ci_refs = self.ci_refs[known[row[i_ci]]]
         links = [(kind, ref) for i, kind in self.link_columns if (ref := known[row[i]]) is not None]
         if links:
-            step.links = tuple(Link(kind, ref) for kind, ref in links)
+            try:
+                step.links = tuple(Link(kind, ref) for kind, ref in links)
+            except ValidationError as exc:  # a reference no ticket can hold: the row is unusable
+                step.error = step.error or f"unusable link: {exc}"
         step.resolution_code = code = known[row[i_code]]
         step.resolution_notes = self.notes[code]
         step.l3_name = known[row[i_vendor]]

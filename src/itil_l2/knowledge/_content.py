@@ -69,12 +69,12 @@ CONTENT_CODECS: dict[str, Codec] = {
 
 
 def _unique(value: object, name: str) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(_checks.check_texts(value, name)))
+    return tuple(dict.fromkeys(_checks.check_identifiers(value, name)))
 
 
 _CONTENT_CHECKS: dict[str, Callable[[Any, str], Any]] = {
     "title": _checks.check_text,
-    "symptom": lambda v, n: _checks.check_instance(v, str, n),
+    "symptom": _checks.check_string,
     "cause": _checks.check_optional_text,
     "resolution_steps": _checks.check_texts,
     "ci_refs": _unique,

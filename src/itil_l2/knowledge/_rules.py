@@ -26,7 +26,7 @@ from datetime import datetime
 from typing import Any
 
 from itil_l2._core.actor import SYSTEM, Actor, Role
-from itil_l2._core.checks import check_instance, check_text
+from itil_l2._core.checks import check_identifier, check_instance
 from itil_l2._core.entity import Rule
 from itil_l2.errors import ValidationError, WorkflowError
 from itil_l2.knowledge import events as ev
@@ -51,8 +51,8 @@ class PublicationNotDue(WorkflowError):
 
 
 def check_drafted(id: str, payload: ev.ArticleDrafted, config: Any) -> None:
-    """A creation event: an id, a config, and a revision that fits what it supersedes."""
-    check_text(id, "id")
+    """A creation event: an id (an identifier), a config, and a revision that fits."""
+    check_identifier(id, "id")
     check_instance(config, KnowledgeConfig, "config")
     if payload.supersedes == id:
         raise ValidationError(f"a new version needs a new id, not {id!r}")

@@ -90,8 +90,8 @@ def _actor_ids(value: Iterable[str | Actor]) -> tuple[str, ...]:
     return tuple(_actor_id(v) for v in value)
 
 
-def _strings(value: Iterable[str]) -> tuple[str, ...]:
-    return _checks.check_texts(value, "references")
+def _identifiers(value: Iterable[str]) -> tuple[str, ...]:
+    return _checks.check_identifiers(value, "references")
 
 
 def _positive(_inst: object, _attr: attrs.Attribute[Any], value: object) -> None:
@@ -118,14 +118,14 @@ class TrainingSession:
     ('bob', 1.5, 3.0)
     """
 
-    id: str = attrs.field(validator=_checks.text)
+    id: str = attrs.field(validator=_checks.identifier)
     topic: str = attrs.field(validator=_checks.text)
-    trainer: str = attrs.field(converter=_actor_id, validator=_checks.text)
-    attendees: tuple[str, ...] = attrs.field(converter=_actor_ids, validator=_checks.texts)
+    trainer: str = attrs.field(converter=_actor_id, validator=_checks.identifier)
+    attendees: tuple[str, ...] = attrs.field(converter=_actor_ids, validator=_checks.identifiers)
     start: datetime = attrs.field(validator=_aware)
     duration: timedelta = attrs.field(validator=_positive)
-    article_refs: tuple[str, ...] = attrs.field(default=(), converter=_strings)
-    categories: tuple[str, ...] = attrs.field(default=(), converter=_strings)
+    article_refs: tuple[str, ...] = attrs.field(default=(), converter=_identifiers)
+    categories: tuple[str, ...] = attrs.field(default=(), converter=_identifiers)
 
     def __attrs_post_init__(self) -> None:
         if not self.attendees:

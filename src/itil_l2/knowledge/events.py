@@ -81,16 +81,16 @@ class Flag:
 
     kind: FlagKind = attrs.field(validator=_checks.member(FlagKind))
     comment: str = attrs.field(validator=_checks.text)
-    by: str = attrs.field(validator=_checks.text)
+    by: str = attrs.field(validator=_checks.identifier)
     at: datetime
 
 
 # -- value checks of the payloads ------------------------------------------------------
 
 
-def _unique_texts(inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    """A tuple of distinct non-blank strings (CI refs, categories and tickets are sets)."""
-    _checks.texts(inst, attribute, value)
+def _unique_ids(inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """A tuple of distinct identifiers (CI refs, categories and tickets are sets)."""
+    _checks.identifiers(inst, attribute, value)
     if isinstance(value, tuple) and len(set(value)) != len(value):
         raise ValidationError(f"{attribute.name} must not repeat a value, got {value!r}")
 
@@ -123,16 +123,16 @@ class ArticleDrafted:
 
     TRIGGER: ClassVar[KnowledgeTrigger] = KnowledgeTrigger.DRAFT
     title: str = attrs.field(validator=_checks.text)
-    symptom: str = attrs.field(validator=_checks.instance(str))
+    symptom: str = attrs.field(validator=_checks.string)
     cause: str | None = attrs.field(validator=_checks.optional_text)
     resolution_steps: tuple[str, ...] = attrs.field(validator=_checks.texts)
-    ci_refs: tuple[str, ...] = attrs.field(validator=_unique_texts)
-    categories: tuple[str, ...] = attrs.field(validator=_unique_texts)
+    ci_refs: tuple[str, ...] = attrs.field(validator=_unique_ids)
+    categories: tuple[str, ...] = attrs.field(validator=_unique_ids)
     audience: Audience = attrs.field(validator=_checks.member(Audience))
-    author: str = attrs.field(validator=_checks.text)
-    source_tickets: tuple[str, ...] = attrs.field(validator=_unique_texts)
+    author: str = attrs.field(validator=_checks.identifier)
+    source_tickets: tuple[str, ...] = attrs.field(validator=_unique_ids)
     revision: int = attrs.field(default=1, validator=_revision)
-    supersedes: str | None = attrs.field(default=None, validator=_checks.optional_text)
+    supersedes: str | None = attrs.field(default=None, validator=_checks.optional_identifier)
 
 
 @frozen
@@ -236,7 +236,7 @@ class ArticleSuperseded:
     """A new version (`successor`) replaced this article, which is now outdated."""
 
     TRIGGER: ClassVar[KnowledgeTrigger] = KnowledgeTrigger.SUPERSEDE
-    successor: str = attrs.field(validator=_checks.text)
+    successor: str = attrs.field(validator=_checks.identifier)
 
 
 KnowledgePayload = (

@@ -62,6 +62,10 @@ def _products(value: Any) -> tuple[AffectedProduct, ...]:
     return tuple_of(value, AffectedProduct, "products")
 
 
+def _ci_refs(value: Any) -> tuple[str, ...]:
+    return _checks.check_identifiers(value, "ci_refs")
+
+
 class _ProblemSide(Protocol):
     """What `KnownError.from_problem` reads; `Problem` provides it."""
 
@@ -108,8 +112,8 @@ class KnownError:
     ('ORA-12541', None)
     """
 
-    id: str = attrs.field(validator=_checks.text)
-    problem_id: str = attrs.field(validator=_checks.text)
+    id: str = attrs.field(validator=_checks.identifier)
+    problem_id: str = attrs.field(validator=_checks.identifier)
     title: str = attrs.field(validator=_checks.text)
     symptom: str = attrs.field(validator=_checks.text)
     root_cause: str = attrs.field(validator=_checks.text)
@@ -117,8 +121,8 @@ class KnownError:
     permanent_fix: str | None = attrs.field(default=None, validator=_checks.optional_text)
     error_code: str | None = attrs.field(default=None, validator=_checks.optional_text)
     domain: str | None = attrs.field(default=None, validator=_checks.optional_text)
-    category: str | None = attrs.field(default=None, validator=_checks.optional_text)
-    ci_refs: tuple[str, ...] = attrs.field(default=(), converter=texts)
+    category: str | None = attrs.field(default=None, validator=_checks.optional_identifier)
+    ci_refs: tuple[str, ...] = attrs.field(default=(), converter=_ci_refs)
     ci_types: tuple[str, ...] = attrs.field(default=(), converter=texts)
     products: tuple[AffectedProduct, ...] = attrs.field(default=(), converter=_products)
     keywords: tuple[str, ...] = attrs.field(default=(), converter=texts)

@@ -24,7 +24,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from itil_l2._core.checks import check_text
+from itil_l2._core.checks import check_identifier
 from itil_l2._core.entity import Rule
 from itil_l2.errors import DuplicateLink, UnknownResolutionCode, ValidationError
 from itil_l2.problems import events as ev
@@ -34,8 +34,8 @@ __all__ = ["RULES", "check_opened"]
 
 
 def check_opened(id: str, payload: ev.ProblemOpened, config: Any) -> None:
-    """A creation event: an id and the priority the config's matrix gives."""
-    check_text(id, "id")
+    """A creation event: an id (an identifier) and the priority the config's matrix gives."""
+    check_identifier(id, "id")
     expected = config.priority_matrix.priority(payload.impact, payload.urgency)
     if payload.priority != expected:
         raise ValidationError(

@@ -74,7 +74,7 @@ class ProblemResolution:
     code: ProblemResolutionCode = field(validator=_c.instance(ProblemResolutionCode))
     notes: str = field(validator=_c.text)
     duplicate_of: str | None = field(
-        default=None, validator=[_c.optional_text, _duplicate_needs_original]
+        default=None, validator=[_c.optional_identifier, _duplicate_needs_original]
     )
 
 
@@ -84,10 +84,10 @@ class ProblemOpened:
 
     TRIGGER: ClassVar[ProblemTrigger] = _T.OPEN
     statement: str = field(validator=_c.text)
-    description: str = field(validator=_c.instance(str))
-    category: str | None = field(validator=_c.optional_text)
-    service: str | None = field(validator=_c.optional_text)
-    ci_refs: tuple[str, ...] = field(validator=_c.texts)
+    description: str = field(validator=_c.string)
+    category: str | None = field(validator=_c.optional_identifier)
+    service: str | None = field(validator=_c.optional_identifier)
+    ci_refs: tuple[str, ...] = field(validator=_c.identifiers)
     impact: Impact = field(validator=_c.member(Impact))
     urgency: Urgency = field(validator=_c.member(Urgency))
     priority: Priority = field(validator=_c.member(Priority))
@@ -100,7 +100,7 @@ class ProblemAssigned:
 
     TRIGGER: ClassVar[ProblemTrigger] = _T.ASSIGN
     group: SupportGroup = field(validator=_c.instance(SupportGroup))
-    assignee: str | None = field(validator=_c.optional_text)
+    assignee: str | None = field(validator=_c.optional_identifier)
 
 
 @frozen
@@ -130,7 +130,7 @@ class ProblemFixStarted:
     """Work on the permanent fix began, perhaps through a change request."""
 
     TRIGGER: ClassVar[ProblemTrigger] = _T.START_FIX
-    change_ref: str | None = field(default=None, validator=_c.optional_text)
+    change_ref: str | None = field(default=None, validator=_c.optional_identifier)
 
 
 @frozen
@@ -146,8 +146,8 @@ class ProblemIncidentLinked:
     """An incident was linked (its own history records the link too)."""
 
     TRIGGER: ClassVar[ProblemTrigger] = _T.LINK_INCIDENT
-    ticket_id: str = field(validator=_c.text)
-    moved_from: str | None = field(default=None, validator=_c.optional_text)
+    ticket_id: str = field(validator=_c.identifier)
+    moved_from: str | None = field(default=None, validator=_c.optional_identifier)
 
 
 @frozen
@@ -172,7 +172,7 @@ class ProblemResolved:
 
     TRIGGER: ClassVar[ProblemTrigger] = _T.RESOLVE
     resolution: ProblemResolution = field(validator=_c.instance(ProblemResolution))
-    incident_ids: tuple[str, ...] = field(default=(), validator=_c.texts)
+    incident_ids: tuple[str, ...] = field(default=(), validator=_c.identifiers)
 
 
 @frozen

@@ -45,6 +45,7 @@ from itil_l2.testing._knowledge import knowledge_articles, training_sessions
 from itil_l2.testing._problems import example_known_error, example_problem
 from itil_l2.testing._storage_checks import (
     NASTY,
+    NASTY_ID,
     TenantAndLoadChecks,
     note,
     store_one,
@@ -245,7 +246,7 @@ class StoreContract(TenantAndLoadChecks):
             ),
             (Query(priority=2), lambda t: int(t.priority) == 2),
             (Query(category="net%"), lambda t: t.category == "net%"),
-            (Query(category=NASTY), lambda t: t.category == NASTY),
+            (Query(category=NASTY_ID), lambda t: t.category == NASTY_ID),
             (Query(ci="db-1"), lambda t: "db-1" in t.ci_refs),
             (
                 Query(opened_from=stored[3].opened_at, opened_before=stored[7].opened_at),

@@ -30,6 +30,8 @@ from itil_l2.tickets import (
 
 NASTY = "Ünïcødé ✓ 東京 'quote' \"double\" -- ; DROP TABLE itil_events; % _ \\ \t\n€"
 """Text that breaks naive SQL building, LIKE patterns and encodings."""
+NASTY_ID = NASTY.replace("\t", " ").replace("\n", " ")
+"""`NASTY` as an identifier (a category): no control characters (see `MAX_ID_LENGTH`)."""
 
 _HANDOVER = Handover(
     description="ORA-12541 on db-prod-3 since 09:10 for every user of the order app",
@@ -162,7 +164,7 @@ def store_varied(store: Store) -> list[Ticket]:
             draw = n % 4
             ticket = fresh_ticket(
                 f"INC-{n:02}",
-                category=("database", "net%", NASTY, None)[draw],
+                category=("database", "net%", NASTY_ID, None)[draw],
                 ci_refs=(("db-1",), ("db-1", "net-2"), (), ("app-3",))[draw],
                 impact=(Impact.HIGH, Impact.LOW)[n % 2],
                 urgency=(Urgency.HIGH, Urgency.MEDIUM, Urgency.LOW)[n % 3],

@@ -244,7 +244,8 @@ _ZONES = st.sampled_from(
 _NAMES = st.text(alphabet="abcdefghijklmnopqrstuvwxyz-0123456789", min_size=1, max_size=16).filter(
     lambda s: s.strip("-") != ""
 )
-_TEXT = st.text(min_size=1, max_size=60).filter(lambda s: s.strip() != "")
+_CHARS = st.characters(exclude_characters="\x00")  # text holds no NUL (nor lone surrogates)
+_TEXT = st.text(_CHARS, min_size=1, max_size=60).filter(lambda s: s.strip() != "")
 
 
 def aware_datetimes(
@@ -273,7 +274,7 @@ def handovers(*, complete: bool = True, min_description: int = 30) -> st.SearchS
     """Agent handovers; complete ones pass `escalate`, others lack at least one part."""
     full = st.builds(
         Handover,
-        description=st.text(min_size=min_description + 1, max_size=200).filter(
+        description=st.text(_CHARS, min_size=min_description + 1, max_size=200).filter(
             lambda s: len(s.strip()) >= min_description
         ),
         attempts=st.lists(st.builds(SolutionAttempt, _TEXT, _TEXT), min_size=1, max_size=3),

@@ -53,4 +53,4 @@ class Link:
     """A reference from a ticket to another record, e.g. `Link(LinkKind.PROBLEM, "PRB-7")`."""
 
     kind: LinkKind = attrs.field(validator=_checks.member(LinkKind))
-    ref: str = attrs.field(validator=_checks.text)
+    ref: str = attrs.field(validator=_checks.identifier)

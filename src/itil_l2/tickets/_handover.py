@@ -66,9 +66,11 @@ class Handover:
     'description (at least 20 characters)'
     """
 
-    description: str = ""
+    description: str = attrs.field(default="", validator=_checks.string)
     attempts: tuple[SolutionAttempt, ...] = attrs.field(default=(), converter=_attempts)
-    ci_refs: tuple[str, ...] = attrs.field(default=(), converter=_strings, validator=_checks.texts)
+    ci_refs: tuple[str, ...] = attrs.field(
+        default=(), converter=_strings, validator=_checks.identifiers
+    )
     priority: Priority | None = attrs.field(
         default=None, validator=_checks.optional_member(Priority)
     )
@@ -113,5 +115,5 @@ class L3Target:
     """
 
     kind: L3TargetKind = attrs.field(validator=_checks.member(L3TargetKind))
-    name: str = attrs.field(validator=_checks.text)
-    reference: str | None = attrs.field(default=None, validator=_checks.optional_text)
+    name: str = attrs.field(validator=_checks.identifier)
+    reference: str | None = attrs.field(default=None, validator=_checks.optional_identifier)

@@ -8,16 +8,20 @@ from typing import Any, ClassVar
 import attrs
 from attrs import frozen
 
+from itil_l2._core.checks import MAX_ID_LENGTH
 from itil_l2.errors import ValidationError
 
 __all__ = ["HoldReason"]
 
-_CODE = re.compile(r"^[a-z][a-z0-9_]*$")
+_CODE = re.compile(r"[a-z][a-z0-9_]*")
 
 
 def _code(_inst: object, _attr: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, str) or not _CODE.match(value):
-        raise ValidationError(f"a hold reason code is lower_snake_case, got {value!r}")
+    if not isinstance(value, str) or not _CODE.fullmatch(value) or len(value) > MAX_ID_LENGTH:
+        raise ValidationError(
+            f"a hold reason code is lower_snake_case of at most {MAX_ID_LENGTH} characters,"
+            f" got {value!r:.80}"
+        )
 
 
 @frozen

@@ -41,7 +41,7 @@ class ResolutionCode:
     True
     """
 
-    code: str = attrs.field(validator=_checks.text)
+    code: str = attrs.field(validator=_checks.identifier)
     label: str = attrs.field(validator=_checks.text)
     successful: bool = attrs.field(validator=attrs.validators.instance_of(bool))
 
@@ -78,7 +78,7 @@ class CiChange:
     Values are JSON-safe (strings, numbers, booleans, None, lists, mappings).
     """
 
-    ci_ref: str = attrs.field(validator=_checks.text)
+    ci_ref: str = attrs.field(validator=_checks.identifier)
     attribute: str = attrs.field(validator=_checks.text)
     old: Any = attrs.field(validator=_json_value)
     new: Any = attrs.field(validator=_json_value)
@@ -105,6 +105,8 @@ class Resolution:
 
     code: ResolutionCode = attrs.field(validator=attrs.validators.instance_of(ResolutionCode))
     notes: str = attrs.field(validator=_checks.text)
-    kb_refs: tuple[str, ...] = attrs.field(default=(), converter=_kb_refs, validator=_checks.texts)
-    problem_ref: str | None = attrs.field(default=None, validator=_checks.optional_text)
+    kb_refs: tuple[str, ...] = attrs.field(
+        default=(), converter=_kb_refs, validator=_checks.identifiers
+    )
+    problem_ref: str | None = attrs.field(default=None, validator=_checks.optional_identifier)
     ci_changes: tuple[CiChange, ...] = attrs.field(default=(), converter=_ci_changes)

@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from itil_l2._core.actor import Actor, Role
-from itil_l2._core.checks import check_instance, check_text
+from itil_l2._core.checks import check_identifier, check_instance
 from itil_l2._core.entity import Rule
 from itil_l2._core.fields import FieldChange
 from itil_l2._core.tier import Tier
@@ -43,8 +43,8 @@ __all__ = ["RULES", "check_opened", "imported_handover"]
 
 
 def check_opened(id: str, payload: ev.Opened, config: Any) -> None:
-    """A creation event: an id and the priority the config's matrix gives."""
-    check_text(id, "id")
+    """A creation event: an id (an identifier) and the priority the config's matrix gives."""
+    check_identifier(id, "id")
     _matrix_priority(config, payload.impact, payload.urgency, payload.priority)
 
 

@@ -14,10 +14,12 @@ import attrs
 
 from itil_l2._core.chain import Chain
 from itil_l2._core.checks import (
+    check_identifiers,
     check_instance,
+    check_optional_identifier,
     check_optional_text,
+    check_string,
     check_text,
-    check_texts,
     frozen,
     frozen_json,
 )
@@ -36,16 +38,16 @@ __all__ = ["FIELD_CHECKS", "UPDATABLE", "field_changes", "initial_fields", "open
 FIELD_CHECKS: dict[str, Callable[[Any, str], Any]] = {
     "kind": lambda v, n: check_instance(v, TicketKind, n),
     "title": check_text,
-    "description": lambda v, n: check_instance(v, str, n),
-    "caller": check_optional_text,
-    "service": check_optional_text,
-    "category": check_optional_text,
-    "subcategory": check_optional_text,
+    "description": check_string,
+    "caller": check_optional_identifier,
+    "service": check_optional_identifier,
+    "category": check_optional_identifier,
+    "subcategory": check_optional_identifier,
     "symptom": check_optional_text,
     "channel": lambda v, n: check_instance(v, Channel, n),
     "impact": lambda v, n: check_instance(v, Impact, n),
     "urgency": lambda v, n: check_instance(v, Urgency, n),
-    "ci_refs": check_texts,
+    "ci_refs": check_identifiers,
     "major_incident": lambda v, n: check_instance(v, bool, n),
     "owner_group": lambda v, n: check_instance(v, SupportGroup, n),
     "attributes": lambda v, _n: frozen_json(v),

@@ -63,14 +63,14 @@ class Opened:
     TRIGGER: ClassVar[Trigger] = Trigger.OPEN
     kind: TicketKind = field(validator=_c.member(TicketKind))
     title: str = field(validator=_c.text)
-    description: str = field(validator=_c.instance(str))
-    caller: str | None = field(validator=_c.optional_text)
+    description: str = field(validator=_c.string)
+    caller: str | None = field(validator=_c.optional_identifier)
     channel: Channel = field(validator=_c.member(Channel))
-    service: str | None = field(validator=_c.optional_text)
-    category: str | None = field(validator=_c.optional_text)
-    subcategory: str | None = field(validator=_c.optional_text)
+    service: str | None = field(validator=_c.optional_identifier)
+    category: str | None = field(validator=_c.optional_identifier)
+    subcategory: str | None = field(validator=_c.optional_identifier)
     symptom: str | None = field(validator=_c.optional_text)
-    ci_refs: tuple[str, ...] = field(validator=_c.texts)
+    ci_refs: tuple[str, ...] = field(validator=_c.identifiers)
     impact: Impact = field(validator=_c.member(Impact))
     urgency: Urgency = field(validator=_c.member(Urgency))
     priority: Priority = field(validator=_c.member(Priority))
@@ -93,7 +93,7 @@ class AssigneeSet:
     """An agent of the group took (or gave up, with None) the ticket."""
 
     TRIGGER: ClassVar[Trigger] = Trigger.ASSIGN_TO
-    assignee: str | None = field(validator=_c.optional_text)
+    assignee: str | None = field(validator=_c.optional_identifier)
 
 
 @frozen
@@ -101,7 +101,7 @@ class Started:
     """An agent started working the ticket."""
 
     TRIGGER: ClassVar[Trigger] = Trigger.START
-    assignee: str | None = field(validator=_c.optional_text)
+    assignee: str | None = field(validator=_c.optional_identifier)
 
 
 @frozen
@@ -165,7 +165,7 @@ class VendorUpdated:
     TRIGGER: ClassVar[Trigger] = Trigger.VENDOR_UPDATE
     text: str = field(validator=_c.text)
     status: str | None = field(default=None, validator=_c.optional_text)
-    reference: str | None = field(default=None, validator=_c.optional_text)
+    reference: str | None = field(default=None, validator=_c.optional_identifier)
 
 
 @frozen
@@ -214,7 +214,7 @@ class Cancelled:
 
     TRIGGER: ClassVar[Trigger] = Trigger.CANCEL
     reason: str = field(validator=_c.text)
-    duplicate_of: str | None = field(default=None, validator=_c.optional_text)
+    duplicate_of: str | None = field(default=None, validator=_c.optional_identifier)
 
 
 @frozen
