@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -169,3 +170,40 @@ def test_help_exits_zero() -> None:
     assert result.returncode == 0
     for command in ("import", "kpi", "report", "simulate", "diagram"):
         assert command in result.stdout
+
+
+def _fingerprint(folder: Path) -> dict[str, tuple[bytes, int]]:
+    """Every file of `folder`: its bytes and modification time (ns)."""
+    return {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in sorted(folder.iterdir())}
+
+
+def test_kpi_and_report_write_nothing_into_an_itil_database(db: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "data"
+    folder.mkdir()
+    copy = folder / db.name
+    copy.write_bytes(db.read_bytes())
+    before = _fingerprint(folder)
+    for args in (["kpi"], ["kpi", "--format", "json"], ["report", "-o", str(tmp_path / "r.html")]):
+        result = run(*args, "--db", str(copy))
+        assert result.returncode == 0, result.stderr
+        assert _fingerprint(folder) == before, args  # same bytes, same mtime, no -wal or -shm
+
+
+@pytest.mark.parametrize("journal", ["delete", "wal"])
+def test_another_applications_database_is_refused_and_left_as_it_was(
+    tmp_path: Path, journal: str
+) -> None:
+    folder = tmp_path / "data"
+    folder.mkdir()
+    other = folder / "crm.sqlite"
+    con = sqlite3.connect(other)
+    con.execute(f"PRAGMA journal_mode = {journal}")
+    con.execute("CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT)")
+    con.commit()
+    con.close()
+    before = _fingerprint(folder)
+    for args in (["kpi"], ["report", "-o", str(tmp_path / "r.html")]):
+        line = _one_line_error(run(*args, "--db", str(other)), 1)
+        assert "not an itil-l2 database" in line and str(other) in line
+        assert _fingerprint(folder) == before, args
+    assert not (tmp_path / "r.html").exists()

@@ -51,8 +51,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(f"database error: {exc}", 1)
     except OSError as exc:
         return _fail(f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": "), 1)
-    except KeyboardInterrupt:
-        return _fail("interrupted", 130)
+    except KeyboardInterrupt as exc:  # an import into a database says how to continue it
+        return _fail(f"interrupted: {exc}" if str(exc) else "interrupted", 130)
 
 
 expose(__name__, globals(), __all__)

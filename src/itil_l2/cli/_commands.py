@@ -20,7 +20,7 @@ __all__ = ["COMMANDS"]
 
 def _tickets(args: argparse.Namespace) -> tuple[list[Ticket], str]:
     if args.db is not None:
-        return load_db(args.db), args.db
+        return load_db(args.db, allow_incomplete=args.allow_incomplete), args.db
     return load_export(args, quiet=True), args.path
 
 

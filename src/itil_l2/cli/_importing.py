@@ -5,12 +5,14 @@ from __future__ import annotations
 import argparse
 import os
 from collections.abc import Iterator
+from contextlib import nullcontext
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from itil_l2.cli._database import file_sha256, recorded_target
 from itil_l2.cli._errors import UsageError
 from itil_l2.cli._source import existing_file
 from itil_l2.importers import (
@@ -91,21 +93,48 @@ def _target(db: str | None) -> tuple[Store, str]:
     return SqliteStore(db), db
 
 
+def _options(args: argparse.Namespace) -> str:
+    """The options that shape the tickets, as the import run records them."""
+    tier_map = file_sha256(Path(args.tier_map))[:16] if args.tier_map else "-"
+    fmt = _format(Path(args.path), args.input_format)
+    return f"format={fmt} policy={args.policy} tz={args.tz} tier-map={tier_map}"
+
+
 def import_command(args: argparse.Namespace) -> int:
-    """Import an export into a database (or memory) and print the conformance summary."""
-    store, where = _target(args.db)
+    """Import an export into a database (or memory) and print the conformance summary.
+
+    Into a database, the import is recorded as a run (see `_database`): an
+    interrupted or failed one stays unfinished, `--resume` continues it and
+    `--replace` starts over.
+    """
+    mode = "resume" if args.resume else "replace" if args.replace else None
+    if args.db is None and mode is not None:
+        raise UsageError(f"--{mode} needs --db")
     progress = _progress(quiet=False)
+    run = _run(args, progress)  # the export, tier map and zone are checked before any file
+    if args.db is None:
+        report = import_into(MemoryStore(), run)
+        assert isinstance(report, ImportReport)
+        print(report.summary())
+        print("stored in memory")
+        return 0
+    store, record = recorded_target(args.db, Path(args.path), _options(args), mode)
     try:
-        if progress is None:
-            report = import_into(store, _run(args, None))
-        else:
-            with progress:
-                report = import_into(store, _run(args, progress))
+        with progress if progress is not None else nullcontext():
+            report = import_into(store, run, record=record)
+        final = store.imports.get(record.run)
+    except KeyboardInterrupt:
+        message = f"{args.db} holds an incomplete import: continue it with --resume"
+        raise KeyboardInterrupt(message) from None
     finally:
         store.close()
     assert isinstance(report, ImportReport)
     print(report.summary())
-    print(f"stored in {where}")
+    again = f", attempt {final.attempts}" if final.attempts > 1 else ""
+    print(
+        f"stored in {args.db}: import run {final.run} {final.status}"
+        f" ({final.tickets_written:,} tickets written{again})"
+    )
     return 0
 
 

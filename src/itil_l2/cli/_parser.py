@@ -40,6 +40,11 @@ def _source(cmd: argparse.ArgumentParser) -> None:
     group = cmd.add_mutually_exclusive_group(required=True)
     group.add_argument("--db", metavar="F.sqlite", help="an itil-l2 SQLite database")
     group.add_argument("path", nargs="?", metavar="PATH", help="an export to import in memory")
+    cmd.add_argument(
+        "--allow-incomplete",
+        action="store_true",
+        help="read a database whose import did not complete (default: refuse it)",
+    )
     _import_options(cmd)
 
 
@@ -63,6 +68,13 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("path", metavar="PATH", help="the export (.csv, .csv.gz, .xes, .xes.gz)")
     imp.add_argument("--format", choices=("servicenow", "xes"), dest="input_format")
     imp.add_argument("--db", metavar="F.sqlite", help="store the tickets here (default: memory)")
+    again = imp.add_mutually_exclusive_group()
+    again.add_argument(
+        "--resume", action="store_true", help="continue the database's unfinished import"
+    )
+    again.add_argument(
+        "--replace", action="store_true", help="empty the database and import from scratch"
+    )
     _import_options(imp)
 
     kpi = sub.add_parser("kpi", help="the KPI set as a table")

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import sqlite3
+import sys
 from pathlib import Path
 
 from itil_l2.cli._errors import UsageError
-from itil_l2.storage import SqliteStore
+from itil_l2.storage.sqlite import IncompleteImport, SqliteStore
 from itil_l2.tickets import Ticket
 
 __all__ = ["existing_file", "load_db"]
@@ -20,14 +21,29 @@ def existing_file(path: str, what: str) -> Path:
     return p
 
 
-def load_db(path: str) -> list[Ticket]:
-    """Every ticket of an itil-l2 SQLite database (never creates one by mistake)."""
+def load_db(path: str, *, allow_incomplete: bool = False) -> list[Ticket]:
+    """Every ticket of an itil-l2 SQLite database, opened read-only (nothing is written).
+
+    A database with an unfinished import is an `IncompleteImport` unless
+    `allow_incomplete` (then a warning on stderr says so).
+    """
     existing_file(path, "database")
+    store = SqliteStore(path, read_only=True)
     try:
-        store = SqliteStore(path)
-    except sqlite3.DatabaseError as exc:
-        raise UsageError(f"{path}: not an itil-l2 database ({exc})") from None
-    try:
+        run = store.imports.unfinished()
+        if run is not None:
+            if not allow_incomplete:
+                raise IncompleteImport(
+                    f"{path}: {run.describe()}; continue it with"
+                    f" `itil-l2 import {run.source} --db {path} --resume`,"
+                    " or read what is stored with --allow-incomplete",
+                    run,
+                )
+            print(
+                f"itil-l2: warning: {path}: {run.describe()}; the figures cover the tickets"
+                " stored so far",
+                file=sys.stderr,
+            )
         with store.unit_of_work() as uow:
             return list(uow.tickets.find(batch_size=2000))
     except sqlite3.DatabaseError as exc:

@@ -2,20 +2,27 @@
 
 `read_servicenow(...)` and `read_xes(...)` return an `ImportRun`: iterate it
 to get the tickets (one incident in memory at a time), then read `report`.
-`import_into(store, run)` stores them in batches, one unit of work per batch.
+`import_into(store, run)` stores them in batches, one unit of work per batch;
+with `record=` (an `SqliteStore`'s import run) the database records the run
+and its progress with each batch (see `_runs`).
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING
 
 from itil_l2.errors import ValidationError
 from itil_l2.importers._conformance import ImportReport, Tally
 from itil_l2.importers._replay import Replayer
+from itil_l2.importers._runs import store_recorded
 from itil_l2.importers._steps import Case
 from itil_l2.storage import Store
 from itil_l2.tickets import Ticket
+
+if TYPE_CHECKING:
+    from itil_l2.storage.sqlite import ImportRecord
 
 __all__ = ["ImportRun", "import_into"]
 
@@ -75,12 +82,20 @@ def import_into(
     *,
     batch_size: int = 1000,
     tenant: str | None = None,
+    record: ImportRecord | None = None,
 ) -> ImportReport | None:
     """Add every ticket of `source` to `store`, one unit of work per batch.
 
     Returns the run's `ImportReport` (None when `source` is a plain iterable
     of tickets, e.g. `simulate(...)`). A failing batch rolls back that batch
     only; the batches before it stay committed.
+
+    `record` (from `store.imports.begin(...)` or `.resume(...)` of an
+    `SqliteStore`) makes the import one the database can vouch for: each
+    batch commits with the run's progress, the last one marks the run
+    complete, an error marks it failed, an interruption leaves it
+    incomplete; a resumed run skips the tickets already stored. The run's
+    tenant is the one the tickets go to (`tenant` must then be None).
 
     >>> from itil_l2.importers import import_into, simulate
     >>> from itil_l2.storage import MemoryStore
@@ -93,6 +108,14 @@ def import_into(
     """
     if not isinstance(batch_size, int) or batch_size < 1:
         raise ValidationError(f"batch_size must be a positive int, got {batch_size!r}")
+    if record is not None:
+        if tenant is not None:
+            raise ValidationError("a recorded import goes to its run's tenant: leave tenant None")
+        rows_read = (
+            (lambda: source.report.rows_read) if isinstance(source, ImportRun) else (lambda: 0)
+        )
+        store_recorded(store, source, record, rows_read=rows_read, batch_size=batch_size)
+        return source.report if isinstance(source, ImportRun) else None
     batch: list[Ticket] = []
     for ticket in source:
         batch.append(ticket)

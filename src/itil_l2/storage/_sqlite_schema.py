@@ -4,15 +4,28 @@
 a transaction, so an interrupted upgrade leaves the old version intact.
 Times are INTEGER microseconds since the epoch (UTC), which sort and compare
 correctly; the events' own JSON keeps their original offsets.
+
+A read-only opening never migrates: `check_readable` accepts a database of
+schema `READABLE_FROM` up to `SCHEMA_VERSION` as it is (each migration so far
+only added an index or a table the read paths do without) and refuses anything
+else with a typed error.
 """
 
 from __future__ import annotations
 
 import sqlite3
 
-from itil_l2.errors import UnknownSchema
+from itil_l2.errors import StorageError, UnknownSchema
 
-__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "migrate"]
+__all__ = [
+    "DATA_TABLES",
+    "MIGRATIONS",
+    "READABLE_FROM",
+    "SCHEMA_VERSION",
+    "NotAnItilDatabase",
+    "check_readable",
+    "migrate",
+]
 
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
     (
@@ -44,10 +57,76 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     ),
     # 2: a load reads the CIs of one aggregate (its head's ci_refs), and a save replaces them
     ("CREATE INDEX itil_cis_id ON itil_cis (kind, tenant, id)",),
+    # 3: every import run into the file, so a partial import never passes for a complete one
+    (
+        """CREATE TABLE itil_imports (
+            run INTEGER PRIMARY KEY,
+            source TEXT NOT NULL, sha256 TEXT NOT NULL, options TEXT NOT NULL,
+            tenant TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('incomplete', 'complete', 'failed')),
+            rows_read INTEGER NOT NULL DEFAULT 0, tickets_written INTEGER NOT NULL DEFAULT 0,
+            attempts INTEGER NOT NULL DEFAULT 1,
+            started_at INTEGER NOT NULL, finished_at INTEGER, detail TEXT
+        )""",
+    ),
 )
 """Each entry: the statements that take the schema from version n to n + 1."""
 
 SCHEMA_VERSION = len(MIGRATIONS)
+READABLE_FROM = 1
+"""The oldest schema a read-only opening reads as it is (older: open it writable once)."""
+DATA_TABLES = ("itil_cis", "itil_events", "itil_heads", "itil_imports")
+"""Every table with stored data (not the schema version): what emptying a database deletes."""
+_CORE_TABLES = {"itil_heads", "itil_events", "itil_cis"}
+
+
+class NotAnItilDatabase(StorageError):
+    """The file is not an itil-l2 database (not SQLite, or without the itil tables).
+
+    `empty` is true for a file that holds nothing at all (zero bytes, or an
+    SQLite database without a single table): no other application's data.
+    """
+
+    def __init__(self, message: str, *, empty: bool = False) -> None:
+        super().__init__(message)
+        self.empty = empty
+
+
+def check_readable(connection: sqlite3.Connection, path: str) -> int:
+    """The schema version of an itil-l2 database that can be read as it is; reads only.
+
+    Raises `NotAnItilDatabase` for a file without the itil tables, `UnknownSchema`
+    for a newer schema, and `StorageError` for one older than `READABLE_FROM`.
+    """
+    try:
+        tables = {
+            r[0] for r in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        }
+        row = (
+            connection.execute("SELECT version FROM itil_schema").fetchone()
+            if "itil_schema" in tables
+            else None
+        )
+    except sqlite3.DatabaseError as exc:
+        raise NotAnItilDatabase(f"{path}: not a database ({exc})") from None
+    if not tables:
+        raise NotAnItilDatabase(f"{path}: not an itil-l2 database (no table)", empty=True)
+    if row is None:
+        raise NotAnItilDatabase(f"{path}: not an itil-l2 database (no itil_schema version)")
+    found = int(row[0])
+    if found > SCHEMA_VERSION:
+        raise UnknownSchema(
+            f"{path}: the database has schema {found}; this library knows up to {SCHEMA_VERSION}"
+        )
+    if found < READABLE_FROM:
+        raise StorageError(
+            f"{path}: schema {found} is too old to read as it is;"
+            " open it writable once (SqliteStore(path)) to migrate it"
+        )
+    missing = sorted(_CORE_TABLES - tables)
+    if missing:
+        raise NotAnItilDatabase(f"{path}: not an itil-l2 database (no {', '.join(missing)} table)")
+    return found
 
 
 def migrate(connection: sqlite3.Connection) -> int:

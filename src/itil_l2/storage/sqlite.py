@@ -10,6 +10,11 @@ file; they wait for the lock up to `timeout` seconds.
 
 Every statement is a fixed string with `?` parameters: no user data is ever
 formatted into SQL.
+
+`SqliteStore(path, read_only=True)` reads an existing itil-l2 database
+without writing a byte (no WAL switch, no migration, no side files; see
+`_sqlite_open`); any write through it is a `StorageError`. `store.imports`
+records the import runs into the file (`ImportLog`).
 """
 
 from __future__ import annotations
@@ -22,110 +27,45 @@ import threading
 import weakref
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
-from operator import attrgetter
 from os import PathLike
 from typing import Any
 
+from itil_l2._core.public import expose
 from itil_l2._core.serialization import UPCASTERS, Upcasters
-from itil_l2.errors import AlreadyExists, ConcurrencyError, NotFound, StorageError
+from itil_l2.errors import (
+    AlreadyExists,
+    ConcurrencyError,
+    NotFound,
+    StorageError,
+    ValidationError,
+)
 from itil_l2.storage._query import Query
 from itil_l2.storage._rows import EventRow, Head, Stream
-from itil_l2.storage._sqlite_schema import migrate
+from itil_l2.storage._sqlite_imports import ImportLog, ImportRecord, IncompleteImport
+from itil_l2.storage._sqlite_open import Snapshot, read_only_uri
+from itil_l2.storage._sqlite_schema import NotAnItilDatabase, check_readable, migrate
+from itil_l2.storage._sqlite_sql import HEAD_COLUMNS as _HEAD_COLUMNS
+from itil_l2.storage._sqlite_sql import INSERT_CI as _INSERT_CI
+from itil_l2.storage._sqlite_sql import INSERT_EVENT as _INSERT_EVENT
+from itil_l2.storage._sqlite_sql import INSERT_HEAD as _INSERT_HEAD
+from itil_l2.storage._sqlite_sql import LOAD as _LOAD
+from itil_l2.storage._sqlite_sql import UPDATE_HEAD as _UPDATE_HEAD
+from itil_l2.storage._sqlite_sql import VERSION as _VERSION
+from itil_l2.storage._sqlite_sql import head as _head
+from itil_l2.storage._sqlite_sql import head_values as _head_values
+from itil_l2.storage._sqlite_sql import micros as _micros
+from itil_l2.storage._sqlite_sql import time as _time
+from itil_l2.storage._sqlite_sql import where
 from itil_l2.storage._store import OnCommit, Store
 
-__all__ = ["SqliteBackend", "SqliteStore"]
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_HEAD_COLUMNS = (
-    "id, version, state, tier, grp, priority, category, opened_at, resolved_at, updated_at"
-)
-_INSERT_HEAD = (
-    "INSERT INTO itil_heads (kind, tenant, id, version, state, tier, grp, priority, category,"
-    " opened_at, resolved_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-)
-_UPDATE_HEAD = (
-    "UPDATE itil_heads SET version = ?, state = ?, tier = ?, grp = ?, priority = ?,"
-    " category = ?, opened_at = ?, resolved_at = ?, updated_at = ?"
-    " WHERE kind = ? AND tenant = ? AND id = ? AND version = ?"
-)
-_INSERT_EVENT = (
-    "INSERT INTO itil_events (kind, tenant, id, version, schema, at, type, data)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-)
-_INSERT_CI = "INSERT OR IGNORE INTO itil_cis (kind, tenant, ci, id) VALUES (?, ?, ?, ?)"
-_LOAD = (  # one statement, so one consistent state: the head row, its events, its CIs
-    "SELECT 0, version, state, tier, grp, priority, category, opened_at, resolved_at,"
-    " updated_at FROM itil_heads WHERE kind = ?1 AND tenant = ?2 AND id = ?3"
-    " UNION ALL SELECT 1, version, schema, at, type, data, NULL, NULL, NULL, NULL"
-    " FROM itil_events WHERE kind = ?1 AND tenant = ?2 AND id = ?3"
-    " UNION ALL SELECT 2, NULL, ci, NULL, NULL, NULL, NULL, NULL, NULL, NULL"
-    " FROM itil_cis WHERE kind = ?1 AND tenant = ?2 AND id = ?3"
-)  # no ORDER BY (a sort per part): `load` orders the events itself
-_VERSION = attrgetter("version")
-
-
-def _micros(value: datetime | None) -> int | None:
-    return None if value is None else (value - _EPOCH) // timedelta(microseconds=1)
-
-
-def _time(value: int | None) -> datetime | None:
-    # timedelta(days, seconds, microseconds) positionally: a third faster than by keyword
-    return None if value is None else _EPOCH + timedelta(0, 0, value)
-
-
-def where(query: Query) -> tuple[list[str], list[Any]]:
-    """The WHERE conditions (fixed strings) and their parameters for `query`."""
-    clauses: list[str] = []
-    params: list[Any] = []
-
-    def add(clause: str, *values: Any) -> None:
-        clauses.append(clause)
-        params.extend(values)
-
-    if query.state is not None:
-        states = sorted(query.state)
-        add(f"state IN ({', '.join('?' * len(states))})", *states)
-    for column, value in (
-        ("tier", None if query.tier is None else query.tier.value),
-        ("grp", query.group),
-        ("priority", query.priority),
-        ("category", query.category),
-    ):
-        if value is not None:
-            add(f"{column} = ?", value)
-    if query.ci is not None:
-        add(
-            "id IN (SELECT c.id FROM itil_cis c WHERE c.kind = h.kind AND c.tenant = h.tenant"
-            " AND c.ci = ?)",
-            query.ci,
-        )
-    for column, start, before in (
-        ("opened_at", query.opened_from, query.opened_before),
-        ("resolved_at", query.resolved_from, query.resolved_before),
-    ):
-        if start is not None:
-            add(f"{column} >= ?", _micros(start))
-        if before is not None:
-            add(f"{column} < ?", _micros(before))
-    return clauses, params
-
-
-def _head(row: Sequence[Any], ci_refs: Sequence[str] = ()) -> Head:
-    """A head from (id, version, state, tier, grp, priority, category, three times) columns."""
-    return Head(
-        id=row[0],
-        version=row[1],
-        state=row[2],
-        tier=row[3],
-        group=row[4],
-        priority=row[5],
-        category=row[6],
-        opened_at=_time(row[7]),
-        resolved_at=_time(row[8]),
-        updated_at=_time(row[9]),
-        ci_refs=tuple(ci_refs),
-    )
+__all__ = [
+    "ImportLog",
+    "ImportRecord",
+    "IncompleteImport",
+    "NotAnItilDatabase",
+    "SqliteBackend",
+    "SqliteStore",
+]
 
 
 class SqliteSession:
@@ -149,6 +89,8 @@ class SqliteSession:
 
     def _begin_write(self) -> None:
         if not self._db.in_transaction:
+            if self._backend.read_only:
+                raise StorageError(f"{self._backend.path} is open read-only: nothing is written")
             try:
                 self._db.execute("BEGIN IMMEDIATE")
             except sqlite3.OperationalError as exc:  # another writer held the lock too long
@@ -270,24 +212,54 @@ class SqliteSession:
         self.rollback()
         self._backend._release(self._db)
 
+    def _fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        """The rows of one fixed read statement (the import log's reads)."""
+        return self._db.execute(sql, params).fetchall()
 
-def _head_values(head: Head) -> tuple[Any, ...]:
-    return (
-        head.id,
-        head.version,
-        head.state,
-        head.tier,
-        head.group,
-        head.priority,
-        head.category,
-        _micros(head.opened_at),
-        _micros(head.resolved_at),
-        _micros(head.updated_at),
-    )
+    def _write(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run one fixed write statement in this session's write transaction; its row count."""
+        self._begin_write()
+        return self._db.execute(sql, params).rowcount
+
+
+class _SnapshotSession(SqliteSession):
+    """A session on an immutable read-only opening: every read checks the file stayed put."""
+
+    def __init__(self, backend: SqliteBackend, connection: sqlite3.Connection) -> None:
+        super().__init__(backend, connection)
+        assert backend._snapshot is not None
+        self._check = backend._snapshot.check
+
+    @contextmanager
+    def _guard(self) -> Iterator[None]:
+        try:
+            yield
+        except sqlite3.DatabaseError:
+            self._check()  # a torn read of a file that changed: say so
+            raise
+        self._check()
+
+    def load(self, kind: str, tenant: str, id: str) -> Stream | None:
+        with self._guard():
+            return super().load(kind, tenant, id)
+
+    def select(
+        self, kind: str, tenant: str, query: Query, after: str | None, limit: int
+    ) -> list[Stream]:
+        with self._guard():
+            return super().select(kind, tenant, query, after, limit)
+
+    def count(self, kind: str, tenant: str, query: Query) -> int:
+        with self._guard():
+            return super().count(kind, tenant, query)
+
+    def _fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        with self._guard():
+            return super()._fetch(sql, params)
 
 
 class SqliteBackend:
-    """A database file, migrated on open, with a small pool of connections.
+    """A database file, migrated on open (read-only: checked, never migrated), with a pool.
 
     `":memory:"` gives a private database in a temporary file that is deleted
     on `close()` (or when the backend is garbage-collected): SQLite's own
@@ -295,9 +267,20 @@ class SqliteBackend:
     unit of work of the process and make two open at once deadlock.
     """
 
-    def __init__(self, path: str | PathLike[str], *, timeout: float = 30.0) -> None:
+    def __init__(
+        self, path: str | PathLike[str], *, timeout: float = 30.0, read_only: bool = False
+    ) -> None:
         self._cleanup: weakref.finalize[Any, Any] | None = None
-        if str(path) == ":memory:":
+        self.read_only = read_only
+        self._snapshot: Snapshot | None = None
+        self._session_class = SqliteSession
+        if read_only:
+            if str(path) == ":memory:":
+                raise ValidationError("a read-only store needs a database file, not ':memory:'")
+            self._uri, self._snapshot = read_only_uri(os.fspath(path))
+            if self._snapshot is not None:
+                self._session_class = _SnapshotSession
+        elif str(path) == ":memory:":
             folder = tempfile.mkdtemp(prefix="itil_l2-")
             self._cleanup = weakref.finalize(self, shutil.rmtree, folder, True)
             path = os.path.join(folder, "store.sqlite")
@@ -307,13 +290,27 @@ class SqliteBackend:
         self._lock = threading.Lock()
         first = self._connect()
         try:
-            migrate(first)
+            if read_only:
+                check_readable(first, self.path)
+            else:
+                migrate(first)
         except BaseException:
             first.close()
             raise
         self._pool.append(first)
 
     def _connect(self) -> sqlite3.Connection:
+        if self.read_only:  # no pragma: the journal mode is the file's, and nothing is written
+            try:
+                return sqlite3.connect(
+                    self._uri,
+                    uri=True,
+                    timeout=self.timeout,
+                    isolation_level=None,
+                    check_same_thread=False,
+                )
+            except sqlite3.Error as exc:
+                raise StorageError(f"cannot open SQLite database {self.path!r}: {exc}") from exc
         try:
             db = sqlite3.connect(
                 self.path, timeout=self.timeout, isolation_level=None, check_same_thread=False
@@ -328,7 +325,7 @@ class SqliteBackend:
         """A session on a pooled connection (a new one when all are in use)."""
         with self._lock:
             db = self._pool.pop() if self._pool else None
-        return SqliteSession(self, db if db is not None else self._connect())
+        return self._session_class(self, db if db is not None else self._connect())
 
     def _release(self, db: sqlite3.Connection) -> None:
         with self._lock:
@@ -359,7 +356,19 @@ class SqliteStore(Store):
     ...     uow.tickets.count()
     1
     >>> store.close()
+    >>> reader = SqliteStore(path, read_only=True)  # reads, never writes a byte
+    >>> with reader.unit_of_work() as uow:
+    ...     uow.tickets.count()
+    1
+    >>> reader.close()
+
+    `read_only=True` opens an existing itil-l2 database read-only: a file that
+    is not one is refused (`NotAnItilDatabase`), a newer schema too
+    (`UnknownSchema`); an older one is read as it is, never migrated. Every
+    write through it is a `StorageError`.
     """
+
+    backend: SqliteBackend
 
     def __init__(
         self,
@@ -369,6 +378,17 @@ class SqliteStore(Store):
         configs: Mapping[type, Any] | None = None,
         upcasters: Upcasters = UPCASTERS,
         on_commit: OnCommit | None = None,
+        read_only: bool = False,
     ) -> None:
-        backend = SqliteBackend(path, timeout=timeout)
+        backend = SqliteBackend(path, timeout=timeout, read_only=read_only)
         super().__init__(backend, configs=configs, upcasters=upcasters, on_commit=on_commit)
+        self.imports = ImportLog(self)
+        """The import runs recorded in this database."""
+
+    @property
+    def read_only(self) -> bool:
+        """Whether the store was opened read-only."""
+        return self.backend.read_only
+
+
+expose(__name__, globals(), __all__, source="itil_l2.storage._sqlite")

@@ -1,0 +1,99 @@
+"""`itil-l2 import --db`: the database an import goes into, and the run it records there.
+
+An existing database is first looked at read-only, so a file that is not an
+itil-l2 database is refused before a byte is written. Then: a database with
+an unfinished import is refused unless `--resume` (same export, by SHA-256,
+same options) or `--replace` (empty it, start over); any other database with
+data is refused unless `--replace`; an empty one (a file an import killed at
+its very start left behind) counts as new.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from itil_l2.cli._errors import UsageError
+from itil_l2.storage.sqlite import ImportRecord, NotAnItilDatabase, SqliteStore
+
+__all__ = ["file_sha256", "recorded_target"]
+
+
+def file_sha256(path: Path) -> str:
+    """The SHA-256 (hex) of a file's bytes, read in 1 MiB chunks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _inspect(db: Path) -> tuple[ImportRecord | None, bool]:
+    """An existing database's unfinished run and whether it stores nothing (read-only)."""
+    try:
+        store = SqliteStore(db, read_only=True)
+    except NotAnItilDatabase as exc:
+        if exc.empty:
+            return None, True
+        raise
+    try:
+        return store.imports.unfinished(), store.imports.empty()
+    finally:
+        store.close()
+
+
+def _check_resume(db: Path, run: ImportRecord, export: Path, sha256: str, options: str) -> None:
+    if run.sha256 != sha256:
+        raise UsageError(
+            f"{db}: the unfinished import read {run.source} (sha256 {run.sha256[:12]}),"
+            f" not {export} (sha256 {sha256[:12]}); --replace starts over with it"
+        )
+    if run.options != options:
+        raise UsageError(
+            f"{db}: the unfinished import ran with {run.options}; resume it with the same"
+            f" options (this one: {options}), or --replace to start over"
+        )
+
+
+def _mode(path: Path, export: Path, sha256: str, options: str, mode: str | None) -> str | None:
+    """What the import does with `path`: None (begin), "resume" or "replace"; or refused."""
+    if not path.exists():
+        return None  # nothing was written yet (even when resuming): begin
+    if not path.is_file():
+        raise UsageError(f"{path} is not a file")
+    unfinished, empty = _inspect(path)
+    if unfinished is not None:
+        if mode is None:
+            raise UsageError(
+                f"{path}: {unfinished.describe()}: add --resume to continue it,"
+                " or --replace to start over"
+            )
+        if mode == "resume":
+            _check_resume(path, unfinished, export, sha256, options)
+        return mode
+    if empty:  # a file an import killed at its very start left behind
+        return None if mode == "resume" else mode
+    if mode == "resume":
+        raise UsageError(f"{path}: no unfinished import to resume (--replace starts over)")
+    if mode is None:
+        raise UsageError(f"{path} exists; import into a new database file, or --replace")
+    return mode
+
+
+def recorded_target(
+    db: str, export: Path, options: str, mode: str | None
+) -> tuple[SqliteStore, ImportRecord]:
+    """The opened database and its import run: begun, resumed (`"resume"`) or replaced."""
+    path = Path(db)
+    sha256 = file_sha256(export)
+    mode = _mode(path, export, sha256, options, mode)
+    store = SqliteStore(path)
+    try:
+        if mode == "resume":
+            record = store.imports.resume(sha256, options)
+        else:
+            record = store.imports.begin(str(export), sha256, options, replace=mode == "replace")
+    except BaseException:
+        store.close()
+        raise
+    return store, record

@@ -1,0 +1,132 @@
+"""The SQLite adapter's statements and row conversions (fixed strings, `?` parameters)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from operator import attrgetter
+from typing import Any
+
+from itil_l2.storage._query import Query
+from itil_l2.storage._rows import Head
+
+__all__ = [
+    "HEAD_COLUMNS",
+    "INSERT_CI",
+    "INSERT_EVENT",
+    "INSERT_HEAD",
+    "LOAD",
+    "UPDATE_HEAD",
+    "VERSION",
+    "head",
+    "head_values",
+    "micros",
+    "time",
+    "where",
+]
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+HEAD_COLUMNS = (
+    "id, version, state, tier, grp, priority, category, opened_at, resolved_at, updated_at"
+)
+INSERT_HEAD = (
+    "INSERT INTO itil_heads (kind, tenant, id, version, state, tier, grp, priority, category,"
+    " opened_at, resolved_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+UPDATE_HEAD = (
+    "UPDATE itil_heads SET version = ?, state = ?, tier = ?, grp = ?, priority = ?,"
+    " category = ?, opened_at = ?, resolved_at = ?, updated_at = ?"
+    " WHERE kind = ? AND tenant = ? AND id = ? AND version = ?"
+)
+INSERT_EVENT = (
+    "INSERT INTO itil_events (kind, tenant, id, version, schema, at, type, data)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+)
+INSERT_CI = "INSERT OR IGNORE INTO itil_cis (kind, tenant, ci, id) VALUES (?, ?, ?, ?)"
+LOAD = (  # one statement, so one consistent state: the head row, its events, its CIs
+    "SELECT 0, version, state, tier, grp, priority, category, opened_at, resolved_at,"
+    " updated_at FROM itil_heads WHERE kind = ?1 AND tenant = ?2 AND id = ?3"
+    " UNION ALL SELECT 1, version, schema, at, type, data, NULL, NULL, NULL, NULL"
+    " FROM itil_events WHERE kind = ?1 AND tenant = ?2 AND id = ?3"
+    " UNION ALL SELECT 2, NULL, ci, NULL, NULL, NULL, NULL, NULL, NULL, NULL"
+    " FROM itil_cis WHERE kind = ?1 AND tenant = ?2 AND id = ?3"
+)  # no ORDER BY (a sort per part): `load` orders the events itself
+VERSION = attrgetter("version")
+
+
+def micros(value: datetime | None) -> int | None:
+    return None if value is None else (value - _EPOCH) // timedelta(microseconds=1)
+
+
+def time(value: int | None) -> datetime | None:
+    # timedelta(days, seconds, microseconds) positionally: a third faster than by keyword
+    return None if value is None else _EPOCH + timedelta(0, 0, value)
+
+
+def where(query: Query) -> tuple[list[str], list[Any]]:
+    """The WHERE conditions (fixed strings) and their parameters for `query`."""
+    clauses: list[str] = []
+    params: list[Any] = []
+
+    def add(clause: str, *values: Any) -> None:
+        clauses.append(clause)
+        params.extend(values)
+
+    if query.state is not None:
+        states = sorted(query.state)
+        add(f"state IN ({', '.join('?' * len(states))})", *states)
+    for column, value in (
+        ("tier", None if query.tier is None else query.tier.value),
+        ("grp", query.group),
+        ("priority", query.priority),
+        ("category", query.category),
+    ):
+        if value is not None:
+            add(f"{column} = ?", value)
+    if query.ci is not None:
+        add(
+            "id IN (SELECT c.id FROM itil_cis c WHERE c.kind = h.kind AND c.tenant = h.tenant"
+            " AND c.ci = ?)",
+            query.ci,
+        )
+    for column, start, before in (
+        ("opened_at", query.opened_from, query.opened_before),
+        ("resolved_at", query.resolved_from, query.resolved_before),
+    ):
+        if start is not None:
+            add(f"{column} >= ?", micros(start))
+        if before is not None:
+            add(f"{column} < ?", micros(before))
+    return clauses, params
+
+
+def head(row: Sequence[Any], ci_refs: Sequence[str] = ()) -> Head:
+    """A head from (id, version, state, tier, grp, priority, category, three times) columns."""
+    return Head(
+        id=row[0],
+        version=row[1],
+        state=row[2],
+        tier=row[3],
+        group=row[4],
+        priority=row[5],
+        category=row[6],
+        opened_at=time(row[7]),
+        resolved_at=time(row[8]),
+        updated_at=time(row[9]),
+        ci_refs=tuple(ci_refs),
+    )
+
+
+def head_values(head: Head) -> tuple[Any, ...]:
+    return (
+        head.id,
+        head.version,
+        head.state,
+        head.tier,
+        head.group,
+        head.priority,
+        head.category,
+        micros(head.opened_at),
+        micros(head.resolved_at),
+        micros(head.updated_at),
+    )
