@@ -3,7 +3,8 @@
 A helpdesk that already has a database keeps the library's rows in tables it
 owns and migrates itself. The adapter implements the two row-level ports,
 `StorageBackend` and `StorageSession`; `itil_l2.Store` adds everything else
-(encoding, versions, tenants, rollback bookkeeping, the outbox). This one uses
+(encoding, versions, tenants, rollback bookkeeping, the notification log's
+decoding). This one uses
 plain `sqlite3` and filters queries in Python with `Query.matches`, which is
 fine for a small helpdesk; a bigger one turns the `Query` into a WHERE clause.
 """
@@ -16,7 +17,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from itil_l2 import AlreadyExists, ConcurrencyError, NotFound, Query
-from itil_l2.storage import EventRow, Head, Stream
+from itil_l2.storage import EventRow, Head, Notice, Stream
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS helpdesk_itil_record (
@@ -24,7 +25,8 @@ CREATE TABLE IF NOT EXISTS helpdesk_itil_record (
     PRIMARY KEY (kind, tenant, ident));
 CREATE TABLE IF NOT EXISTS helpdesk_itil_event (
     kind TEXT, tenant TEXT, ident TEXT, version INTEGER, schema INTEGER, at TEXT,
-    type TEXT, data TEXT, PRIMARY KEY (kind, tenant, ident, version));
+    type TEXT, data TEXT, position INTEGER NOT NULL, PRIMARY KEY (kind, tenant, ident, version));
+CREATE UNIQUE INDEX IF NOT EXISTS helpdesk_itil_log ON helpdesk_itil_event (tenant, position);
 """
 
 
@@ -73,14 +75,21 @@ class HelpdeskSession:
         return tuple(EventRow(v, s, datetime.fromisoformat(a), t, d) for v, s, a, t, d in rows)
 
     def load(self, kind: str, tenant: str, id: str) -> Stream | None:
-        row = self.db.execute(
-            "SELECT version, head FROM helpdesk_itil_record"
-            " WHERE kind = ? AND tenant = ? AND ident = ?",
-            (kind, tenant, id),
-        ).fetchone()
-        if row is None:
-            return None
-        return Stream(head_from(id, row[0], row[1]), self._events(kind, tenant, id))
+        reading = not self.db.in_transaction
+        if reading:  # head and events from one snapshot, never an old head with new events
+            self.db.execute("BEGIN")
+        try:
+            row = self.db.execute(
+                "SELECT version, head FROM helpdesk_itil_record"
+                " WHERE kind = ? AND tenant = ? AND ident = ?",
+                (kind, tenant, id),
+            ).fetchone()
+            if row is None:
+                return None
+            return Stream(head_from(id, row[0], row[1]), self._events(kind, tenant, id))
+        finally:
+            if reading:
+                self.db.execute("COMMIT")
 
     def insert(self, kind: str, tenant: str, head: Head, events: Sequence[EventRow]) -> None:
         self._write()
@@ -109,13 +118,30 @@ class HelpdeskSession:
         self._add_events(kind, tenant, head.id, events)
 
     def _add_events(self, kind: str, tenant: str, ident: str, events: Sequence[EventRow]) -> None:
+        # Positions continue the tenant's log; the write lock (BEGIN IMMEDIATE) keeps them gap-free.
+        (last,) = self.db.execute(
+            "SELECT COALESCE(MAX(position), 0) FROM helpdesk_itil_event WHERE tenant = ?",
+            (tenant,),
+        ).fetchone()
         self.db.executemany(
-            "INSERT INTO helpdesk_itil_event VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO helpdesk_itil_event VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
-                (kind, tenant, ident, e.version, e.schema, e.at.isoformat(), e.type, e.data)
-                for e in events
+                (kind, tenant, ident, e.version, e.schema, e.at.isoformat(), e.type, e.data, n)
+                for n, e in enumerate(events, start=last + 1)
             ],
         )
+
+    def events_since(self, tenant: str, after: int, limit: int) -> list[Notice]:
+        rows = self.db.execute(
+            "SELECT position, kind, ident, version, schema, at, type, data"
+            " FROM helpdesk_itil_event WHERE tenant = ? AND position > ?"
+            " ORDER BY position LIMIT ?",
+            (tenant, after, limit),
+        )
+        return [
+            Notice(p, k, i, EventRow(v, s, datetime.fromisoformat(a), t, d))
+            for p, k, i, v, s, a, t, d in rows
+        ]
 
     def select(
         self, kind: str, tenant: str, query: Query, after: str | None, limit: int

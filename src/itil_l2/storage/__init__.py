@@ -26,8 +26,9 @@ from itil_l2._core.serialization import (
     entity_to_json,
 )
 from itil_l2.storage._kinds import KINDS, AggregateKind
+from itil_l2.storage._outbox import MAX_NOTIFICATIONS, Notification
 from itil_l2.storage._query import Query
-from itil_l2.storage._rows import EventRow, Head, Stream
+from itil_l2.storage._rows import EventRow, Head, Notice, Stream
 from itil_l2.storage._store import Store, StoreUnitOfWork
 from itil_l2.storage.memory import MemoryBackend, MemorySession, MemoryStore
 from itil_l2.storage.ports import (
@@ -58,9 +59,12 @@ __all__ = [
     "EventRow",
     "Head",
     "KnownErrorRepository",
+    "MAX_NOTIFICATIONS",
     "MemoryBackend",
     "MemorySession",
     "MemoryStore",
+    "Notice",
+    "Notification",
     "ProblemRepository",
     "Query",
     "RecordRepository",

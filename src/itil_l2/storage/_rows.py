@@ -13,7 +13,7 @@ from datetime import datetime
 
 from attrs import frozen
 
-__all__ = ["EventRow", "Head", "Stream"]
+__all__ = ["EventRow", "Head", "Notice", "Stream"]
 
 
 @frozen
@@ -50,3 +50,18 @@ class Stream:
 
     head: Head
     events: tuple[EventRow, ...]
+
+
+@frozen
+class Notice:
+    """One row of the notification log: an event row with its position and aggregate.
+
+    `position` numbers a tenant's stored events 1, 2, 3, ... in commit order,
+    without gaps: an adapter assigns them inside the write transaction, so a
+    rolled-back write takes none.
+    """
+
+    position: int
+    kind: str
+    id: str
+    row: EventRow

@@ -16,6 +16,7 @@ from __future__ import annotations
 import sqlite3
 
 from itil_l2.errors import StorageError, UnknownSchema
+from itil_l2.storage._sqlite_log import MIGRATION as LOG_MIGRATION
 
 __all__ = [
     "DATA_TABLES",
@@ -69,6 +70,8 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             started_at INTEGER NOT NULL, finished_at INTEGER, detail TEXT
         )""",
     ),
+    # 4: the notification log: each event's position in its tenant's log
+    LOG_MIGRATION,
 )
 """Each entry: the statements that take the schema from version n to n + 1."""
 

@@ -15,6 +15,7 @@ import functools
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Generic, Self, TypeVar
 
+from itil_l2._core.checks import check_identifier
 from itil_l2._core.entity import Entity
 from itil_l2._core.serialization import UPCASTERS, Upcasters
 from itil_l2.changes import ChangeRequest
@@ -23,6 +24,7 @@ from itil_l2.errors import NotFound, StorageError, TenantMismatch, ValidationErr
 from itil_l2.knowledge import KnowledgeArticle
 from itil_l2.problems import Problem
 from itil_l2.storage._kinds import KINDS, AggregateKind, EventDecoder
+from itil_l2.storage._outbox import Notification, notifications
 from itil_l2.storage._pause import collection_paused
 from itil_l2.storage._query import Query
 from itil_l2.storage.ports import StorageBackend, StorageSession
@@ -73,10 +75,33 @@ class Store:
         )
 
     def unit_of_work(self, tenant: str | None = None) -> StoreUnitOfWork:
-        """A new unit of work; every read and write in it is confined to `tenant`."""
-        if tenant is not None and (not isinstance(tenant, str) or not tenant.strip()):
-            raise ValidationError(f"tenant must be a non-empty string or None, got {tenant!r}")
+        """A new unit of work; every read and write in it is confined to `tenant`.
+
+        A tenant is None or an identifier (see `itil_l2.MAX_ID_LENGTH`).
+        """
+        if tenant is not None:
+            check_identifier(tenant, "tenant")
         return StoreUnitOfWork(self, tenant)
+
+    def events_since(
+        self, position: int = 0, *, limit: int = 1000, tenant: str | None = None
+    ) -> list[Notification]:
+        """Committed events of `tenant` after `position`, oldest first, at most `limit`.
+
+        Each `Notification` carries its position: a notifier stores the last
+        one it handled and resumes from there after a crash (at-least-once:
+        a crash after handling but before storing the position repeats those).
+
+        >>> from itil_l2.storage import MemoryStore
+        >>> from itil_l2.testing import example_ticket
+        >>> store = MemoryStore()
+        >>> with store.unit_of_work() as uow:
+        ...     uow.tickets.add(example_ticket())
+        ...     uow.commit()
+        >>> [(n.position, n.event.kind) for n in store.events_since(1)]
+        [(2, 'assign'), (3, 'start')]
+        """
+        return notifications(self, position, limit, tenant)
 
     def close(self) -> None:
         """Release the backend's resources (connections), if it holds any."""

@@ -1,4 +1,4 @@
-"""The library's three tables as SQLAlchemy `Table`s on one `MetaData`.
+"""The library's tables as SQLAlchemy `Table`s on one `MetaData`.
 
 For `create_all` and the host's Alembic `target_metadata`, with the trigger that keeps
 the event history append-only in the database.
@@ -8,9 +8,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import DDL, Column, DateTime, Index, Integer, MetaData, String, Table, Text, event
+from sqlalchemy import (
+    DDL,
+    BigInteger,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    event,
+)
 
-__all__ = ["cis", "events", "heads", "metadata"]
+__all__ = ["cis", "events", "heads", "metadata", "positions"]
 
 metadata = MetaData()
 """The library's tables, for `create_all` or the host's Alembic `target_metadata`."""
@@ -53,7 +65,16 @@ events = Table(
     Column("at", DateTime(timezone=True), nullable=False),
     Column("type", String(64), nullable=False),
     Column("data", Text, nullable=False),
+    Column("position", BigInteger, nullable=False),
+    Index("itil_events_position", "tenant", "position", unique=True),  # the notification log
 )
+positions = Table(
+    "itil_positions",
+    metadata,
+    Column("tenant", String(200), primary_key=True),
+    Column("last", BigInteger, nullable=False),
+)
+"""The last position given out per tenant; claimed inside each write transaction."""
 _SQLITE_APPEND_ONLY = DDL(  # type: ignore[no-untyped-call]
     "CREATE TRIGGER itil_events_append_only BEFORE UPDATE ON itil_events"
     " BEGIN SELECT RAISE(ABORT, 'itil_events is append-only'); END"

@@ -6,7 +6,8 @@ SQLite does. Like SQLite, one unit of work writes at a time: the first write
 takes the store's write lock until commit or rollback, writes go to a private
 overlay that readers in other units of work never see, and commit publishes
 the overlay at once. Version checks happen under the lock, so a stale save
-raises `ConcurrencyError` as it would in a database.
+raises `ConcurrencyError` as it would in a database. Commit also numbers the
+written event rows in each tenant's notification log, in the order written.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Any
 from itil_l2._core.serialization import UPCASTERS, Upcasters
 from itil_l2.errors import AlreadyExists, ConcurrencyError, NotFound, StorageError
 from itil_l2.storage._query import Query
-from itil_l2.storage._rows import EventRow, Head, Stream
+from itil_l2.storage._rows import EventRow, Head, Notice, Stream
 from itil_l2.storage._store import OnCommit, Store
 
 __all__ = ["MemoryBackend", "MemoryStore"]
@@ -35,6 +36,7 @@ class MemoryBackend:
         self.timeout = timeout
         self._rows: dict[_Table, dict[str, Stream]] = {}
         self._ids: dict[_Table, list[str]] = {}
+        self._log: dict[str, list[Notice]] = {}  # tenant -> notices, position = index + 1
         self._read = threading.Lock()
         self._write = threading.Lock()
 
@@ -46,13 +48,25 @@ class MemoryBackend:
         with self._read:
             return self._rows.get(table, {}).get(id)
 
-    def _publish(self, overlay: Mapping[tuple[_Table, str], Stream]) -> None:
+    def _publish(
+        self,
+        overlay: Mapping[tuple[_Table, str], Stream],
+        written: Sequence[tuple[_Table, str, Sequence[EventRow]]],
+    ) -> None:
         with self._read:
             for (table, id), stream in overlay.items():
                 rows = self._rows.setdefault(table, {})
                 if id not in rows:
                     insort(self._ids.setdefault(table, []), id)
                 rows[id] = stream
+            for (kind, tenant), id, events in written:
+                log = self._log.setdefault(tenant, [])
+                base = len(log)
+                log.extend(Notice(base + n, kind, id, row) for n, row in enumerate(events, 1))
+
+    def _notices(self, tenant: str, after: int, limit: int) -> list[Notice]:
+        with self._read:
+            return self._log.get(tenant, [])[max(after, 0) : max(after, 0) + limit]
 
     def _ids_after(self, table: _Table, after: str | None) -> list[str]:
         with self._read:
@@ -66,6 +80,7 @@ class MemorySession:
     def __init__(self, backend: MemoryBackend) -> None:
         self._backend = backend
         self._overlay: dict[tuple[_Table, str], Stream] = {}
+        self._written: list[tuple[_Table, str, Sequence[EventRow]]] = []
         self._locked = False
 
     def _lock(self) -> None:
@@ -88,6 +103,7 @@ class MemorySession:
         if self.load(kind, tenant, head.id) is not None:
             raise AlreadyExists(f"{kind} {head.id!r} is already stored")
         self._overlay[((kind, tenant), head.id)] = Stream(head, tuple(events))
+        self._written.append(((kind, tenant), head.id, tuple(events)))
 
     def append(
         self, kind: str, tenant: str, head: Head, expected: int, events: Sequence[EventRow]
@@ -102,6 +118,7 @@ class MemorySession:
                 f"this copy was loaded at {expected}"
             )
         self._overlay[((kind, tenant), head.id)] = Stream(head, stored.events + tuple(events))
+        self._written.append(((kind, tenant), head.id, tuple(events)))
 
     def select(
         self, kind: str, tenant: str, query: Query, after: str | None, limit: int
@@ -128,14 +145,17 @@ class MemorySession:
     def count(self, kind: str, tenant: str, query: Query) -> int:
         return sum(1 for _ in self.select(kind, tenant, query, None, 2**62))
 
+    def events_since(self, tenant: str, after: int, limit: int) -> list[Notice]:
+        return self._backend._notices(tenant, after, limit)
+
     def commit(self) -> None:
         if self._overlay:
-            self._backend._publish(self._overlay)
-        self._overlay = {}
-        self._unlock()
+            self._backend._publish(self._overlay, self._written)
+        self.rollback()
 
     def rollback(self) -> None:
         self._overlay = {}
+        self._written = []
         self._unlock()
 
     def close(self) -> None:

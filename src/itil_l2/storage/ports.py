@@ -7,8 +7,9 @@ Two levels, so a host can plug in at the one that suits it:
   or rolls back as a whole and hands the saved entities' events to the host
   only after a successful commit.
 * `StorageBackend` / `StorageSession` — what an adapter implements: a few
-  row operations (`load`, `insert`, `append`, `select`, `count`, `commit`,
-  `rollback`, `close`) over two row shapes (`Head`, `EventRow`). The library's
+  row operations (`load`, `insert`, `append`, `select`, `count`,
+  `events_since`, `commit`, `rollback`, `close`) over two row shapes (`Head`,
+  `EventRow`) and the notification log's `Notice`. The library's
   `Store` builds the repositories and the unit of work on top, so an adapter
   over a host's own tables (Django models, plain SQL) is small and passes the
   same contract suite (`itil_l2.testing.StoreContract`) as the built-in ones.
@@ -24,7 +25,7 @@ from itil_l2.cmdb import ConfigurationItem
 from itil_l2.knowledge import KnowledgeArticle, TrainingSession
 from itil_l2.problems import KnownError, Problem
 from itil_l2.storage._query import Query
-from itil_l2.storage._rows import EventRow, Head, Stream
+from itil_l2.storage._rows import EventRow, Head, Notice, Stream
 from itil_l2.tickets import Ticket
 
 __all__ = [
@@ -194,6 +195,16 @@ class StorageSession(Protocol):
 
     def count(self, kind: str, tenant: str, query: Query) -> int:
         """How many aggregates match."""
+        ...
+
+    def events_since(self, tenant: str, after: int, limit: int) -> Sequence[Notice]:
+        """Up to `limit` committed event rows of `tenant` with position > `after`, in order.
+
+        Positions number a tenant's event rows (of every kind, records too)
+        1, 2, 3, ... in commit order, without gaps: `insert` and `append`
+        assign them inside the write transaction, so a rolled-back write takes
+        none, and a reader never sees position n + 1 before n is committed.
+        """
         ...
 
     def commit(self) -> None:

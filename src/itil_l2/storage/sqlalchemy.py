@@ -61,9 +61,10 @@ from itil_l2._core.public import expose
 from itil_l2._core.serialization import UPCASTERS, Upcasters
 from itil_l2.errors import AlreadyExists, ConcurrencyError, NotFound, ValidationError
 from itil_l2.storage._query import Query
-from itil_l2.storage._rows import EventRow, Head, Stream
+from itil_l2.storage._rows import EventRow, Head, Notice, Stream
 from itil_l2.storage._sqlalchemy_errors import translated
 from itil_l2.storage._sqlalchemy_held import held_events
+from itil_l2.storage._sqlalchemy_log import claim_positions, notices_since
 from itil_l2.storage._sqlalchemy_reads import (
     CHUNK,
     LOAD,
@@ -83,7 +84,7 @@ from itil_l2.storage._sqlalchemy_tx import (
     enable_sqlite_savepoints,
 )
 from itil_l2.storage._store import OnCommit, Store
-from itil_l2.storage._tables import cis, events, heads, metadata
+from itil_l2.storage._tables import cis, events, heads, metadata, positions
 
 __all__ = [
     "SqlAlchemyBackend",
@@ -91,6 +92,7 @@ __all__ = [
     "cis",
     "enable_sqlite_savepoints",
     "events",
+    "positions",
     "heads",
     "metadata",
 ]
@@ -190,6 +192,7 @@ class SqlAlchemySession:
     ) -> None:
         base = {"kind": kind, "tenant": tenant, "id": head.id}
         if rows:
+            first = claim_positions(conn, tenant, len(rows))
             conn.execute(
                 insert(events),
                 [
@@ -200,8 +203,9 @@ class SqlAlchemySession:
                         "at": _utc(r.at),
                         "type": r.type,
                         "data": r.data,
+                        "position": first + n,
                     }
-                    for r in rows
+                    for n, r in enumerate(rows)
                 ],
             )
         if head.ci_refs:
@@ -226,6 +230,10 @@ class SqlAlchemySession:
         statement = select(func.count()).select_from(heads).where(*conditions(kind, tenant, query))
         with translated(f"count {kind}s"):
             return int(self._conn.execute(statement).scalar_one())
+
+    def events_since(self, tenant: str, after: int, limit: int) -> list[Notice]:
+        with translated("read the notification log"):
+            return notices_since(self._conn, tenant, after, limit)
 
     def commit(self) -> None:
         with translated("commit the unit of work"):

@@ -40,20 +40,19 @@ from itil_l2.errors import (
     ValidationError,
 )
 from itil_l2.storage._query import Query
-from itil_l2.storage._rows import EventRow, Head, Stream
+from itil_l2.storage._rows import EventRow, Head, Notice, Stream
 from itil_l2.storage._sqlite_imports import ImportLog, ImportRecord, IncompleteImport
+from itil_l2.storage._sqlite_log import notices_since, write_events
 from itil_l2.storage._sqlite_open import Snapshot, read_only_uri
 from itil_l2.storage._sqlite_schema import NotAnItilDatabase, check_readable, migrate
 from itil_l2.storage._sqlite_sql import HEAD_COLUMNS as _HEAD_COLUMNS
 from itil_l2.storage._sqlite_sql import INSERT_CI as _INSERT_CI
-from itil_l2.storage._sqlite_sql import INSERT_EVENT as _INSERT_EVENT
 from itil_l2.storage._sqlite_sql import INSERT_HEAD as _INSERT_HEAD
 from itil_l2.storage._sqlite_sql import LOAD as _LOAD
 from itil_l2.storage._sqlite_sql import UPDATE_HEAD as _UPDATE_HEAD
 from itil_l2.storage._sqlite_sql import VERSION as _VERSION
 from itil_l2.storage._sqlite_sql import head as _head
 from itil_l2.storage._sqlite_sql import head_values as _head_values
-from itil_l2.storage._sqlite_sql import micros as _micros
 from itil_l2.storage._sqlite_sql import time as _time
 from itil_l2.storage._sqlite_sql import where
 from itil_l2.storage._store import OnCommit, Store
@@ -137,13 +136,7 @@ class SqliteSession:
         self._write_rows(kind, tenant, head, events)
 
     def _write_rows(self, kind: str, tenant: str, head: Head, events: Sequence[EventRow]) -> None:
-        self._db.executemany(
-            _INSERT_EVENT,
-            [
-                (kind, tenant, head.id, e.version, e.schema, _micros(e.at), e.type, e.data)
-                for e in events
-            ],
-        )
+        write_events(self._db, kind, tenant, head.id, events)
         if head.ci_refs:
             self._db.executemany(_INSERT_CI, [(kind, tenant, ci, head.id) for ci in head.ci_refs])
 
@@ -192,6 +185,9 @@ class SqliteSession:
             for id, ci in rows:
                 found.setdefault(id, []).append(ci)
         return found
+
+    def events_since(self, tenant: str, after: int, limit: int) -> list[Notice]:
+        return notices_since(self._db, tenant, after, limit)
 
     def count(self, kind: str, tenant: str, query: Query) -> int:
         clauses, params = where(query)
@@ -252,6 +248,10 @@ class _SnapshotSession(SqliteSession):
     def count(self, kind: str, tenant: str, query: Query) -> int:
         with self._guard():
             return super().count(kind, tenant, query)
+
+    def events_since(self, tenant: str, after: int, limit: int) -> list[Notice]:
+        with self._guard():
+            return super().events_since(tenant, after, limit)
 
     def _fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         with self._guard():

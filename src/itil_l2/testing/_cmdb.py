@@ -40,6 +40,9 @@ _KINDS = st.sampled_from(RelationKind)
 _PROPAGATING = st.one_of(st.just(DEFAULT_PROPAGATING), st.frozensets(_KINDS))
 
 
+_JSON_CHARS = st.characters(codec="utf-8")  # JSON strings hold no lone surrogate
+
+
 def ci_refs(size: int = 8) -> st.SearchStrategy[str]:
     """CI references from a small pool (`ci-0` ... `ci-{size-1}`), so they collide."""
     return st.integers(0, size - 1).map(lambda i: f"ci-{i}")
@@ -104,12 +107,13 @@ def json_values(max_leaves: int = 6) -> st.SearchStrategy[Any]:
         st.booleans(),
         st.integers(-(10**6), 10**6),
         st.floats(allow_nan=False, allow_infinity=False, width=32),
-        st.text(max_size=12),
+        st.text(_JSON_CHARS, max_size=12),
     )
     nested = st.recursive(
         leaves | st.none(),
         lambda inner: (
-            st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3)
+            st.lists(inner, max_size=3)
+            | st.dictionaries(st.text(_JSON_CHARS, max_size=5), inner, max_size=3)
         ),
         max_leaves=max_leaves,
     )

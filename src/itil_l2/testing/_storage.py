@@ -42,6 +42,7 @@ from itil_l2.testing._changes import change_requests
 from itil_l2.testing._cmdb import configuration_items
 from itil_l2.testing._common import assert_same
 from itil_l2.testing._knowledge import knowledge_articles, training_sessions
+from itil_l2.testing._outbox_checks import OutboxChecks
 from itil_l2.testing._problems import example_known_error, example_problem
 from itil_l2.testing._storage_checks import (
     NASTY,
@@ -73,7 +74,7 @@ def _tenant() -> str:
     return f"t-{uuid.uuid4().hex[:12]}"
 
 
-class StoreContract(TenantAndLoadChecks):
+class StoreContract(TenantAndLoadChecks, OutboxChecks):
     """Contract tests for a `Store`; subclasses provide the `store` fixture."""
 
     @pytest.fixture

@@ -244,7 +244,7 @@ _ZONES = st.sampled_from(
 _NAMES = st.text(alphabet="abcdefghijklmnopqrstuvwxyz-0123456789", min_size=1, max_size=16).filter(
     lambda s: s.strip("-") != ""
 )
-_CHARS = st.characters(exclude_characters="\x00")  # text holds no NUL (nor lone surrogates)
+_CHARS = st.characters(codec="utf-8", exclude_characters="\x00")  # no NUL, no lone surrogate
 _TEXT = st.text(_CHARS, min_size=1, max_size=60).filter(lambda s: s.strip() != "")
 
 
