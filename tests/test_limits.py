@@ -77,7 +77,7 @@ DESK = SupportGroup("service-desk", Tier.L1)
 
 ID_CHARS = st.characters(exclude_categories=("Cc", "Cs"))
 """Any character an identifier may hold: every one but controls and lone surrogates."""
-TEXT_CHARS = st.characters(exclude_characters="\x00")
+TEXT_CHARS = st.characters(exclude_characters="\x00", exclude_categories=("Cs",))
 """Any character text may hold: every one but NUL (hypothesis draws no lone surrogates)."""
 
 
