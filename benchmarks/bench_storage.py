@@ -48,8 +48,12 @@ from bench_workflow import itil_open, make_fixture, ticket_ids
 
 from itil_l2 import Ticket
 from itil_l2.storage import KINDS, SqliteStore
+from itil_l2.storage._sqlite_log import _INSERT as _INSERT_EVENT
 from itil_l2.storage._sqlite_schema import migrate
-from itil_l2.storage.sqlite import _INSERT_CI, _INSERT_EVENT, _INSERT_HEAD, _head_values, _micros
+from itil_l2.storage._sqlite_sql import INSERT_CI as _INSERT_CI
+from itil_l2.storage._sqlite_sql import INSERT_HEAD as _INSERT_HEAD
+from itil_l2.storage._sqlite_sql import head_values as _head_values
+from itil_l2.storage._sqlite_sql import micros as _micros
 
 
 def make_tickets(n: int) -> list[Ticket]:
@@ -75,8 +79,19 @@ def encoded_rows(tickets: Sequence[Ticket]) -> tuple[list[Any], list[Any], list[
         head, rows = kind.encode(t, t.history)
         heads.append(("ticket", "", *_head_values(head)))
         events += [
-            ("ticket", "", t.id, r.version, r.schema, _micros(r.at), r.type, r.data) for r in rows
-        ]
+            (
+                "ticket",
+                "",
+                t.id,
+                r.version,
+                r.schema,
+                _micros(r.at),
+                r.type,
+                r.data,
+                len(events) + n,
+            )
+            for n, r in enumerate(rows, start=1)
+        ]  # with the position each row gets in the notification log
         cis += [("ticket", "", ci, t.id) for ci in head.ci_refs]
     return heads, events, cis
 

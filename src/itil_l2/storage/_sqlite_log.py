@@ -47,19 +47,32 @@ _SINCE = (
 
 
 def write_events(
-    db: sqlite3.Connection, kind: str, tenant: str, id: str, events: Sequence[EventRow]
+    db: sqlite3.Connection,
+    kind: str,
+    tenant: str,
+    id: str,
+    events: Sequence[EventRow],
+    last: dict[str, int],
 ) -> None:
-    """Insert `events` with the tenant's next positions (inside the write transaction)."""
+    """Insert `events` with the tenant's next positions (inside the write transaction).
+
+    `last` remembers each tenant's last position for the rest of the write
+    transaction (the writer holds the lock, so nobody else moves it); the
+    session clears it when the transaction ends.
+    """
     if not events:
         return
-    (last,) = db.execute(_LAST, (tenant,)).fetchone()
+    if tenant not in last:
+        last[tenant] = db.execute(_LAST, (tenant,)).fetchone()[0]
+    first = last[tenant] + 1
     db.executemany(
         _INSERT,
         [
             (kind, tenant, id, e.version, e.schema, micros(e.at), e.type, e.data, position)
-            for position, e in enumerate(events, start=last + 1)
+            for position, e in enumerate(events, start=first)
         ],
     )
+    last[tenant] = first + len(events) - 1
 
 
 def notices_since(db: sqlite3.Connection, tenant: str, after: int, limit: int) -> list[Notice]:

@@ -73,6 +73,7 @@ class SqliteSession:
     def __init__(self, backend: SqliteBackend, connection: sqlite3.Connection) -> None:
         self._backend = backend
         self._db = connection
+        self._last: dict[str, int] = {}  # each tenant's last position, while writing
 
     @contextmanager
     def _snapshot(self) -> Iterator[None]:
@@ -136,7 +137,7 @@ class SqliteSession:
         self._write_rows(kind, tenant, head, events)
 
     def _write_rows(self, kind: str, tenant: str, head: Head, events: Sequence[EventRow]) -> None:
-        write_events(self._db, kind, tenant, head.id, events)
+        write_events(self._db, kind, tenant, head.id, events, self._last)
         if head.ci_refs:
             self._db.executemany(_INSERT_CI, [(kind, tenant, ci, head.id) for ci in head.ci_refs])
 
@@ -197,10 +198,12 @@ class SqliteSession:
         return int(self._db.execute(sql, (kind, tenant, *params)).fetchone()[0])
 
     def commit(self) -> None:
+        self._last.clear()
         if self._db.in_transaction:
             self._db.execute("COMMIT")
 
     def rollback(self) -> None:
+        self._last.clear()
         if self._db.in_transaction:
             self._db.execute("ROLLBACK")
 
