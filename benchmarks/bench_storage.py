@@ -266,8 +266,9 @@ def bench_postgres(url: str, tickets: list[Ticket], gets: int, repeat: int) -> N
                 "at": _utc(r.at),
                 "type": r.type,
                 "data": r.data,
+                "position": len(event_rows) + n,  # its place in the notification log
             }
-            for r in rows
+            for n, r in enumerate(rows, start=1)
         ]
         ci_rows += [{"kind": "ticket", "tenant": "", "ci": ci, "id": t.id} for ci in head.ci_refs]
     sample = random.Random(7).sample([t.id for t in tickets], min(gets, n))

@@ -1,10 +1,12 @@
 """The notification log in SQL: positions claimed per tenant, read back in order.
 
-`claim_positions` adds n to the tenant's counter row in `itil_positions`
-inside the write transaction and returns the first of the n positions. The
-row stays locked until the transaction ends, so writers of one tenant take
-positions one after another in commit order: no gaps (a rollback returns the
-claim) and no reader ever sees position n + 1 committed before n.
+A unit of work locks its tenant's counter row in `itil_positions` at its
+first write (`lock_counter`, which also reads the last position), numbers its
+events on from there itself, and stores the new last position just before it
+commits (`store_counter`). The row stays locked until the transaction ends,
+so writers of one tenant take positions one after another in commit order:
+no gaps (a rollback returns the claim) and no reader ever sees position
+n + 1 committed before n. One round trip per unit of work, not per event.
 """
 
 from __future__ import annotations
@@ -18,28 +20,31 @@ from itil_l2.storage._rows import EventRow, Notice
 from itil_l2.storage._sqlalchemy_reads import aware
 from itil_l2.storage._tables import events, positions
 
-__all__ = ["claim_positions", "notices_since"]
+__all__ = ["lock_counter", "notices_since", "store_counter"]
 
 
-def claim_positions(conn: Connection, tenant: str, n: int) -> int:
-    """Claim the next `n` positions of `tenant`; return the first."""
+def lock_counter(conn: Connection, tenant: str) -> int:
+    """Lock `tenant`'s counter row for this transaction (creating it); its last position."""
     dialect = conn.dialect.name
     if dialect in ("postgresql", "sqlite"):
         module: Any = postgresql if dialect == "postgresql" else sqlite
-        statement = module.insert(positions).values(tenant=tenant, last=n)
-        statement = statement.on_conflict_do_update(
-            index_elements=[positions.c.tenant], set_={"last": positions.c.last + n}
+        statement = module.insert(positions).values(tenant=tenant, last=0)
+        statement = statement.on_conflict_do_update(  # an update of itself: takes the row lock
+            index_elements=[positions.c.tenant], set_={"last": positions.c.last}
         ).returning(positions.c.last)
-        last = int(conn.execute(statement).scalar_one())
-        return last - n + 1
-    row = conn.execute(  # other databases: lock the row, then move it on
+        return int(conn.execute(statement).scalar_one())
+    row = conn.execute(  # other databases: lock the row the portable way
         select(positions.c.last).where(positions.c.tenant == tenant).with_for_update()
     ).first()
     if row is None:
-        conn.execute(positions.insert().values(tenant=tenant, last=n))
-        return 1
-    conn.execute(update(positions).where(positions.c.tenant == tenant).values(last=row[0] + n))
-    return int(row[0]) + 1
+        conn.execute(positions.insert().values(tenant=tenant, last=0))
+        return 0
+    return int(row[0])
+
+
+def store_counter(conn: Connection, tenant: str, last: int) -> None:
+    """Move `tenant`'s locked counter row on to `last` (just before the commit)."""
+    conn.execute(update(positions).where(positions.c.tenant == tenant).values(last=last))
 
 
 def notices_since(conn: Connection, tenant: str, after: int, limit: int) -> list[Notice]:

@@ -64,7 +64,7 @@ from itil_l2.storage._query import Query
 from itil_l2.storage._rows import EventRow, Head, Notice, Stream
 from itil_l2.storage._sqlalchemy_errors import translated
 from itil_l2.storage._sqlalchemy_held import held_events
-from itil_l2.storage._sqlalchemy_log import claim_positions, notices_since
+from itil_l2.storage._sqlalchemy_log import lock_counter, notices_since, store_counter
 from itil_l2.storage._sqlalchemy_reads import (
     CHUNK,
     LOAD,
@@ -123,6 +123,7 @@ class SqlAlchemySession:
             self._tx: Transactions = backend._transactions()
             self._conn = self._tx.connection()
         self._writing = False
+        self._last: dict[str, int] = {}  # each tenant's last position, while writing
 
     def _write(self) -> Connection:
         if not self._writing:
@@ -192,7 +193,10 @@ class SqlAlchemySession:
     ) -> None:
         base = {"kind": kind, "tenant": tenant, "id": head.id}
         if rows:
-            first = claim_positions(conn, tenant, len(rows))
+            if tenant not in self._last:
+                self._last[tenant] = lock_counter(conn, tenant)
+            first = self._last[tenant] + 1
+            self._last[tenant] += len(rows)
             conn.execute(
                 insert(events),
                 [
@@ -237,16 +241,21 @@ class SqlAlchemySession:
 
     def commit(self) -> None:
         with translated("commit the unit of work"):
+            for tenant, last in self._last.items():
+                store_counter(self._conn, tenant, last)
+            self._last.clear()
             self._tx.commit()
         self._writing = False
 
     def rollback(self) -> None:
         self._writing = False
+        self._last.clear()
         with translated("roll back the unit of work"):
             self._tx.rollback()
 
     def close(self) -> None:
         self._writing = False
+        self._last.clear()
         with translated("close the unit of work"):
             self._tx.close()
 
