@@ -77,6 +77,22 @@ def open_ticket(clock: Clock, config: WorkflowConfig | None = None, **fields: ob
     return Ticket.open(**values)  # type: ignore[arg-type]
 
 
+def working_ticket(id: str) -> Ticket:
+    """A ticket in progress at L1: opened, assigned and started, all at T0 (3 events)."""
+    t = Ticket.open(
+        id=id,
+        title="in progress",
+        impact=Impact.LOW,
+        urgency=Urgency.LOW,
+        owner_group=DESK,
+        at=T0,
+        actor=ANN,
+    )
+    t.assign(DESK, at=T0, actor=ANN)
+    t.start(at=T0, actor=ANN)
+    return t
+
+
 def at_l1(clock: Clock, config: WorkflowConfig | None = None) -> Ticket:
     t = open_ticket(clock, config)
     t.assign(DESK, at=clock(), actor=ANN)

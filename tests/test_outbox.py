@@ -15,26 +15,22 @@ import sys
 import textwrap
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import create_engine
 
-from itil_l2 import SYSTEM, Impact, SupportGroup, Ticket, Tier, Urgency
 from itil_l2.storage import SqliteStore, Store
 from itil_l2.storage.sqlalchemy import SqlAlchemyStore, metadata
+from support import working_ticket
 from test_storage_contract import postgres_url
-
-DESK = SupportGroup("service-desk", Tier.L1)
-T0 = datetime(2026, 1, 5, 9, tzinfo=UTC)
 
 CHILD = textwrap.dedent(
     """
     import os, signal, sys
     sys.path.insert(0, {tests!r})
-    from test_outbox import ticket
+    from support import working_ticket
     {opener}
 
     def die(_events):
@@ -42,28 +38,12 @@ CHILD = textwrap.dedent(
 
     store = open_store(on_commit=die)
     with store.unit_of_work() as uow:
-        uow.tickets.add(ticket(sys.argv[1]))
+        uow.tickets.add(working_ticket(sys.argv[1]))
         uow.commit()
     print("not killed")
     """
 )
 KINDS = ["open", "assign", "start"]
-
-
-def ticket(id: str) -> Ticket:
-    """A ticket of three events: opened, assigned, started."""
-    t = Ticket.open(
-        id=id,
-        title="notify me",
-        impact=Impact.LOW,
-        urgency=Urgency.LOW,
-        owner_group=DESK,
-        at=T0,
-        actor=SYSTEM,
-    )
-    t.assign(DESK, at=T0, actor=SYSTEM)
-    t.start(at=T0, actor=SYSTEM)
-    return t
 
 
 def _sqlite(tmp_path: Path) -> tuple[str, Callable[[], Store]]:
@@ -139,7 +119,7 @@ def test_concurrent_writers_of_one_tenant_get_gap_free_positions_in_commit_order
     def write(worker: int) -> None:
         for n in range(10):
             with store.unit_of_work("acme") as uow:
-                uow.tickets.add(ticket(f"INC-{worker}-{n}"))
+                uow.tickets.add(working_ticket(f"INC-{worker}-{n}"))
                 uow.commit()
 
     threads = [threading.Thread(target=write, args=(w,)) for w in range(4)]

@@ -17,7 +17,19 @@ from itil_l2 import HoldReason, Impact, LinkKind, Phase, Ticket, Tier, Urgency
 from itil_l2.errors import InvalidTransition, ItilL2Error
 from itil_l2.storage import MemoryStore
 from itil_l2.testing import assert_same_ticket
-from support import ANN, BOB, DBA, DESK, FIXED, GOOD_HANDOVER, ORACLE, T0, VENDOR, VIC
+from support import (
+    ANN,
+    BOB,
+    DBA,
+    DESK,
+    FIXED,
+    GOOD_HANDOVER,
+    ORACLE,
+    T0,
+    VENDOR,
+    VIC,
+    working_ticket,
+)
 
 THREADS = 8
 TICKETS_PER_THREAD = 150
@@ -76,22 +88,6 @@ def test_many_threads_fire_on_different_tickets() -> None:
 # -- one ticket, many threads -------------------------------------------------------
 
 
-def _working(id: str) -> Ticket:
-    """A ticket in progress at L1 (opened, assigned and started at T0)."""
-    t = Ticket.open(
-        id=id,
-        title="shared",
-        impact=Impact.LOW,
-        urgency=Urgency.LOW,
-        owner_group=DESK,
-        at=T0,
-        actor=ANN,
-    )
-    t.assign(DESK, at=T0, actor=ANN)
-    t.start(at=T0, actor=ANN)
-    return t
-
-
 CALLS_PER_THREAD = 1_000
 
 
@@ -124,7 +120,7 @@ def _hammer(ticket: Ticket, worker: int, barrier: threading.Barrier) -> list[tup
 
 @pytest.mark.usefixtures("tiny_switch_interval")
 def test_eight_threads_fire_on_one_ticket_and_every_call_counts_once() -> None:
-    t = _working("INC-SHARED")
+    t = working_ticket("INC-SHARED")
     barrier = threading.Barrier(THREADS)
     with ThreadPoolExecutor(THREADS) as pool:
         results = list(pool.map(_hammer, [t] * THREADS, range(THREADS), [barrier] * THREADS))
@@ -145,7 +141,7 @@ def test_eight_threads_fire_on_one_ticket_and_every_call_counts_once() -> None:
 
 @pytest.mark.usefixtures("tiny_switch_interval")
 def test_a_copy_made_while_another_thread_fires_equals_its_own_replay() -> None:
-    t = _working("INC-COPIED")
+    t = working_ticket("INC-COPIED")
     stop = threading.Event()
 
     def fire() -> None:
@@ -177,7 +173,7 @@ def test_loads_in_many_threads_leave_the_garbage_collector_as_they_found_it(enab
     store = MemoryStore()
     with store.unit_of_work() as uow:
         for n in range(20):
-            uow.tickets.add(_working(f"INC-GC-{n}"))
+            uow.tickets.add(working_ticket(f"INC-GC-{n}"))
         uow.commit()
 
     def load(worker: int, barrier: threading.Barrier) -> int:

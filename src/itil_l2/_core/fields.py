@@ -26,6 +26,7 @@ __all__ = [
     "Codec",
     "FieldChange",
     "apply_changes",
+    "check_changes",
     "enum_codec",
     "field_changes",
 ]
@@ -77,6 +78,12 @@ def field_changes(
     if not changes:
         raise ValidationError(f"{entity.id}: the {action} changes nothing")
     return tuple(changes)
+
+
+def check_changes(entity: Any, name: str, value: object) -> None:
+    """A trigger that sets the field `name` to `value` must change it (a rule's check)."""
+    if getattr(entity, name) == value:
+        raise ValidationError(f"{entity.id}: {name} is already that; nothing changes")
 
 
 def apply_changes(entity: Any, changes: Iterable[FieldChange], codecs: Mapping[str, Codec]) -> None:

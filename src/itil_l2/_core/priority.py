@@ -88,3 +88,12 @@ class PriorityMatrix:
     def priority(self, impact: Impact, urgency: Urgency) -> Priority:
         """The priority for this impact and urgency."""
         return self.rows[_INDEX[impact]][_INDEX[urgency]]  # StrEnum members key by value
+
+    def check(self, impact: Impact, urgency: Urgency, priority: Priority) -> None:
+        """Refuse a recorded `priority` that is not this matrix's for impact and urgency."""
+        expected = self.priority(impact, urgency)
+        if priority != expected:
+            raise ValidationError(
+                f"priority {priority!r} is not the matrix's {expected.name} "
+                f"for impact {impact.value} and urgency {urgency.value}"
+            )

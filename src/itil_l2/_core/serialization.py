@@ -7,8 +7,8 @@ one is refused on load as on input. Payload unions are tagged with the
 trigger's name under `"type"`.
 
 Any `Entity` subclass works here without changes to this module, as long as
-it names its event class (`_EVENT`) and its payload union (`_PAYLOADS`) and
-has `from_history(events, **kwargs)`.
+it names its event class (`_EVENT`), its payload union (`_PAYLOADS`) and its
+default config (`_DEFAULT`).
 """
 
 from __future__ import annotations
@@ -193,10 +193,10 @@ def _current(cls: type[Entity[Any]], event: Any) -> Any:
     return UPCASTERS.upgrade(cls._KIND, schema, cls._SCHEMA, event)
 
 
-def entity_from_json(cls: type[En], data: Any, **kwargs: Any) -> En:
+def entity_from_json(cls: type[En], data: Any, *, config: Any = None) -> En:
     """Rebuild an entity of `cls` from `entity_to_json` data by replaying its history.
 
-    `kwargs` go to `cls.from_history` (e.g. `config=`). Raises
+    `config` is the config to replay with (None: the kind's default). Raises
     `ValidationError` when `data` is not a serialised `cls` at all,
     `UnknownSchema` for events newer than this library, and `CorruptHistory`
     when an event cannot be decoded or the events do not replay to the id
@@ -217,7 +217,7 @@ def entity_from_json(cls: type[En], data: Any, **kwargs: Any) -> En:
             f"{cls._SCHEMA}"
         )
     events = [_event(cls, number, e) for number, e in enumerate(history, start=1)]
-    entity: En = cls._decoded(events, kwargs.get("config"))
+    entity: En = cls._decoded(events, config)
     if entity.version != version or entity.id != data.get("id"):
         raise CorruptHistory(
             f"serialised {cls.__name__} {data.get('id')!r} v{version!r}: its history "

@@ -26,6 +26,7 @@ from typing import Any
 
 from itil_l2._core.checks import check_identifier
 from itil_l2._core.entity import Rule
+from itil_l2._core.fields import check_changes
 from itil_l2.errors import DuplicateLink, UnknownResolutionCode, ValidationError
 from itil_l2.problems import events as ev
 from itil_l2.problems._known_error import KnownErrorNotReady, known_error_gaps
@@ -36,12 +37,7 @@ __all__ = ["RULES", "check_opened"]
 def check_opened(id: str, payload: ev.ProblemOpened, config: Any) -> None:
     """A creation event: an id (an identifier) and the priority the config's matrix gives."""
     check_identifier(id, "id")
-    expected = config.priority_matrix.priority(payload.impact, payload.urgency)
-    if payload.priority != expected:
-        raise ValidationError(
-            f"priority {payload.priority!r} is not the matrix's {expected.name} "
-            f"for impact {payload.impact.value} and urgency {payload.urgency.value}"
-        )
+    config.priority_matrix.check(payload.impact, payload.urgency, payload.priority)
 
 
 # -- one rule per payload type --------------------------------------------------------
@@ -53,13 +49,13 @@ def _assigned(p: Any, e: ev.ProblemAssigned, _actor: str, _at: datetime) -> None
 
 
 def _rca_recorded(p: Any, e: ev.ProblemRcaRecorded, _actor: str, _at: datetime) -> None:
-    _changes(p, "rca", e.rca)
+    check_changes(p, "rca", e.rca)
 
 
 def _workaround_published(
     p: Any, e: ev.ProblemWorkaroundPublished, _actor: str, _at: datetime
 ) -> None:
-    _changes(p, "workaround", e.text)
+    check_changes(p, "workaround", e.text)
 
 
 def _incident_linked(p: Any, e: ev.ProblemIncidentLinked, _actor: str, _at: datetime) -> None:
@@ -115,12 +111,6 @@ def _resolved(p: Any, e: ev.ProblemResolved, _actor: str, _at: datetime) -> None
 
 
 # -- shared parts -----------------------------------------------------------------------
-
-
-def _changes(p: Any, name: str, value: object) -> None:
-    """A trigger that sets `name` must change it."""
-    if getattr(p, name) == value:
-        raise ValidationError(f"{p.id}: {name} is already that; nothing changes")
 
 
 RULES: dict[type[Any], Rule] = {

@@ -33,7 +33,7 @@ from itil_l2.storage._integrity import check_head, check_rows
 from itil_l2.storage._rows import EventRow, Head, Stream
 from itil_l2.tickets import Ticket
 
-__all__ = ["KINDS", "AggregateKind"]
+__all__ = ["KINDS", "UNREADABLE", "AggregateKind"]
 
 T = TypeVar("T")
 
@@ -44,7 +44,7 @@ RECORD_SCHEMA = 1
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # the event time of a record that has none
 
 
-_UNREADABLE = (
+UNREADABLE = (
     ItilL2Error,
     BaseValidationError,
     LookupError,
@@ -120,8 +120,8 @@ class AggregateKind(Generic[T]):
         check_rows(where, stream.head, stream.events)
         if self.event_type is None:
             try:
-                record: T = converter.structure(json.loads(stream.events[0].data), self.cls)
-            except _UNREADABLE as exc:
+                record = self.record(stream.events[0].data)
+            except UNREADABLE as exc:
                 raise CorruptHistory(f"{where}: the record cannot be decoded: {exc!r}") from exc
             check_head(where, stream.head, self.index(record))
             return record
@@ -131,17 +131,21 @@ class AggregateKind(Generic[T]):
             events = [decode(self, (row := r).schema, r.data) for r in stream.events]
         except (CorruptHistory, UnknownSchema):
             raise
-        except _UNREADABLE as exc:
+        except UNREADABLE as exc:
             number = "?" if row is None else row.version
             raise CorruptHistory(f"{where}: event {number} cannot be decoded: {exc!r}") from exc
         try:
             item: T = self.cls._decoded(events, config)  # type: ignore[attr-defined]
         except (CorruptHistory, UnknownSchema):
             raise
-        except _UNREADABLE as exc:
+        except UNREADABLE as exc:
             raise CorruptHistory(f"{where}: {exc}") from exc
         check_head(where, stream.head, self.index(item))
         return item
+
+    def record(self, text: str) -> T:
+        """A frozen record from its stored JSON text."""
+        return converter.structure(_loads(text), self.cls)
 
     def event(self, schema: int, text: str, upcasters: Upcasters) -> Any:
         """One stored event from its schema version and JSON text."""

@@ -12,15 +12,12 @@ transaction.
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
 from attrs import frozen
-from cattrs.errors import BaseValidationError
 
-from itil_l2._core.serialization import converter
-from itil_l2.errors import CorruptHistory, ItilL2Error, UnknownSchema, ValidationError
-from itil_l2.storage._kinds import KINDS
+from itil_l2.errors import CorruptHistory, UnknownSchema, ValidationError
+from itil_l2.storage._kinds import KINDS, UNREADABLE
 from itil_l2.storage._rows import Notice
 
 if TYPE_CHECKING:
@@ -56,10 +53,9 @@ def notifications(
         raise ValidationError(f"position must be a whole number >= 0, got {position!r}")
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_NOTIFICATIONS:
         raise ValidationError(f"limit must be a whole number in 1..{MAX_NOTIFICATIONS}")
-    key = store.unit_of_work(tenant)._key  # checks the tenant as a unit of work would
     session = store.backend.session()
     try:
-        notices = session.events_since(key, position, limit)
+        notices = session.events_since(tenant or "", position, limit)
     finally:
         session.rollback()
         session.close()
@@ -77,10 +73,10 @@ def _notification(store: Store, notice: Notice, tenant: str | None) -> Notificat
         if kind.is_entity:
             event = store._event(kind, notice.row.schema, notice.row.data)
         else:
-            event = converter.structure(json.loads(notice.row.data), kind.cls)
+            event = kind.record(notice.row.data)
     except (CorruptHistory, UnknownSchema):
         raise
-    except (ItilL2Error, BaseValidationError, LookupError, TypeError, ValueError) as exc:
+    except UNREADABLE as exc:
         raise CorruptHistory(
             f"notification {notice.position} ({notice.kind} {notice.id!r}) cannot be decoded: "
             f"{exc!r}"

@@ -79,9 +79,7 @@ class Store:
 
         A tenant is None or an identifier (see `itil_l2.MAX_ID_LENGTH`).
         """
-        if tenant is not None:
-            check_identifier(tenant, "tenant")
-        return StoreUnitOfWork(self, tenant)
+        return StoreUnitOfWork(self, _checked_tenant(tenant))
 
     def events_since(
         self, position: int = 0, *, limit: int = 1000, tenant: str | None = None
@@ -101,7 +99,7 @@ class Store:
         >>> [(n.position, n.event.kind) for n in store.events_since(1)]
         [(2, 'assign'), (3, 'start')]
         """
-        return notifications(self, position, limit, tenant)
+        return notifications(self, position, limit, _checked_tenant(tenant))
 
     def close(self) -> None:
         """Release the backend's resources (connections), if it holds any."""
@@ -187,6 +185,13 @@ class _Repo(Generic[T]):
         if isinstance(item, Entity):
             item._stored_in(self._uow._key)
         return item
+
+
+def _checked_tenant(tenant: str | None) -> str | None:
+    """None, or a tenant that is an identifier (see `itil_l2.MAX_ID_LENGTH`)."""
+    if tenant is not None:
+        check_identifier(tenant, "tenant")
+    return tenant
 
 
 def _tenant(key: str) -> str:

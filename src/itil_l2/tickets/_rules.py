@@ -21,7 +21,7 @@ from typing import Any
 from itil_l2._core.actor import Actor, Role
 from itil_l2._core.checks import check_identifier, check_instance
 from itil_l2._core.entity import Rule
-from itil_l2._core.fields import FieldChange
+from itil_l2._core.fields import FieldChange, check_changes
 from itil_l2._core.tier import Tier
 from itil_l2.errors import (
     DuplicateLink,
@@ -45,7 +45,7 @@ __all__ = ["RULES", "check_opened", "imported_handover"]
 def check_opened(id: str, payload: ev.Opened, config: Any) -> None:
     """A creation event: an id (an identifier) and the priority the config's matrix gives."""
     check_identifier(id, "id")
-    _matrix_priority(config, payload.impact, payload.urgency, payload.priority)
+    config.priority_matrix.check(payload.impact, payload.urgency, payload.priority)
 
 
 def imported_handover(ticket: Any, payload: ev.Escalated, actor: Actor) -> None:
@@ -69,7 +69,7 @@ def _assigned(t: Any, p: ev.Assigned, _actor: str, _at: datetime) -> None:
 
 
 def _assignee_set(t: Any, p: ev.AssigneeSet, _actor: str, _at: datetime) -> None:
-    _changes(t, "assignee", p.assignee)
+    check_changes(t, "assignee", p.assignee)
 
 
 def _started(t: Any, p: ev.Started, actor: str, _at: datetime) -> None:
@@ -80,7 +80,7 @@ def _started(t: Any, p: ev.Started, actor: str, _at: datetime) -> None:
 
 
 def _reassigned(t: Any, p: ev.Reassigned, _actor: str, _at: datetime) -> None:
-    _changes(t, "group", p.group)
+    check_changes(t, "group", p.group)
 
 
 def _escalated(t: Any, p: ev.Escalated, _actor: str, _at: datetime) -> None:
@@ -104,7 +104,7 @@ def _hold_reason_changed(t: Any, p: ev.HoldReasonChanged, _actor: str, _at: date
     if p.old != t.hold_reason:
         raise ValidationError(f"{t.id} is on hold for {t.hold_reason}, not {p.old}")
     _known_hold_reason(t, p.new)
-    _changes(t, "hold_reason", p.new)
+    check_changes(t, "hold_reason", p.new)
 
 
 def _updated(t: Any, p: ev.Updated, _actor: str, _at: datetime) -> None:
@@ -127,7 +127,7 @@ def _updated(t: Any, p: ev.Updated, _actor: str, _at: datetime) -> None:
         if name != "priority":
             FIELD_CHECKS[name](new[name], name)
     impact, urgency = new.get("impact", t.impact), new.get("urgency", t.urgency)
-    _matrix_priority(t.config, impact, urgency, new.get("priority", t.priority))
+    t.config.priority_matrix.check(impact, urgency, new.get("priority", t.priority))
 
 
 def _resolved(t: Any, p: ev.Resolved, _actor: str, _at: datetime) -> None:
@@ -153,24 +153,9 @@ def _linked(t: Any, p: ev.Linked, _actor: str, _at: datetime) -> None:
 # -- shared parts -----------------------------------------------------------------------
 
 
-def _changes(t: Any, name: str, value: object) -> None:
-    """A trigger that sets `name` must change it."""
-    if getattr(t, name) == value:
-        raise ValidationError(f"{t.id}: {name} is already {value!r}")
-
-
 def _known_hold_reason(t: Any, reason: HoldReason) -> None:
     if reason not in t.config.hold_reasons:
         raise UnknownHoldReason(f"{reason.code!r} is not a configured hold reason")
-
-
-def _matrix_priority(config: Any, impact: Any, urgency: Any, priority: Any) -> None:
-    expected = config.priority_matrix.priority(impact, urgency)
-    if priority != expected:
-        raise ValidationError(
-            f"priority {priority!r} is not the matrix's {expected.name} "
-            f"for impact {impact.value} and urgency {urgency.value}"
-        )
 
 
 RULES: dict[type[Any], Rule] = {
