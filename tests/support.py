@@ -77,7 +77,7 @@ def open_ticket(clock: Clock, config: WorkflowConfig | None = None, **fields: ob
     return Ticket.open(**values)  # type: ignore[arg-type]
 
 
-def working_ticket(id: str) -> Ticket:
+def working_ticket(id: str, config: WorkflowConfig | None = None) -> Ticket:
     """A ticket in progress at L1: opened, assigned and started, all at T0 (3 events)."""
     t = Ticket.open(
         id=id,
@@ -87,6 +87,7 @@ def working_ticket(id: str) -> Ticket:
         owner_group=DESK,
         at=T0,
         actor=ANN,
+        config=config or WorkflowConfig(),
     )
     t.assign(DESK, at=T0, actor=ANN)
     t.start(at=T0, actor=ANN)

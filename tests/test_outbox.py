@@ -122,11 +122,23 @@ def test_concurrent_writers_of_one_tenant_get_gap_free_positions_in_commit_order
                 uow.tickets.add(working_ticket(f"INC-{worker}-{n}"))
                 uow.commit()
 
+    seen: list[int] = []
+    done = threading.Event()
+
+    def read() -> None:
+        """A notifier polling meanwhile: never a gap (events_since raises on one)."""
+        while not done.is_set():
+            seen.append(len(store.events_since(0, limit=10_000, tenant="acme")))
+
     threads = [threading.Thread(target=write, args=(w,)) for w in range(4)]
-    for t in threads:
+    reader = threading.Thread(target=read)
+    for t in [*threads, reader]:
         t.start()
     for t in threads:
         t.join()
+    done.set()
+    reader.join()
+    assert seen == sorted(seen) and all(n % 3 == 0 for n in seen)  # whole units of work
     log = store.events_since(0, limit=10_000, tenant="acme")
     store.close()
     assert [x.position for x in log] == list(range(1, 4 * 10 * 3 + 1))

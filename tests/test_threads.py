@@ -13,7 +13,7 @@ from datetime import timedelta
 
 import pytest
 
-from itil_l2 import HoldReason, Impact, LinkKind, Phase, Ticket, Tier, Urgency
+from itil_l2 import HoldReason, Impact, LinkKind, Phase, Ticket, Tier, Urgency, WorkflowConfig
 from itil_l2.errors import InvalidTransition, ItilL2Error
 from itil_l2.storage import MemoryStore
 from itil_l2.testing import assert_same_ticket
@@ -195,3 +195,32 @@ def test_loads_in_many_threads_leave_the_garbage_collector_as_they_found_it(enab
         assert gc.isenabled() is enabled
     finally:
         (gc.enable if was else gc.disable)()
+
+
+def test_a_slow_trigger_holds_up_only_its_own_ticket() -> None:
+    """A permissions policy blocking inside one ticket's trigger leaves other tickets free."""
+    inside, release = threading.Event(), threading.Event()
+
+    class SlowOnA:
+        def permits(self, actor: object, trigger: str, entity: Ticket) -> bool:
+            if entity.id == "INC-A" and trigger == "add_note":
+                inside.set()
+                assert release.wait(10)
+            return True
+
+    config = WorkflowConfig(permissions=SlowOnA())
+    a, b = working_ticket("INC-A", config), working_ticket("INC-B", config)
+    slow = threading.Thread(target=lambda: a.add_note("slow", at=T0, actor=ANN))
+    slow.start()
+    assert inside.wait(10)
+    other = threading.Thread(target=lambda: b.add_note("not held up", at=T0, actor=ANN))
+    other.start()
+    other.join(10)
+    try:
+        assert not other.is_alive(), "a trigger on INC-B waited for INC-A's"
+        assert b.version == 4 and a.version == 3  # a's trigger is still running
+    finally:
+        release.set()
+        slow.join()
+        other.join()
+    assert a.version == 4
