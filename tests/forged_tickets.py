@@ -299,6 +299,13 @@ CASES = [
         ValidationError,
     ),
     Forged(
+        "event whose actor id holds a control character",
+        Ticket,
+        WORKED,
+        replaced(WORKED, 2, attrs.evolve(WORKED[1], actor_id="\x1b")),
+        ValidationError,
+    ),
+    Forged(
         "event in an older schema that was never upcast",
         Ticket,
         WORKED,

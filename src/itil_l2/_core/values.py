@@ -14,6 +14,7 @@ from typing import Any
 import attrs
 
 from itil_l2._core.chain import Chain
+from itil_l2._core.checks import check_identifier
 from itil_l2._core.time import ensure_aware
 from itil_l2.errors import UnknownSchema, ValidationError
 
@@ -22,9 +23,8 @@ __all__ = ["check_envelope", "check_values"]
 
 def check_envelope(event: Any, schema: int, kind: str) -> None:
     """The envelope as a trigger writes it: an actor, an aware time, the current schema."""
-    actor, at = event.actor_id, event.at
-    if type(actor) is not str or not actor.strip():
-        raise ValidationError(f"actor_id must be a non-blank string, got {actor!r}")
+    at = event.at
+    check_identifier(event.actor_id, "actor_id")  # as an `Actor`'s id is
     if not isinstance(at, datetime) or at.utcoffset() is None:
         ensure_aware(at)
     if type(event.version) is not int:
