@@ -146,3 +146,28 @@ def test_concurrent_writers_of_one_tenant_get_gap_free_positions_in_commit_order
     assert all(len({x.id for x in batch}) == 1 for batch in batches)
     expected = sorted(f"INC-{w}-{n}" for w in range(4) for n in range(10))
     assert sorted(b[0].id for b in batches) == expected
+
+
+def test_a_unit_of_work_larger_than_its_buffer_writes_every_row_once_in_order(
+    backend: tuple[str, Callable[[], Store]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rows are held and written in batches: a small threshold makes a batch end mid-way."""
+    from itil_l2.storage import _sqlalchemy_log, _sqlite_log
+
+    monkeypatch.setattr(_sqlite_log, "FLUSH_AT", 7)
+    monkeypatch.setattr(_sqlalchemy_log, "FLUSH_AT", 7)
+    _opener, reopen = backend
+    store = reopen()
+    with store.unit_of_work() as uow:
+        for n in range(10):
+            uow.tickets.add(working_ticket(f"INC-{n}"))
+        assert uow.tickets.count() == 10
+        uow.commit()
+    log = store.events_since(0, limit=1_000)
+    with store.unit_of_work() as uow:
+        versions = [t.version for t in uow.tickets.find()]
+    store.close()
+    assert [x.position for x in log] == list(range(1, 31))
+    assert [x.id for x in log] == [f"INC-{n}" for n in range(10) for _ in range(3)]
+    assert [x.event.kind for x in log] == KINDS * 10
+    assert versions == [3] * 10

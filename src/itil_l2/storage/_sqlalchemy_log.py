@@ -7,20 +7,91 @@ commits (`store_counter`). The row stays locked until the transaction ends,
 so writers of one tenant take positions one after another in commit order:
 no gaps (a rollback returns the claim) and no reader ever sees position
 n + 1 committed before n. One round trip per unit of work, not per event.
+
+`Pending` holds a unit of work's event and CI rows and writes them in one
+statement each when the unit of work next reads, commits, or has held
+`FLUSH_AT` rows: a bulk save costs one round trip per aggregate (its head,
+which must say at once whether the id exists) instead of three.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from itil_l2.storage._rows import EventRow, Notice
-from itil_l2.storage._sqlalchemy_reads import aware
-from itil_l2.storage._tables import events, positions
+from itil_l2.storage._sqlalchemy_reads import aware, utc
+from itil_l2.storage._tables import cis, events, positions
 
-__all__ = ["lock_counter", "notices_since", "store_counter"]
+__all__ = ["FLUSH_AT", "Pending", "lock_counter", "notices_since", "store_counter"]
+
+FLUSH_AT = 10_000
+"""Rows a unit of work holds before it writes them (memory stays bounded)."""
+
+
+class Pending:
+    """A unit of work's event and CI rows not yet written, and its tenants' positions."""
+
+    def __init__(self) -> None:
+        self.last: dict[str, int] = {}  # each tenant's last position, while writing
+        self.events: list[dict[str, Any]] = []
+        self.cis: list[dict[str, Any]] = []
+
+    def add(
+        self,
+        conn: Connection,
+        key: tuple[str, str, str],
+        rows: Sequence[EventRow],
+        ci_refs: Sequence[str],
+    ) -> None:
+        """Hold one aggregate's new events (numbered in the log) and its CI rows."""
+        kind, tenant, id = key
+        base = {"kind": kind, "tenant": tenant, "id": id}
+        if rows:
+            if tenant not in self.last:
+                self.last[tenant] = lock_counter(conn, tenant)
+            first = self.last[tenant] + 1
+            self.last[tenant] += len(rows)
+            self.events += [
+                {
+                    **base,
+                    "version": r.version,
+                    "schema": r.schema,
+                    "at": utc(r.at),
+                    "type": r.type,
+                    "data": r.data,
+                    "position": first + n,
+                }
+                for n, r in enumerate(rows)
+            ]
+        self.cis += [{**base, "ci": ci} for ci in dict.fromkeys(ci_refs)]
+        if len(self.events) + len(self.cis) >= FLUSH_AT:
+            self.flush(conn)
+
+    def flush(self, conn: Connection) -> None:
+        """Write the rows held so far (before any read of this unit of work)."""
+        if self.events:
+            conn.execute(insert(events), self.events)
+            self.events = []
+        if self.cis:
+            conn.execute(insert(cis), self.cis)
+            self.cis = []
+
+    def finish(self, conn: Connection) -> None:
+        """Write what is held and move the tenants' counters on (just before the commit)."""
+        self.flush(conn)
+        for tenant, last in self.last.items():
+            store_counter(conn, tenant, last)
+        self.clear()
+
+    def clear(self) -> None:
+        """Forget everything held (the unit of work rolled back or ended)."""
+        self.last.clear()
+        self.events = []
+        self.cis = []
 
 
 def lock_counter(conn: Connection, tenant: str) -> int:

@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
+from typing import Any
 
 from itil_l2.errors import StorageError
 from itil_l2.storage._rows import EventRow, Notice
-from itil_l2.storage._sqlite_sql import micros, time
+from itil_l2.storage._sqlite_sql import INSERT_CI, micros, time
 
-__all__ = ["MIGRATION", "notices_since", "write_events"]
+__all__ = ["FLUSH_AT", "MIGRATION", "Pending", "notices_since"]
+
+FLUSH_AT = 10_000
+"""Rows a unit of work holds before it writes them (memory stays bounded)."""
 
 MIGRATION = (
     "ALTER TABLE itil_events ADD COLUMN position INTEGER",
@@ -46,33 +50,55 @@ _SINCE = (
 )
 
 
-def write_events(
-    db: sqlite3.Connection,
-    kind: str,
-    tenant: str,
-    id: str,
-    events: Sequence[EventRow],
-    last: dict[str, int],
-) -> None:
-    """Insert `events` with the tenant's next positions (inside the write transaction).
+class Pending:
+    """A unit of work's event and CI rows not yet written, and its tenants' last positions.
 
-    `last` remembers each tenant's last position for the rest of the write
-    transaction (the writer holds the lock, so nobody else moves it); the
-    session clears it when the transaction ends.
+    Rows are written in one `executemany` each when the unit of work next
+    reads, commits, or holds `FLUSH_AT` rows; the writer holds the lock, so
+    nobody else moves a tenant's last position meanwhile.
     """
-    if not events:
-        return
-    if tenant not in last:
-        last[tenant] = db.execute(_LAST, (tenant,)).fetchone()[0]
-    first = last[tenant] + 1
-    db.executemany(
-        _INSERT,
-        [
-            (kind, tenant, id, e.version, e.schema, micros(e.at), e.type, e.data, position)
-            for position, e in enumerate(events, start=first)
-        ],
-    )
-    last[tenant] = first + len(events) - 1
+
+    def __init__(self) -> None:
+        self.last: dict[str, int] = {}
+        self.events: list[tuple[Any, ...]] = []
+        self.cis: list[tuple[str, str, str, str]] = []
+
+    def add(
+        self,
+        db: sqlite3.Connection,
+        key: tuple[str, str, str],
+        events: Sequence[EventRow],
+        ci_refs: Sequence[str],
+    ) -> None:
+        """Hold one aggregate's new events (numbered in the log) and its CI rows."""
+        kind, tenant, id = key
+        if events:
+            if tenant not in self.last:
+                self.last[tenant] = db.execute(_LAST, (tenant,)).fetchone()[0]
+            first = self.last[tenant] + 1
+            self.events += [
+                (kind, tenant, id, e.version, e.schema, micros(e.at), e.type, e.data, position)
+                for position, e in enumerate(events, start=first)
+            ]
+            self.last[tenant] = first + len(events) - 1
+        self.cis += [(kind, tenant, ci, id) for ci in ci_refs]
+        if len(self.events) + len(self.cis) >= FLUSH_AT:
+            self.flush(db)
+
+    def flush(self, db: sqlite3.Connection) -> None:
+        """Write the rows held so far (before any read of this unit of work)."""
+        if self.events:
+            db.executemany(_INSERT, self.events)
+            self.events = []
+        if self.cis:
+            db.executemany(INSERT_CI, self.cis)
+            self.cis = []
+
+    def clear(self) -> None:
+        """Forget everything held (the write transaction ended)."""
+        self.last.clear()
+        self.events = []
+        self.cis = []
 
 
 def notices_since(db: sqlite3.Connection, tenant: str, after: int, limit: int) -> list[Notice]:

@@ -64,7 +64,7 @@ from itil_l2.storage._query import Query
 from itil_l2.storage._rows import EventRow, Head, Notice, Stream
 from itil_l2.storage._sqlalchemy_errors import translated
 from itil_l2.storage._sqlalchemy_held import held_events
-from itil_l2.storage._sqlalchemy_log import lock_counter, notices_since, store_counter
+from itil_l2.storage._sqlalchemy_log import Pending, notices_since
 from itil_l2.storage._sqlalchemy_reads import (
     CHUNK,
     LOAD,
@@ -123,7 +123,7 @@ class SqlAlchemySession:
             self._tx: Transactions = backend._transactions()
             self._conn = self._tx.connection()
         self._writing = False
-        self._last: dict[str, int] = {}  # each tenant's last position, while writing
+        self._pending = Pending()  # event and CI rows not yet written; positions
 
     def _write(self) -> Connection:
         if not self._writing:
@@ -131,9 +131,15 @@ class SqlAlchemySession:
             self._writing = True
         return self._conn
 
+    def _read(self) -> Connection:
+        """The connection for a read, which must see this unit of work's own writes."""
+        if self._writing:
+            self._pending.flush(self._conn)
+        return self._conn
+
     def load(self, kind: str, tenant: str, id: str) -> Stream | None:
         with translated(f"load {kind} {id!r}"):
-            found = streams(self._conn.execute(LOAD, params(kind, tenant, id)))
+            found = streams(self._read().execute(LOAD, params(kind, tenant, id)))
         return found.get(id)  # no head row: not stored
 
     def insert(self, kind: str, tenant: str, head: Head, rows: Sequence[EventRow]) -> None:
@@ -142,7 +148,7 @@ class SqlAlchemySession:
             values = {"kind": kind, "tenant": tenant, "id": head.id, **_head_values(head)}
             if not self._insert_new(conn, values):
                 raise AlreadyExists(f"{kind} {head.id!r} is already stored")
-            self._write_rows(conn, kind, tenant, head, rows)
+            self._pending.add(conn, (kind, tenant, head.id), rows, head.ci_refs)
 
     def _insert_new(self, conn: Connection, values: dict[str, Any]) -> bool:
         """Insert a head row unless its key exists, without aborting the transaction."""
@@ -183,38 +189,11 @@ class SqlAlchemySession:
                 raise ConcurrencyError(
                     f"{kind} {head.id!r} is at version {stored}, this copy was loaded at {expected}"
                 )
+            self._pending.flush(conn)  # CI rows held for this id go before the delete
             conn.execute(
                 delete(cis).where(cis.c.kind == kind, cis.c.tenant == tenant, cis.c.id == head.id)
             )
-            self._write_rows(conn, kind, tenant, head, rows)
-
-    def _write_rows(
-        self, conn: Connection, kind: str, tenant: str, head: Head, rows: Sequence[EventRow]
-    ) -> None:
-        base = {"kind": kind, "tenant": tenant, "id": head.id}
-        if rows:
-            if tenant not in self._last:
-                self._last[tenant] = lock_counter(conn, tenant)
-            first = self._last[tenant] + 1
-            self._last[tenant] += len(rows)
-            conn.execute(
-                insert(events),
-                [
-                    {
-                        **base,
-                        "version": r.version,
-                        "schema": r.schema,
-                        "at": _utc(r.at),
-                        "type": r.type,
-                        "data": r.data,
-                        "position": first + n,
-                    }
-                    for n, r in enumerate(rows)
-                ],
-            )
-        if head.ci_refs:
-            refs = dict.fromkeys(head.ci_refs)
-            conn.execute(insert(cis), [{**base, "ci": ci} for ci in refs])
+            self._pending.add(conn, (kind, tenant, head.id), rows, head.ci_refs)
 
     def select(
         self, kind: str, tenant: str, query: Query, after: str | None, limit: int
@@ -224,7 +203,7 @@ class SqlAlchemySession:
             where.append(heads.c.id > after)
         found: dict[str, Stream] = {}
         with translated(f"find {kind}s"):
-            ids = self._conn.execute(page_ids(where, limit)).scalars().all()
+            ids = self._read().execute(page_ids(where, limit)).scalars().all()
             for start in range(0, len(ids), CHUNK):
                 chunk = ids[start : start + CHUNK]
                 found.update(streams(self._conn.execute(READ, params(kind, tenant, ids=chunk))))
@@ -233,29 +212,28 @@ class SqlAlchemySession:
     def count(self, kind: str, tenant: str, query: Query) -> int:
         statement = select(func.count()).select_from(heads).where(*conditions(kind, tenant, query))
         with translated(f"count {kind}s"):
-            return int(self._conn.execute(statement).scalar_one())
+            return int(self._read().execute(statement).scalar_one())
 
     def events_since(self, tenant: str, after: int, limit: int) -> list[Notice]:
         with translated("read the notification log"):
-            return notices_since(self._conn, tenant, after, limit)
+            return notices_since(self._read(), tenant, after, limit)
 
     def commit(self) -> None:
         with translated("commit the unit of work"):
-            for tenant, last in self._last.items():
-                store_counter(self._conn, tenant, last)
-            self._last.clear()
+            if self._writing:
+                self._pending.finish(self._conn)
             self._tx.commit()
         self._writing = False
 
     def rollback(self) -> None:
         self._writing = False
-        self._last.clear()
+        self._pending.clear()
         with translated("roll back the unit of work"):
             self._tx.rollback()
 
     def close(self) -> None:
         self._writing = False
-        self._last.clear()
+        self._pending.clear()
         with translated("close the unit of work"):
             self._tx.close()
 

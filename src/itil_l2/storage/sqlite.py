@@ -42,11 +42,10 @@ from itil_l2.errors import (
 from itil_l2.storage._query import Query
 from itil_l2.storage._rows import EventRow, Head, Notice, Stream
 from itil_l2.storage._sqlite_imports import ImportLog, ImportRecord, IncompleteImport
-from itil_l2.storage._sqlite_log import notices_since, write_events
+from itil_l2.storage._sqlite_log import Pending, notices_since
 from itil_l2.storage._sqlite_open import Snapshot, read_only_uri
 from itil_l2.storage._sqlite_schema import NotAnItilDatabase, check_readable, migrate
 from itil_l2.storage._sqlite_sql import HEAD_COLUMNS as _HEAD_COLUMNS
-from itil_l2.storage._sqlite_sql import INSERT_CI as _INSERT_CI
 from itil_l2.storage._sqlite_sql import INSERT_HEAD as _INSERT_HEAD
 from itil_l2.storage._sqlite_sql import LOAD as _LOAD
 from itil_l2.storage._sqlite_sql import UPDATE_HEAD as _UPDATE_HEAD
@@ -73,12 +72,18 @@ class SqliteSession:
     def __init__(self, backend: SqliteBackend, connection: sqlite3.Connection) -> None:
         self._backend = backend
         self._db = connection
-        self._last: dict[str, int] = {}  # each tenant's last position, while writing
+        self._pending = Pending()  # event and CI rows not yet written; positions
+
+    def _read(self) -> sqlite3.Connection:
+        """The connection for a read, which must see this unit of work's own writes."""
+        self._pending.flush(self._db)
+        return self._db
 
     @contextmanager
     def _snapshot(self) -> Iterator[None]:
         """Several reads that must see one state (a read transaction unless writing)."""
         if self._db.in_transaction:
+            self._pending.flush(self._db)
             yield
             return
         self._db.execute("BEGIN")
@@ -97,7 +102,7 @@ class SqliteSession:
                 raise StorageError(f"{self._backend.path}: cannot start writing: {exc}") from exc
 
     def load(self, kind: str, tenant: str, id: str) -> Stream | None:
-        rows = self._db.execute(_LOAD, (kind, tenant, id)).fetchall()
+        rows = self._read().execute(_LOAD, (kind, tenant, id)).fetchall()
         heads = [r for r in rows if r[0] == 0]
         if not heads:
             return None  # no head row: not stored (events without one are never read)
@@ -112,7 +117,7 @@ class SqliteSession:
             self._db.execute(_INSERT_HEAD, (kind, tenant, *_head_values(head)))
         except sqlite3.IntegrityError as exc:
             raise AlreadyExists(f"{kind} {head.id!r} is already stored") from exc
-        self._write_rows(kind, tenant, head, events)
+        self._pending.add(self._db, (kind, tenant, head.id), events, head.ci_refs)
 
     def append(
         self, kind: str, tenant: str, head: Head, expected: int, events: Sequence[EventRow]
@@ -130,16 +135,11 @@ class SqliteSession:
             raise ConcurrencyError(
                 f"{kind} {head.id!r} is at version {row[0]}, this copy was loaded at {expected}"
             )
-        self._db.execute(
+        self._read().execute(  # CI rows held for this id go before the delete
             "DELETE FROM itil_cis WHERE kind = ? AND tenant = ? AND id = ?",
             (kind, tenant, head.id),
         )
-        self._write_rows(kind, tenant, head, events)
-
-    def _write_rows(self, kind: str, tenant: str, head: Head, events: Sequence[EventRow]) -> None:
-        write_events(self._db, kind, tenant, head.id, events, self._last)
-        if head.ci_refs:
-            self._db.executemany(_INSERT_CI, [(kind, tenant, ci, head.id) for ci in head.ci_refs])
+        self._pending.add(self._db, (kind, tenant, head.id), events, head.ci_refs)
 
     def select(
         self, kind: str, tenant: str, query: Query, after: str | None, limit: int
@@ -188,22 +188,26 @@ class SqliteSession:
         return found
 
     def events_since(self, tenant: str, after: int, limit: int) -> list[Notice]:
-        return notices_since(self._db, tenant, after, limit)
+        return notices_since(self._read(), tenant, after, limit)
 
     def count(self, kind: str, tenant: str, query: Query) -> int:
         clauses, params = where(query)
         sql = "SELECT count(*) FROM itil_heads h WHERE kind = ? AND tenant = ?" + "".join(
             f" AND {c}" for c in clauses
         )
-        return int(self._db.execute(sql, (kind, tenant, *params)).fetchone()[0])
+        return int(self._read().execute(sql, (kind, tenant, *params)).fetchone()[0])
 
     def commit(self) -> None:
-        self._last.clear()
         if self._db.in_transaction:
+            try:
+                self._pending.flush(self._db)
+            except sqlite3.Error as exc:  # an event row already there: orphaned by hand
+                raise StorageError(f"{self._backend.path}: cannot write events: {exc}") from exc
             self._db.execute("COMMIT")
+        self._pending.clear()
 
     def rollback(self) -> None:
-        self._last.clear()
+        self._pending.clear()
         if self._db.in_transaction:
             self._db.execute("ROLLBACK")
 
@@ -213,7 +217,7 @@ class SqliteSession:
 
     def _fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         """The rows of one fixed read statement (the import log's reads)."""
-        return self._db.execute(sql, params).fetchall()
+        return self._read().execute(sql, params).fetchall()
 
     def _write(self, sql: str, params: Sequence[Any] = ()) -> int:
         """Run one fixed write statement in this session's write transaction; its row count."""

@@ -105,6 +105,26 @@ class TenantAndLoadChecks:
         with store.unit_of_work("acme") as uow:
             assert uow.tickets.count() == 0
 
+    # -- a unit of work's own writes ---------------------------------------------
+
+    def test_a_unit_of_work_reads_its_own_writes_before_it_commits(self, store: Store) -> None:
+        with store.unit_of_work() as uow:
+            for n in range(3):
+                uow.tickets.add(fresh_ticket(f"INC-{n}", ci_refs=("db-1",)))
+            assert uow.tickets.count(Query(ci="db-1")) == 3
+            found = list(uow.tickets.find(Query(ci="db-1")))
+            assert [(t.id, t.version) for t in found] == [("INC-0", 3), ("INC-1", 3), ("INC-2", 3)]
+            moved = found[0]  # its CIs change before anything is committed
+            moved.update(ci_refs=["db-prod-3"], at=moved.updated_at, actor=SYSTEM)
+            uow.tickets.save(moved)
+            assert uow.tickets.count(Query(ci="db-prod-3")) == 1
+            assert uow.tickets.count(Query(ci="db-1")) == 2
+            uow.commit()
+        with store.unit_of_work() as uow:
+            assert uow.tickets.count(Query(ci="db-1")) == 2
+            assert [t.id for t in uow.tickets.find(Query(ci="db-prod-3"))] == ["INC-0"]
+            assert uow.tickets.get("INC-0").version == 4
+
     # -- what a load checks ------------------------------------------------------
 
     def test_find_returns_only_what_replays_as_the_query_asks(self, store: Store) -> None:
