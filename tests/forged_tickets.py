@@ -31,6 +31,7 @@ from itil_l2.errors import (
     DuplicateLink,
     EntryRefused,
     IncompleteHandover,
+    InvalidTransition,
     UnknownHoldReason,
     UnknownResolutionCode,
     ValidationError,
@@ -95,7 +96,29 @@ def _cancelled() -> tuple[ev.TicketEvent, ...]:
     return t.history
 
 
+def _requeued() -> tuple[ev.TicketEvent, ...]:
+    """Open, assign, assign to ann, start, requeue, start again, hold, resolve: events 1-8."""
+    t = Ticket.open(
+        id="INC-F3",
+        title="Laptop will not boot",
+        impact=Impact.LOW,
+        urgency=Urgency.MEDIUM,
+        owner_group=DESK,
+        at=_at(0),
+        actor=SYSTEM,
+    )
+    t.assign(DESK, at=_at(1), actor=SYSTEM)
+    t.assign_to("ann", at=_at(2), actor=SYSTEM)
+    t.start(at=_at(3), actor=SYSTEM)
+    t.requeue(at=_at(4), actor=SYSTEM, reason="ann went home")
+    t.start(at=_at(5), actor=SYSTEM)
+    t.hold(HoldReason.AWAITING_CALLER, at=_at(6), actor=SYSTEM)
+    t.resolve(Resolution(SOLVED_PERMANENTLY, "new disk"), at=_at(7), actor=SYSTEM)
+    return t.history
+
+
 WORKED = _worked()
+REQUEUED = _requeued()
 CANCELLED = _cancelled()
 OPENED = WORKED[0].payload
 UPDATE = CANCELLED[1].payload
@@ -310,6 +333,23 @@ CASES = [
         Ticket,
         WORKED,
         replaced(WORKED, 2, attrs.evolve(WORKED[1], schema=1)),
+        ValidationError,
+    ),
+    _case("requeue of a queued ticket", REQUEUED, 4, ev.Requeued(), InvalidTransition),
+    _case("requeue of a ticket on hold", REQUEUED, 8, ev.Requeued(), InvalidTransition),
+    _case("requeue of a new ticket", REQUEUED, 2, ev.Requeued(), InvalidTransition),
+    _case(
+        "requeue whose reason is blank",
+        REQUEUED,
+        5,
+        forced(ev.Requeued, reason="   "),
+        ValidationError,
+    ),
+    _case(
+        "start after a requeue with the old assignee",
+        REQUEUED,
+        6,
+        ev.Started("ann"),
         ValidationError,
     ),
 ]

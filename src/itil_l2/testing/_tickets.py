@@ -172,6 +172,11 @@ def _bare(_draw: Draw, _ticket: Ticket, trigger: Trigger, _groups: Any, _ok: boo
     return Move(trigger, {}, True)
 
 
+def _requeue(draw: Draw, _ticket: Ticket, trigger: Trigger, _groups: Any, ok: bool) -> Move:
+    reason = draw(st.sampled_from([None, "waiting for a free agent"])) if ok else " "
+    return Move(trigger, {"reason": reason}, ok)
+
+
 def _assign_to(draw: Draw, ticket: Ticket, trigger: Trigger, _groups: Any, ok: bool) -> Move:
     who = draw(st.sampled_from(["ann", "bob", None]))
     return Move(trigger, {"assignee": who}, who != ticket.assignee)
@@ -219,6 +224,7 @@ _BUILDERS: dict[Trigger, Callable[..., Move]] = {
     Trigger.CLOSE: _bare,
     Trigger.HOLD: _hold,
     Trigger.CHANGE_HOLD_REASON: _hold,
+    Trigger.REQUEUE: _requeue,
     Trigger.RESUME: _text("cause", "caller replied"),
     Trigger.REOPEN: _text("reason", "still broken"),
     Trigger.VENDOR_UPDATE: _vendor,

@@ -31,6 +31,10 @@ def _assignee_set(t: Any, p: ev.AssigneeSet | ev.Started, _at: datetime) -> None
     _set(t, "assignee", p.assignee)
 
 
+def _requeued(t: Any, _p: ev.Requeued, _at: datetime) -> None:
+    _set(t, "assignee", None)
+
+
 def _reassigned(t: Any, p: ev.Reassigned, _at: datetime) -> None:
     _set(t, "group", p.group)
     _set(t, "assignee", None)
@@ -106,6 +110,7 @@ APPLIERS: dict[type[Any], Applier] = {
     ev.Assigned: _assigned,
     ev.AssigneeSet: _assignee_set,
     ev.Started: _assignee_set,
+    ev.Requeued: _requeued,
     ev.Reassigned: _reassigned,
     ev.Escalated: _escalated,
     ev.HandedBack: _handed_back,

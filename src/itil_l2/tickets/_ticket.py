@@ -213,6 +213,14 @@ class Ticket(Entity[ev.TicketEvent]):  # type: ignore[override]  # attrs: no __i
         check_instance(actor, Actor, "actor")
         self._fire(ev.Started(self.assignee or actor.id), at, actor)
 
+    def requeue(self, *, at: datetime, actor: Actor, reason: str | None = None) -> None:
+        """Stop work and put the ticket back in its group's queue, nobody holding it.
+
+        The same group takes it up again later (`start`); the time until then
+        is queue time, not work time. Not a reassignment: the group stays.
+        """
+        self._fire(ev.Requeued(reason), at, actor)
+
     def reassign(
         self, group: SupportGroup, *, at: datetime, actor: Actor, reason: str | None = None
     ) -> None:

@@ -44,6 +44,7 @@ class Trigger(StrEnum):
     ASSIGN = "assign"
     ASSIGN_TO = "assign_to"
     START = "start"
+    REQUEUE = "requeue"
     REASSIGN = "reassign"
     ESCALATE = "escalate"
     HAND_BACK = "hand_back"
@@ -109,6 +110,7 @@ _t = Workflow.transition
 TRANSITIONS: list[dict[str, Any]] = [
     *(_t(Trigger.ASSIGN, "new", f"{t.value}.queued", GROUP_AT[t]) for t in Tier),
     *(_t(Trigger.START, f"{t}.queued", f"{t}.in_progress") for t in TIERS),
+    *(_t(Trigger.REQUEUE, f"{t}.in_progress", f"{t}.queued") for t in TIERS),
     *(_t(Trigger.REASSIGN, t.value, f"{t.value}.queued", GROUP_AT[t]) for t in Tier),
     _t(Trigger.ESCALATE, "L1", "L2.queued", GROUP_AT[Tier.L2]),
     _t(Trigger.ESCALATE, "L1", "L3.queued", GROUP_AT[Tier.L3], tier_skip_allowed),

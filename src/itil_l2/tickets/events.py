@@ -41,6 +41,7 @@ __all__ = [
     "Opened",
     "Reassigned",
     "Reopened",
+    "Requeued",
     "Resolved",
     "Resumed",
     "Started",
@@ -102,6 +103,14 @@ class Started:
 
     TRIGGER: ClassVar[Trigger] = Trigger.START
     assignee: str | None = field(validator=_c.optional_identifier)
+
+
+@frozen
+class Requeued:
+    """Work stopped and the ticket went back to its group's queue; nobody holds it now."""
+
+    TRIGGER: ClassVar[Trigger] = Trigger.REQUEUE
+    reason: str | None = field(default=None, validator=_c.optional_text)
 
 
 @frozen
@@ -230,6 +239,7 @@ TicketPayload = (
     | Assigned
     | AssigneeSet
     | Started
+    | Requeued
     | Reassigned
     | Escalated
     | HandedBack
