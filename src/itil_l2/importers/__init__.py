@@ -1,4 +1,4 @@
-"""Importers: real ticket exports (ServiceNow CSV, XES event logs) → tickets.
+"""Importers: real ticket exports (ServiceNow CSV, XES and CSV event logs) → tickets.
 
 Every imported ticket is built through the library's own workflow, so it
 obeys the same rules as a live one. Where an export breaks a rule, the
@@ -21,11 +21,14 @@ from itil_l2.importers._conformance import (
     ImportReport,
     MalformedExport,
 )
-from itil_l2.importers._groups import GroupDirectory, infer_tiers
+from itil_l2.importers._csvlog import read_csv_log
+from itil_l2.importers._groups import GroupDirectory, TierRule, infer_tiers
+from itil_l2.importers._mapping import ImportMapping
 from itil_l2.importers._reading import ImportOptions
 from itil_l2.importers._run import ImportRun, import_into
 from itil_l2.importers._servicenow import read_servicenow
 from itil_l2.importers._simulate import simulate
+from itil_l2.importers._suggest import suggest_mapping
 from itil_l2.importers._xes import KEEP, XesMapping, read_xes
 from itil_l2.importers._xes_export import write_xes
 
@@ -34,17 +37,21 @@ __all__ = [
     "ConformanceError",
     "Deviation",
     "GroupDirectory",
+    "ImportMapping",
     "ImportOptions",
     "ImportPolicy",
     "ImportReport",
     "ImportRun",
     "MalformedExport",
+    "TierRule",
     "XesMapping",
     "import_into",
     "infer_tiers",
+    "read_csv_log",
     "read_servicenow",
     "read_xes",
     "simulate",
+    "suggest_mapping",
     "write_xes",
 ]
 
