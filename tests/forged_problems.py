@@ -213,6 +213,12 @@ def _cases() -> list[Forged]:
             UnknownResolutionCode,
         ),
         _case(
+            "closed without an RCA under a config without allow_close_without_rca",
+            risk,
+            _resolved_with(risk, 3, code=ProblemResolutionCode.CLOSED_WITHOUT_RCA),
+            UnknownResolutionCode,
+        ),
+        _case(
             "fix_applied on an RCA that was never completed",
             fixed,
             with_payload(fixed, 4, ev.ProblemRcaRecorded(CAUSE_ONLY)),

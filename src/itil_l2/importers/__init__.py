@@ -24,6 +24,15 @@ from itil_l2.importers._conformance import (
 from itil_l2.importers._csvlog import read_csv_log
 from itil_l2.importers._groups import GroupDirectory, TierRule, infer_tiers
 from itil_l2.importers._mapping import ImportMapping
+from itil_l2.importers._problem_import import (
+    PROBLEM_COLUMNS,
+    PROBLEM_PHASE_TOKENS,
+    ProblemCase,
+    ProblemImportRun,
+    ProblemStep,
+    read_problem_log,
+    replay_problems,
+)
 from itil_l2.importers._reading import ImportOptions
 from itil_l2.importers._run import ImportRun, import_into
 from itil_l2.importers._servicenow import read_servicenow
@@ -34,6 +43,8 @@ from itil_l2.importers._xes_export import write_xes
 
 __all__ = [
     "KEEP",
+    "PROBLEM_COLUMNS",
+    "PROBLEM_PHASE_TOKENS",
     "ConformanceError",
     "Deviation",
     "GroupDirectory",
@@ -43,13 +54,18 @@ __all__ = [
     "ImportReport",
     "ImportRun",
     "MalformedExport",
+    "ProblemCase",
+    "ProblemImportRun",
+    "ProblemStep",
     "TierRule",
     "XesMapping",
     "import_into",
     "infer_tiers",
     "read_csv_log",
+    "read_problem_log",
     "read_servicenow",
     "read_xes",
+    "replay_problems",
     "simulate",
     "suggest_mapping",
     "write_xes",

@@ -30,6 +30,13 @@ from ._period import (
     period_of,
     periods_between,
 )
+from ._problem_kpis import (
+    closed_without_rca,
+    known_errors_raised,
+    problem_backlog,
+    problem_time_to_close,
+    problem_time_to_resolve,
+)
 from ._rates import (
     escalation_rate,
     first_contact_resolution,
@@ -74,12 +81,14 @@ __all__ = [
     "KpiRow",
     "Metric",
     "backlog",
+    "closed_without_rca",
     "escalation_rate",
     "first_contact_resolution",
     "hand_back_rate",
     "kb_contributions",
     "kb_contributions_by",
     "kb_link_rate",
+    "known_errors_raised",
     "kpi_facts",
     "kpi_table",
     "measure",
@@ -88,6 +97,9 @@ __all__ = [
     "period_of",
     "periods_between",
     "ping_pong",
+    "problem_backlog",
+    "problem_time_to_close",
+    "problem_time_to_resolve",
     "reassignment_count",
     "reopen_rate",
     "resolution_rate",

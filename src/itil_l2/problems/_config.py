@@ -80,6 +80,7 @@ class ProblemResolutionCode:
     FIX_APPLIED: ClassVar[ProblemResolutionCode]
     RISK_ACCEPTED: ClassVar[ProblemResolutionCode]
     DUPLICATE: ClassVar[ProblemResolutionCode]
+    CLOSED_WITHOUT_RCA: ClassVar[ProblemResolutionCode]
 
     def __str__(self) -> str:
         return self.code
@@ -94,6 +95,14 @@ ProblemResolutionCode.RISK_ACCEPTED = ProblemResolutionCode(
 ProblemResolutionCode.DUPLICATE = ProblemResolutionCode(
     "duplicate", "Duplicate", requires_rca=False, duplicate=True
 )
+ProblemResolutionCode.CLOSED_WITHOUT_RCA = ProblemResolutionCode(
+    "closed_without_rca", "Closed without an RCA (imported)", requires_rca=False
+)
+"""The source system ended the problem and its log holds no RCA: for imported histories.
+
+Accepted only with `ProblemConfig(allow_close_without_rca=True)`, whatever
+`resolution_codes` says; it resolves no incidents.
+"""
 DEFAULT_PROBLEM_RESOLUTION_CODES = (
     ProblemResolutionCode.FIX_APPLIED,
     ProblemResolutionCode.RISK_ACCEPTED,
@@ -174,7 +183,13 @@ class ProblemConfig:
       does for `problem_manager`);
     - `awaiting_reason`: the hold reason of incidents waiting for the problem;
     - `linkable_kinds`: the ticket kinds a problem links (incidents only);
-    - `fix_needs_root_cause`: starting the fix needs a stated root cause.
+    - `fix_needs_root_cause`: starting the fix needs a stated root cause;
+    - `allow_close_without_rca`: `Problem.resolve` accepts the code
+      `ProblemResolutionCode.CLOSED_WITHOUT_RCA`, which ends a problem with
+      no RCA at all. Off by default, so live problems keep the rule; it is
+      for imported logs whose source system closed problems without one
+      (`read_problem_log` turns it on). A history that uses the code does
+      not load under a config without the switch.
 
     >>> from itil_l2 import ProblemConfig
     >>> ProblemConfig(fix_needs_root_cause=False).awaiting_reason.code
@@ -194,3 +209,4 @@ class ProblemConfig:
         default=frozenset({TicketKind.INCIDENT}), converter=_kinds
     )
     fix_needs_root_cause: bool = attrs.field(default=True, validator=_bool)
+    allow_close_without_rca: bool = attrs.field(default=False, validator=_bool)

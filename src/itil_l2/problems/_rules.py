@@ -5,9 +5,10 @@ before the event, the payload and the actor's id. `Problem`'s triggers only
 build payloads; the entity engine runs the payload's rule both when a trigger
 fires and when a stored history is replayed, so a check cannot exist for one
 path only. The rules cover the config (configured resolution codes, flags
-included), "changes something" (assign, RCA, workaround), links (no incident
-twice, resolved incidents are linked ones), duplicates (not of itself) and the
-known error (raised once, only with a root cause and a workaround, and holding
+included; `closed_without_rca` only with `allow_close_without_rca`),
+"changes something" (assign, RCA, workaround), links (no incident twice,
+resolved incidents are linked ones), duplicates (not of itself) and the known
+error (raised once, only with a root cause and a workaround, and holding
 what the problem says). Each payload checks its own values (types, non-blank
 texts) when it is made. Two conditions are the workflow's own, so they run on
 replay too: starting the fix needs a root cause, and a code that requires an
@@ -29,6 +30,7 @@ from itil_l2._core.entity import Rule
 from itil_l2._core.fields import check_changes
 from itil_l2.errors import DuplicateLink, UnknownResolutionCode, ValidationError
 from itil_l2.problems import events as ev
+from itil_l2.problems._config import ProblemResolutionCode
 from itil_l2.problems._known_error import KnownErrorNotReady, known_error_gaps
 
 __all__ = ["RULES", "check_opened"]
@@ -93,7 +95,13 @@ def _resolved(p: Any, e: ev.ProblemResolved, _actor: str, _at: datetime) -> None
     code = resolution.code
     if resolution.duplicate_of == p.id:
         raise ValidationError("a problem cannot duplicate itself")
-    if code not in p.config.resolution_codes:
+    if code == ProblemResolutionCode.CLOSED_WITHOUT_RCA:
+        if not p.config.allow_close_without_rca:
+            raise UnknownResolutionCode(
+                f"{code.code} ends a problem without an RCA, for imported histories only: "
+                "set ProblemConfig(allow_close_without_rca=True)"
+            )
+    elif code not in p.config.resolution_codes:
         raise UnknownResolutionCode(
             f"{code.code!r} (requires_rca={code.requires_rca}, duplicate={code.duplicate}, "
             f"incident_code={code.incident_code}) is not a configured problem code"
