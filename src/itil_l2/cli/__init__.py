@@ -2,7 +2,8 @@
 
 Every user mistake (a missing file, a bad option value, malformed input, any
 `ItilL2Error`) ends as one line on stderr and a non-zero exit code, never a
-traceback: 2 for usage mistakes, 1 for input the library refused.
+traceback: 2 for usage mistakes, 1 for input the library refused or an
+import that gave no ticket (`kpi` and `report` too: nothing to measure).
 
 >>> from itil_l2.cli import main
 >>> main(["diagram", "nonsense"])
@@ -20,6 +21,7 @@ from collections.abc import Sequence
 from itil_l2._core.public import expose
 from itil_l2.cli._commands import COMMANDS
 from itil_l2.cli._errors import UsageError
+from itil_l2.cli._importing import NothingImported
 from itil_l2.cli._parser import build_parser
 from itil_l2.errors import ItilL2Error
 
@@ -41,6 +43,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.code if isinstance(exc.code, int) else 0
     except UsageError as exc:
         return _fail(str(exc), 2)
+    except NothingImported as exc:  # the reason is the message: no type name before it
+        return _fail(str(exc), 1)
     except ItilL2Error as exc:
         return _fail(f"{type(exc).__name__}: {exc}", 1)
     except (gzip.BadGzipFile, EOFError, zlib.error) as exc:

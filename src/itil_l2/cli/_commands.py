@@ -9,7 +9,13 @@ from pathlib import Path
 
 from itil_l2._core.diagram import diagram
 from itil_l2.cli._errors import UsageError
-from itil_l2.cli._importing import import_command, load_export, simulate_command
+from itil_l2.cli._importing import (
+    NothingImported,
+    import_command,
+    load_export,
+    mapping_command,
+    simulate_command,
+)
 from itil_l2.cli._output import kpi_csv, kpi_json, kpi_rich_table, kpi_rows, terminal_width
 from itil_l2.cli._source import load_db
 from itil_l2.report import HEADLINE_METRICS, as_of, render_report, report_figures
@@ -20,7 +26,12 @@ __all__ = ["COMMANDS"]
 
 def _tickets(args: argparse.Namespace) -> tuple[list[Ticket], str]:
     if args.db is not None:
-        return load_db(args.db, allow_incomplete=args.allow_incomplete), args.db
+        if args.mapping is not None:
+            raise UsageError("--mapping reads an export: give PATH, not --db")
+        tickets = load_db(args.db, allow_incomplete=args.allow_incomplete)
+        if not tickets:
+            raise NothingImported(f"{args.db} holds no ticket: nothing to measure")
+        return tickets, args.db
     return load_export(args, quiet=True), args.path
 
 
@@ -66,5 +77,6 @@ COMMANDS = {
     "report": report,
     "simulate": simulate_command,
     "diagram": show_diagram,
+    "mapping": mapping_command,
 }
 """Command name → function(args) -> exit code."""

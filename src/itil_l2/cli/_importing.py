@@ -1,12 +1,21 @@
-"""The commands that read exports: `import`, `simulate`, and `kpi`/`report` on a PATH."""
+"""The commands that read exports: `import`, `simulate`, `mapping suggest`, `kpi` on a PATH.
+
+An import that yields no ticket is no success: `NothingImported` ends the
+command with exit code 1 and one line saying why (e.g. no state of the log
+is mapped) and what to do.
+"""
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
+import sys
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import nullcontext
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from rich.console import Console
@@ -15,28 +24,57 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from itil_l2.cli._database import file_sha256, recorded_target
 from itil_l2.cli._errors import UsageError
 from itil_l2.cli._source import existing_file
+from itil_l2.errors import ItilL2Error
 from itil_l2.importers import (
     GroupDirectory,
+    ImportMapping,
+    ImportOptions,
     ImportPolicy,
     ImportReport,
     ImportRun,
+    XesMapping,
     import_into,
     read_servicenow,
     read_xes,
     simulate,
 )
+from itil_l2.importers._suggest import suggest_mapping
 from itil_l2.storage import MemoryStore, SqliteStore, Store
 from itil_l2.tickets import Ticket
 
-__all__ = ["import_command", "load_export", "simulate_command"]
+__all__ = [
+    "NothingImported",
+    "import_command",
+    "load_export",
+    "mapping_command",
+    "simulate_command",
+]
 
 _XES = (".xes", ".xes.gz")
+_UNMAPPED = re.compile(r"^(?:unknown|corrupt) (?:state|incident_state) (.*)$")
+
+
+class NothingImported(ItilL2Error):
+    """No ticket came out of an import, or a database holds none: exit code 1, and why."""
 
 
 def _format(path: Path, given: str | None) -> str:
     if given is not None:
         return given
     return "xes" if path.name.lower().endswith(_XES) else "servicenow"
+
+
+def _mapping(args: argparse.Namespace) -> ImportMapping | None:
+    """The `--mapping` file, checked against `--format` and `--tz` (which it replaces)."""
+    if not getattr(args, "mapping", None):
+        return None
+    mapping = ImportMapping.load(existing_file(args.mapping, "mapping"))
+    given = getattr(args, "input_format", None)
+    if given is not None and given != mapping.format:
+        raise UsageError(f"--format {given}: the mapping {args.mapping} reads {mapping.format}")
+    if args.tz is not None:
+        raise UsageError("--tz: with --mapping, the zone is the mapping's [time] zone")
+    return mapping
 
 
 def _zone(name: str) -> ZoneInfo:
@@ -49,18 +87,49 @@ def _zone(name: str) -> ZoneInfo:
 def _run(args: argparse.Namespace, progress: Progress | None) -> ImportRun:
     """An import of `args.path` with the command's options (nothing read yet)."""
     path = existing_file(args.path, "export")
-    groups = GroupDirectory.load(args.tier_map) if args.tier_map else None
-    policy = ImportPolicy(args.policy)
-    on_row = None
+    mapping = _mapping(args)
+    options = ImportOptions(policy=ImportPolicy(args.policy))
+    if args.tier_map:  # over the mapping's tier rules
+        options["groups"] = GroupDirectory.load(args.tier_map)
     if progress is not None:
         task = progress.add_task(f"reading {path.name}", total=None)
 
         def on_row(rows: int) -> None:
             progress.update(task, completed=rows)
 
-    if _format(path, getattr(args, "input_format", None)) == "xes":
-        return read_xes(path, policy=policy, groups=groups, on_row=on_row)
-    return read_servicenow(path, zone=_zone(args.tz), policy=policy, groups=groups, on_row=on_row)
+        options["on_row"] = on_row
+    if mapping is not None:
+        return mapping.read(path, **options)
+    fmt = _format(path, getattr(args, "input_format", None))
+    zone = _zone(args.tz or "UTC")
+    if fmt == "csv":
+        raise UsageError(
+            f"--format csv needs --mapping; write one with `itil-l2 mapping suggest {path}`"
+        )
+    if fmt == "xes":
+        return read_xes(path, mapping=XesMapping(zone=zone), **options)
+    return read_servicenow(path, zone=zone, **options)
+
+
+def _reason(source: str, report: ImportReport) -> str:
+    """Why an import gave no ticket, in one line, with what to do about it."""
+    head = f"0 tickets imported from {source}"
+    if report.rows_read == 0:
+        return f"{head}: it holds no row or event"
+    unmapped: Counter[str] = Counter()
+    for deviation in report.deviations:
+        found = _UNMAPPED.match(deviation.rule)
+        if found:
+            unmapped[found.group(1)] += 1
+    advice = f"write a mapping with `itil-l2 mapping suggest {source}`"
+    if unmapped:
+        n = unmapped.total()
+        top = ", ".join(f"{raw} ({count:,})" for raw, count in unmapped.most_common(3))
+        why = f"{n:,} of {report.rows_read:,} rows had no mapped state (top raw states: {top})"
+        return f"{head}: {why}; {advice}"
+    rules = ", ".join(f"{rule} ({n:,})" for rule, n in report.rules().most_common(3))
+    why = f"{report.rows_rejected:,} of {report.rows_read:,} rows rejected ({rules or 'no rule'})"
+    return f"{head}: {why}; {advice}"
 
 
 def _progress(quiet: bool) -> Progress | None:
@@ -79,10 +148,15 @@ def _progress(quiet: bool) -> Progress | None:
 def load_export(args: argparse.Namespace, *, quiet: bool) -> list[Ticket]:
     """The tickets of the export at `args.path`, imported in memory."""
     progress = _progress(quiet)
+    run = _run(args, progress)
     if progress is None:
-        return list(_run(args, None))
-    with progress:
-        return list(_run(args, progress))
+        tickets = list(run)
+    else:
+        with progress:
+            tickets = list(run)
+    if not tickets:
+        raise NothingImported(_reason(args.path, run.report))
+    return tickets
 
 
 def _target(db: str | None) -> tuple[Store, str]:
@@ -96,8 +170,13 @@ def _target(db: str | None) -> tuple[Store, str]:
 def _options(args: argparse.Namespace) -> str:
     """The options that shape the tickets, as the import run records them."""
     tier_map = file_sha256(Path(args.tier_map))[:16] if args.tier_map else "-"
+    if args.mapping:  # the whole digest: another mapping makes other tickets
+        return (
+            f"format={args.input_format or '-'} policy={args.policy} tier-map={tier_map}"
+            f" mapping={file_sha256(Path(args.mapping))}"
+        )
     fmt = _format(Path(args.path), args.input_format)
-    return f"format={fmt} policy={args.policy} tz={args.tz} tier-map={tier_map}"
+    return f"format={fmt} policy={args.policy} tz={args.tz or 'UTC'} tier-map={tier_map}"
 
 
 def import_command(args: argparse.Namespace) -> int:
@@ -116,9 +195,13 @@ def import_command(args: argparse.Namespace) -> int:
         report = import_into(MemoryStore(), run)
         assert isinstance(report, ImportReport)
         print(report.summary())
+        _check_imported(args.path, report)
         print("stored in memory")
         return 0
-    store, record = recorded_target(args.db, Path(args.path), _options(args), mode)
+    mapping = _mapping(args)
+    config = mapping.workflow if mapping is not None else None
+    configs: dict[type, Any] | None = None if config is None else {Ticket: config}
+    store, record = recorded_target(args.db, Path(args.path), _options(args), mode, configs=configs)
     try:
         with progress if progress is not None else nullcontext():
             report = import_into(store, run, record=record)
@@ -135,6 +218,34 @@ def import_command(args: argparse.Namespace) -> int:
         f"stored in {args.db}: import run {final.run} {final.status}"
         f" ({final.tickets_written:,} tickets written{again})"
     )
+    _check_imported(args.path, report)
+    return 0
+
+
+def _check_imported(source: str, report: ImportReport) -> None:
+    if report.tickets == 0:
+        raise NothingImported(_reason(source, report))
+
+
+def mapping_command(args: argparse.Namespace) -> int:
+    """`mapping suggest LOG`: a starter mapping, on stdout or into a new file."""
+    path = existing_file(args.path, "log")
+    out = Path(args.output) if args.output else None
+    if out is not None and out.exists():
+        raise UsageError(
+            f"{out} exists; a suggestion never overwrites a mapping (choose another -o)"
+        )
+    text = suggest_mapping(path, format=args.input_format)
+    if out is None:
+        sys.stdout.write(text)
+        return 0
+    try:
+        out.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write {out}: {exc.strerror}") from None
+    states = text.count('= "?"')
+    print(f'wrote {out}: {states:,} values to fill in ("?")')
+    print(f"then: itil-l2 import {path} --mapping {out}")
     return 0
 
 

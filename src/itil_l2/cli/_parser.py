@@ -49,6 +49,11 @@ def _source(cmd: argparse.ArgumentParser) -> None:
 
 
 def _import_options(cmd: argparse.ArgumentParser) -> None:
+    cmd.add_argument(
+        "--mapping",
+        metavar="F.toml",
+        help="how a foreign XES or CSV log reads (see `itil-l2 mapping suggest`)",
+    )
     cmd.add_argument("--tier-map", metavar="F", help="group directory (TOML or JSON) with tiers")
     cmd.add_argument(
         "--policy",
@@ -56,17 +61,17 @@ def _import_options(cmd: argparse.ArgumentParser) -> None:
         default="lenient",
         help="what to do with a ticket whose history breaks the workflow (default lenient)",
     )
-    cmd.add_argument("--tz", default="UTC", metavar="ZONE", help="zone of the export's dates")
+    cmd.add_argument("--tz", metavar="ZONE", help="zone of the export's dates (default UTC)")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The `itil-l2` parser with its five commands."""
+    """The `itil-l2` parser with its six commands."""
     parser = _Parser(prog="itil-l2", description="ITIL L2 tickets: import, KPIs, report.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    imp = sub.add_parser("import", help="import a ServiceNow CSV or XES export")
+    imp = sub.add_parser("import", help="import a ServiceNow CSV export, or an XES or CSV log")
     imp.add_argument("path", metavar="PATH", help="the export (.csv, .csv.gz, .xes, .xes.gz)")
-    imp.add_argument("--format", choices=("servicenow", "xes"), dest="input_format")
+    imp.add_argument("--format", choices=("servicenow", "xes", "csv"), dest="input_format")
     imp.add_argument("--db", metavar="F.sqlite", help="store the tickets here (default: memory)")
     again = imp.add_mutually_exclusive_group()
     again.add_argument(
@@ -93,4 +98,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     dia = sub.add_parser("diagram", help="a workflow's mermaid state diagram")
     dia.add_argument("kind", nargs="?", default="ticket", choices=DIAGRAM_KINDS)
+
+    mapping = sub.add_parser("mapping", help="mapping files for foreign logs")
+    task = mapping.add_subparsers(dest="task", required=True, parser_class=_Parser)
+    suggest = task.add_parser("suggest", help="a starter mapping from one read of a log")
+    suggest.add_argument("path", metavar="LOG", help="the log (.xes, .xes.gz, .csv, .csv.gz)")
+    suggest.add_argument("-o", "--output", metavar="F.toml", help="write here (default: stdout)")
+    suggest.add_argument("--format", choices=("xes", "csv"), dest="input_format")
     return parser

@@ -66,7 +66,7 @@ _PHASES = (  # (words in a state's name, its phase), first match wins; the sub-s
     (("resolved", "solved", "fixed", "completed", "in call", "done"), "resolved"),
     (("vendor", "supplier", "3rd party", "third party"), "on_hold:awaiting_vendor"),
     (("wait", "await", "pending", "hold", "suspend"), "on_hold"),
-    (("progress", "working", "active", "started", "accepted"), "in_progress"),
+    (("progress", "work", "active", "started", "accepted"), "in_progress"),
     (("queue", "assigned", "assignment", "open"), "queued"),
     (("new", "created", "registered", "logged"), "new"),
 )
@@ -190,8 +190,7 @@ def _scan_xes(path: Path) -> _Scan:
                 if tag == "event":
                     scan.add(values)
                     activity = values.get("concept:name", "")
-                    if "lifecycle:transition" in values:
-                        scan.pairs[(activity, values["lifecycle:transition"])] += 1
+                    scan.pairs[(activity, values.get("lifecycle:transition", ""))] += 1
                 else:
                     scan.case(values.get("concept:name", ""))
                     root.clear()
