@@ -442,3 +442,66 @@ def test_the_workflow_of_the_mapping_travels_with_the_database(
     assert code == 0, err
     code, in_memory, _ = cli(capsys, "kpi", log, "--mapping", mapping, "--format", "json")
     assert from_db == in_memory and kpis(from_db)["escalation_rate_l1_l2"]["numerator"] >= 1
+
+
+# -- the how-to page's example ----------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGE = ROOT / "docs" / "howto-foreign-logs.md"
+EXAMPLES = ROOT / "docs" / "examples"
+
+
+def text_block_after(marker: str) -> list[str]:
+    """The lines of the first ```text block after `marker` on the how-to page."""
+    page = PAGE.read_text(encoding="utf-8")
+    rest = page[page.index(marker) + len(marker) :]
+    found = re.search(r"```text\n(.*?)```", rest, flags=re.DOTALL)
+    assert found is not None, marker
+    return found.group(1).splitlines()
+
+
+def test_the_how_to_example_imports_as_the_page_says(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    page = PAGE.read_text(encoding="utf-8")
+    assert '--8<-- "docs/examples/foreign_mapping.toml"' in page  # the page shows this file
+    monkeypatch.chdir(EXAMPLES)
+    code, out, err = cli(capsys, "import", "foreign_log.csv", "--mapping", "foreign_mapping.toml")
+    assert code == 0, err
+    shown = text_block_after("## 3. Import\n\n```text\nitil-l2 import foreign_log.csv")
+    assert out.splitlines()[: len(shown)] == shown
+    code, out, err = cli(
+        capsys, "kpi", "foreign_log.csv", "--mapping", "foreign_mapping.toml", "--format", "json"
+    )
+    assert code == 0, err
+    figures = kpis(out)
+    assert (figures["resolution_rate"]["value"], figures["resolution_rate"]["n"]) == (1.0, 12)
+    assert figures["escalation_rate_l1_l2"]["numerator"] == 4
+    assert round(100 * figures["escalation_rate_l1_l2"]["value"], 1) == 33.3
+    assert (
+        figures["resolution_rate_l3"]["n"] == 1
+        and figures["escalation_rate_l2_l3"]["numerator"] == 0
+    )
+    assert (
+        figures["reopen_rate"]["numerator"] == 2
+        and round(100 * figures["reopen_rate"]["value"], 1) == 16.7
+    )
+    head = text_block_after("## The log")
+    assert (EXAMPLES / "foreign_log.csv").read_text().splitlines()[: len(head)] == head
+
+
+def test_the_how_to_error_lines_are_what_the_command_prints(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    example = (EXAMPLES / "foreign_mapping.toml").read_text()
+    Path("mapping.toml").write_text(example.replace('"closed" = "closed"', '"closed" = "archived"'))
+    Path("log.csv").write_bytes((EXAMPLES / "foreign_log.csv").read_bytes())
+    code, _, err = cli(capsys, "import", "log.csv", "--mapping", "mapping.toml")
+    (shown,) = text_block_after("in the file (an unknown key")
+    assert code == 1 and one_line(err) == shown
+    start, end = example.index("[states]"), example.index("[tiers]")
+    Path("mapping.toml").write_text(example[:start] + "[states]\n" + example[end:])
+    code, _, err = cli(capsys, "import", "log.csv", "--mapping", "mapping.toml")
+    (shown,) = text_block_after("## When nothing imports")
+    assert code == 1 and one_line(err) == shown

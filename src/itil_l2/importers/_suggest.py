@@ -367,7 +367,7 @@ def _tiers(scan: _Scan, group: str | None) -> list[str]:
         for regex in _TIER_NAMES:
             hit = regex.search(name)
             if hit:
-                mark = re.escape(hit.group(0)).replace("\\ ", " ")
+                mark = re.sub(r"([.^$*+?{}\[\]\\|()])", r"\\\1", hit.group(0))
                 text = f"^{mark}" if regex.pattern.startswith("^") else f"{mark}$"
                 patterns.setdefault(text, _TIER_WORDS[hit.group(1)])
     lines = ["", "[tiers]", 'default_tier = "L1"  # the tier of a team no rule names']
