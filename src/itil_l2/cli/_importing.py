@@ -37,8 +37,8 @@ from itil_l2.importers import (
     read_servicenow,
     read_xes,
     simulate,
+    suggest_mapping,
 )
-from itil_l2.importers._suggest import suggest_mapping
 from itil_l2.storage import MemoryStore, SqliteStore, Store
 from itil_l2.tickets import Ticket
 
