@@ -18,7 +18,7 @@ from itil_l2.kpis import KpiRow, kpi_table
 from itil_l2.report import DEFAULT_RESOLUTION_SLA, all_metrics, format_value
 from itil_l2.tickets import Ticket
 
-__all__ = ["kpi_csv", "kpi_json", "kpi_rich_table", "kpi_rows", "terminal_width"]
+__all__ = ["csv_cell", "kpi_csv", "kpi_json", "kpi_rich_table", "kpi_rows", "terminal_width"]
 
 
 def kpi_rows(tickets: Sequence[Ticket], by: Sequence[Any], at: datetime) -> list[KpiRow]:
@@ -71,8 +71,31 @@ def kpi_rich_table(
     return str(out)
 
 
+_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: object) -> object:
+    """A cell a spreadsheet will not run: text starting like a formula gets a `'` first.
+
+    Group, category and CI names come from imported logs, which anyone may
+    write (OWASP "CSV injection"). Only text is neutralised: numbers stay
+    numbers, a negative one included; None is an empty cell.
+
+    >>> [csv_cell(v) for v in ("=1+1", "-2", "@SUM(A1)", "Group 1", -2.5, None)]
+    ["'=1+1", "'-2", "'@SUM(A1)", 'Group 1', -2.5, '']
+    """
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(_FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
 def kpi_csv(rows: Sequence[KpiRow]) -> str:
     """Every KPI's value and sample size per group, one CSV line per group.
+
+    Text cells are written through `csv_cell`, so no name from a log runs as
+    a formula; a KPI that is not measurable (no value) is an empty cell.
 
     >>> from itil_l2.kpis import KpiResult
     >>> from itil_l2.kpis import KpiRow
@@ -85,9 +108,10 @@ def kpi_csv(rows: Sequence[KpiRow]) -> str:
     if not flat:
         return ""
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(flat[0]), lineterminator="\n")
-    writer.writeheader()
-    writer.writerows({k: "" if v is None else v for k, v in r.items()} for r in flat)
+    writer = csv.writer(out, lineterminator="\n")
+    names = list(flat[0])
+    writer.writerow([csv_cell(name) for name in names])
+    writer.writerows([csv_cell(r.get(name)) for name in names] for r in flat)
     return out.getvalue()
 
 

@@ -14,14 +14,21 @@ from pathlib import Path
 from typing import IO, Any, Literal, TypedDict
 
 from itil_l2._core.checks import check_keywords
-from itil_l2.importers._conformance import ImportPolicy, MalformedExport, Tally
+from itil_l2.errors import ValidationError
+from itil_l2.importers._conformance import (
+    ConformanceError,
+    Deviation,
+    ImportPolicy,
+    MalformedExport,
+    Tally,
+)
 from itil_l2.importers._groups import GroupDirectory
 from itil_l2.importers._replay import Replayer
 from itil_l2.importers._run import ImportRun, OnRow
 from itil_l2.importers._steps import Case
 from itil_l2.tickets import SOLVED_PERMANENTLY, ResolutionCode, WorkflowConfig
 
-__all__ = ["ImportOptions", "open_export", "start_import"]
+__all__ = ["ImportOptions", "case_fault", "check_cap", "open_export", "start_import"]
 
 _GZIP_MAGIC = b"\x1f\x8b"
 
@@ -61,6 +68,39 @@ def open_export(path: Path, mode: Literal["rb", "rt"]) -> IO[Any]:
         return path.open(mode, encoding=encoding, newline=newline)
     except OSError as exc:
         raise MalformedExport(str(path), None, f"cannot open: {exc.strerror or exc}") from None
+
+
+def check_cap(name: str, value: object, *, optional: bool = False) -> Any:
+    """`value` if it is a positive int (or None when `optional`), else a `ValidationError`."""
+    if value is None and optional:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ValidationError(f"{name} must be a positive int, got {value!r}")
+    return value
+
+
+def case_fault(
+    tally: Tally, policy: ImportPolicy, case: Case, line: int | None, rule: str, repair: str
+) -> bool:
+    """A field of the case itself (not of one row) the reader cannot use; True: keep the case.
+
+    Like any deviation: under `strict` a `ConformanceError`; under `lenient`
+    recorded with its `repair` (the reader leaves the field out) and the
+    ticket counted as repaired; under `skip` the case is dropped here,
+    counted as skipped with its rows rejected (False: do not yield it).
+    """
+    lenient = policy is ImportPolicy.LENIENT
+    deviation = Deviation(case.id, line, rule, repair if lenient else None, tally.source)
+    if policy is ImportPolicy.STRICT:
+        raise ConformanceError(deviation)
+    tally.deviations.append(deviation)
+    if lenient:
+        tally.repaired[case.id] = None
+        return True
+    tally.incidents += 1
+    tally.skipped.append(case.id)
+    tally.rows_rejected += len(case.steps)
+    return False
 
 
 def start_import(

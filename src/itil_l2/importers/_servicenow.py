@@ -4,8 +4,7 @@ The export has one row per update of an incident (the UCI "incident
 management process enriched event log" is one). Rows are read with a plain
 `csv.reader`, grouped per incident (the export lists each incident's rows
 together), ordered by `sys_mod_count` (ties keep file order) and replayed
-through the workflow (see `_replay.py` for the moves). Only one incident's
-rows are in memory at a time.
+through the workflow (see `_replay.py` for the moves), one incident at a time.
 
 Mapping: `incident_state` New / Active / Awaiting User Info, Vendor, Problem,
 Evidence / Resolved / Closed → new / in progress / on hold (awaiting caller,
@@ -29,21 +28,29 @@ from typing import Any, Unpack
 
 from itil_l2._core.priority import Impact, Urgency
 from itil_l2.errors import ValidationError
-from itil_l2.importers._conformance import MalformedExport, Tally
-from itil_l2.importers._reading import ImportOptions, open_export, start_import
+from itil_l2.importers._conformance import ImportPolicy, MalformedExport, Tally
+from itil_l2.importers._reading import (
+    ImportOptions,
+    case_fault,
+    check_cap,
+    open_export,
+    start_import,
+)
 from itil_l2.importers._replay import LINK_COLUMNS
 from itil_l2.importers._run import ImportRun
 from itil_l2.importers._steps import Case, Step
-from itil_l2.tickets import (
-    Channel,
-    HoldReason,
-    Link,
-    Phase,
-)
+from itil_l2.tickets import Channel, HoldReason, Link, Phase
 
-__all__ = ["REQUIRED_COLUMNS", "SERVICENOW_STATES", "read_servicenow"]
+__all__ = [
+    "DEFAULT_MAX_ROWS_PER_INCIDENT",
+    "REQUIRED_COLUMNS",
+    "SERVICENOW_STATES",
+    "read_servicenow",
+]
 
 MISSING = "?"
+DEFAULT_MAX_ROWS_PER_INCIDENT = 100_000
+"""How many rows of one incident `read_servicenow` holds by default."""
 REQUIRED_COLUMNS = (
     "number",
     "incident_state",
@@ -95,6 +102,7 @@ def read_servicenow(
     path: str | Path,
     *,
     zone: tzinfo = UTC,
+    max_rows_per_incident: int = DEFAULT_MAX_ROWS_PER_INCIDENT,
     **options: Unpack[ImportOptions],
 ) -> ImportRun:
     r"""Stream a ServiceNow incident event log (`.csv` or `.csv.gz`) into tickets.
@@ -103,7 +111,9 @@ def read_servicenow(
     tier directory (without one, tiers are inferred per ticket, see
     `infer_tiers`); `resolution_code` is the code imported resolutions get
     (`closed_code` is kept in the notes and attributes). Nothing is read
-    until the run is iterated.
+    until the run is iterated. Past `max_rows_per_incident` rows of one
+    incident (held to be ordered): `MalformedExport`. A count that is no
+    whole number of ≤ 18 digits is left out (a deviation).
 
     >>> import gzip, tempfile, pathlib
     >>> from itil_l2.importers import read_servicenow
@@ -121,26 +131,32 @@ def read_servicenow(
     >>> run.report.rows_read, run.report.rows_accepted, run.report.deviations
     (4, 4, ())
     """
+    max_rows = check_cap("max_rows_per_incident", max_rows_per_incident)
+    policy = ImportPolicy(options.get("policy", ImportPolicy.LENIENT))
 
     def cases(file: Path, tally: Tally) -> Iterator[Case]:
-        return _cases(file, zone, tally)
+        return _cases(file, zone, tally, (policy, max_rows))
 
     return start_import(path, cases, options, "read_servicenow")
 
 
-def _cases(path: Path, zone: tzinfo, tally: Tally) -> Iterator[Case]:
+def _cases(
+    path: Path, zone: tzinfo, tally: Tally, limits: tuple[ImportPolicy, int]
+) -> Iterator[Case]:
     """Cases in file order; every read error becomes a `MalformedExport` with its line."""
     source = str(path)
     with open_export(path, "rt") as handle:
         reader = csv.reader(handle)
         try:
-            yield from _group(reader, source, zone, tally)
+            yield from _group(reader, source, zone, tally, limits)
         except (EOFError, OSError, zlib.error, UnicodeDecodeError, csv.Error) as exc:
             line = reader.line_num + 1
             raise MalformedExport(source, line, f"cannot read further: {exc}") from None
 
 
-def _group(reader: Any, source: str, zone: tzinfo, tally: Tally) -> Iterator[Case]:
+def _group(
+    reader: Any, source: str, zone: tzinfo, tally: Tally, limits: tuple[ImportPolicy, int]
+) -> Iterator[Case]:
     header = next(reader, None)
     if header is None:
         raise MalformedExport(source, 1, "empty file: no header row")
@@ -148,7 +164,16 @@ def _group(reader: Any, source: str, zone: tzinfo, tally: Tally) -> Iterator[Cas
     missing = [name for name in REQUIRED_COLUMNS if name not in index]
     if missing:
         raise MalformedExport(source, 1, f"missing columns: {', '.join(missing)}")
-    build = _Builder(index, len(header), zone).case
+    builder = _Builder(index, len(header), zone)
+    policy, max_rows = limits
+
+    def build(number: str, lines: list[int], rows: list[list[str]]) -> Case | None:
+        case = builder.case(number, lines, rows)
+        for fault in builder.faults:
+            if not case_fault(tally, policy, case, lines[-1], fault, "left out"):
+                return None
+        return case
+
     key_at = index["number"]
     seen: set[str] = set()
     current: str | None = None
@@ -162,19 +187,26 @@ def _group(reader: Any, source: str, zone: tzinfo, tally: Tally) -> Iterator[Cas
             if key != current:
                 if rows:
                     tally.rows_read = read
-                    yield build(current or "", lines, rows)
+                    if (case := build(current or "", lines, rows)) is not None:
+                        yield case
                 if key in seen:
                     raise MalformedExport(
                         source, reader.line_num, f"rows of {key} are not together; sort by number"
                     )
                 seen.add(key or "")
                 current, lines, rows = key, [], []
+            if len(rows) >= max_rows:
+                raise MalformedExport(
+                    source,
+                    reader.line_num,
+                    f"{key!r:.80} has more than {max_rows:,} rows (max_rows_per_incident)",
+                )
             lines.append(reader.line_num)
             rows.append(row)
     finally:
         tally.rows_read = read
-    if rows:
-        yield build(current or "", lines, rows)
+    if rows and (case := build(current or "", lines, rows)) is not None:
+        yield case
 
 
 _STEP_COLUMNS = (
@@ -196,6 +228,7 @@ _STEP_COLUMNS = (
 _IMPACTS = {text: Impact(level) for text, level in _LEVELS.items()}
 _URGENCIES = {text: Urgency(level) for text, level in _LEVELS.items()}
 _MEMO_LIMIT = 1_000_000
+_COUNT_DIGITS = 18  # any such count fits a 64-bit integer, as JSON attributes must
 
 
 class _Builder:
@@ -225,6 +258,7 @@ class _Builder:
         self.dates = _Memo(_date_parser(zone))
         self.ci_refs = _Memo(_one)
         self.notes = _Memo(_closed_code_note)
+        self.faults: list[str] = []
 
     def case(self, number: str, lines: list[int], rows: list[list[str]]) -> Case:
         steps: list[Step] = []
@@ -297,6 +331,7 @@ class _Builder:
 
     def _fields(self, case: Case, rows: list[list[str]]) -> None:
         known = self.known
+        self.faults = []
         first, last = rows[0], rows[-1]
         if len(first) > self.width:  # a well-formed row (it got its `?` appended)
             i_opened, i_caller, i_contact = self.opening
@@ -313,8 +348,10 @@ class _Builder:
                 attributes[name] = value == "true"
         for name, i in self.counts:
             value = last[i]
-            if value.isdigit():
+            if value.isascii() and value.isdigit() and len(value) <= _COUNT_DIGITS:
                 attributes[name] = int(value)
+            elif value != MISSING and value.strip():
+                self.faults.append(f"{name} {value!r:.40} is not a count")
         for name, i in self.texts:
             value = known[last[i]]
             if value is not None:
@@ -357,7 +394,7 @@ def _date_parser(zone: tzinfo) -> Callable[[str], datetime | None]:
             year, clock = rest.split(" ")
             hour, minute = clock.split(":")
             return datetime(int(year), int(month), int(day), int(hour), int(minute), tzinfo=zone)
-        except ValueError:
+        except (ValueError, OverflowError):  # OverflowError: a year of 20 digits
             return None
 
     return parse

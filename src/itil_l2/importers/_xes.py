@@ -1,7 +1,7 @@
 """XES event logs (IEEE 1849, `.xes` / `.xes.gz`) → tickets, streamed.
 
-Read with `xml.etree.ElementTree.iterparse`, one trace in memory at a time
-(elements are cleared as soon as they are read). A trace is a ticket
+Read with expat in linear time, one trace in memory at a time, under caps
+on what one file may hold (see `_xes_stream.py`). A trace is a ticket
 (`concept:name` its id); each event is a step replayed through the workflow
 exactly like a ServiceNow row (see `_replay.py`). Which XES attribute means
 what is a small declarative `XesMapping`; its defaults read what
@@ -17,18 +17,32 @@ from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any, Unpack
-from xml.etree.ElementTree import Element, ParseError, iterparse
 
 import attrs
 from attrs import frozen
 
+from itil_l2._core.checks import MAX_JSON_DEPTH
 from itil_l2._core.priority import Impact, Urgency
 from itil_l2._core.tier import Tier
 from itil_l2.errors import ValidationError
-from itil_l2.importers._conformance import MalformedExport, Tally
-from itil_l2.importers._reading import ImportOptions, open_export, start_import
+from itil_l2.importers._conformance import (
+    ConformanceError,
+    Deviation,
+    ImportPolicy,
+    MalformedExport,
+    Tally,
+)
+from itil_l2.importers._reading import ImportOptions, case_fault, open_export, start_import
 from itil_l2.importers._run import ImportRun
 from itil_l2.importers._steps import Case, Step
+from itil_l2.importers._xes_stream import (
+    DEFAULT_MAX_EVENTS_PER_TRACE,
+    DEFAULT_MAX_VALUE_LENGTH,
+    Orphan,
+    RawTrace,
+    XesLimits,
+    raw_traces,
+)
 from itil_l2.tickets import (
     Channel,
     HoldReason,
@@ -39,7 +53,7 @@ from itil_l2.tickets import (
     TicketKind,
 )
 
-__all__ = ["KEEP", "XesMapping", "read_xes"]
+__all__ = ["KEEP", "NO_TRACE", "XesMapping", "read_xes"]
 
 KEEP = "keep"
 """A `states` value meaning "this event changes no phase" (fields, group, links still apply)."""
@@ -125,72 +139,80 @@ def read_xes(
     path: str | Path,
     *,
     mapping: XesMapping | None = None,
+    max_value_length: int = DEFAULT_MAX_VALUE_LENGTH,
+    max_events_per_trace: int = DEFAULT_MAX_EVENTS_PER_TRACE,
+    max_traces: int | None = None,
     **options: Unpack[ImportOptions],
 ) -> ImportRun:
     """Stream an XES log into tickets (see `read_servicenow` for the options).
 
     A step's `line` in deviations is the event's number in the file (1-based).
+    The caps keep a hostile file from taking unbounded time or memory; past
+    one, the read ends in a `MalformedExport` with the file and line:
+    `max_value_length` (characters of one attribute value; a tag or other
+    piece of markup over 4 × that + 64 KiB bytes is refused before it is
+    parsed), `max_events_per_trace` (a trace is held whole until it ends),
+    `max_traces` (None: no limit). An `<event>` outside a `<trace>` belongs
+    to no ticket: a deviation (ticket id `(no trace)`) under lenient and
+    skip, a `ConformanceError` under strict.
     """
     chosen = mapping or XesMapping()
+    limits = XesLimits(max_value_length, max_events_per_trace, max_traces)
+    policy = ImportPolicy(options.get("policy", ImportPolicy.LENIENT))
 
     def cases(file: Path, tally: Tally) -> Iterator[Case]:
-        return _cases(file, chosen, tally)
+        return _cases(file, chosen, tally, limits, policy)
 
     return start_import(path, cases, options, "read_xes")
 
 
-def _local(tag: str) -> str:
-    return tag.rpartition("}")[2]
+NO_TRACE = "(no trace)"
+"""The ticket id a deviation names for an event outside any trace."""
 
 
-def _values(element: Element) -> dict[str, str]:
-    """The element's direct key/value attribute children."""
-    return {
-        child.attrib["key"]: child.attrib.get("value", "")
-        for child in element
-        if "key" in child.attrib and _local(child.tag) not in ("event", "trace")
-    }
-
-
-def _cases(path: Path, mapping: XesMapping, tally: Tally) -> Iterator[Case]:
+def _cases(
+    path: Path, mapping: XesMapping, tally: Tally, limits: XesLimits, policy: ImportPolicy
+) -> Iterator[Case]:
     source = str(path)
-    steps: list[Step] = []
+
+    def make_step(number: int, values: dict[str, str]) -> Step:
+        return _step(number, values, mapping)
+
     try:
         with open_export(path, "rb") as handle:
-            parser = iterparse(handle, events=("start", "end"))
-            root: Element | None = None
-            for kind, element in parser:
-                if root is None:
-                    root = element
-                    if _local(element.tag) != "log":
-                        raise MalformedExport(source, 1, "not an XES log: the root is not <log>")
+            for item in raw_traces(handle, source, limits, make_step):
+                if isinstance(item, Orphan):
+                    _orphan(item, tally, policy)
                     continue
-                if kind != "end":
-                    continue
-                tag = _local(element.tag)
-                if tag == "event":
-                    tally.rows_read += 1
-                    steps.append(_step(tally.rows_read, _values(element), mapping))
-                    element.clear()
-                elif tag == "trace":
-                    yield _case(source, _values(element), steps, mapping, tally.rows_read)
-                    steps = []
-                    element.clear()
-                    root.clear()
-    except ParseError as exc:
-        line = exc.position[0] if exc.position else None
-        raise MalformedExport(source, line, f"broken XML: {exc}") from None
+                tally.rows_read = item.events_read
+                case = _case(source, item, mapping, tally, policy)
+                if case is not None:
+                    yield case
     except (EOFError, OSError, zlib.error) as exc:
         raise MalformedExport(source, None, f"cannot read further: {exc}") from None
 
 
+def _orphan(item: Orphan, tally: Tally, policy: ImportPolicy) -> None:
+    """An event outside any trace: counted, rejected, a deviation of no ticket."""
+    lenient = policy is ImportPolicy.LENIENT
+    rule = f"event outside a trace: file line {item.line}"
+    repair = "event ignored" if lenient else None
+    deviation = Deviation(NO_TRACE, item.number, rule, repair, tally.source)
+    tally.rows_read = item.events_read
+    if policy is ImportPolicy.STRICT:
+        raise ConformanceError(deviation)
+    tally.deviations.append(deviation)
+    tally.rows_rejected += 1
+
+
 def _case(
-    source: str, values: dict[str, str], steps: list[Step], mapping: XesMapping, line: int
-) -> Case:
+    source: str, trace: RawTrace[Step], mapping: XesMapping, tally: Tally, policy: ImportPolicy
+) -> Case | None:
+    values, line = trace.values, trace.line
     case_id = values.get(mapping.case_id)
     if not case_id or not case_id.strip():
         raise MalformedExport(source, line, f"a trace without {mapping.case_id}")
-    case = Case(case_id, steps)
+    case = Case(case_id, trace.steps)
     if mapping.title and values.get(mapping.title, "").strip():
         case.title = values[mapping.title]
     if mapping.caller:
@@ -206,15 +228,48 @@ def _case(
     if prefix:
         for key, text in values.items():
             if key.startswith(prefix):
-                case.attributes[key[len(prefix) :]] = _json_or_text(text)
+                try:
+                    case.attributes[key[len(prefix) :]] = _json_or_text(text)
+                except ValueError as exc:
+                    rule = f"attribute {key!r:.80} unreadable: {exc}"
+                    if not case_fault(tally, policy, case, None, rule, "attribute left out"):
+                        return None
     return case
 
 
 def _json_or_text(text: str) -> Any:
+    """The JSON value `text` holds, else `text`; JSON nested too deep: `ValueError`.
+
+    Too deep is what a ticket's attributes cannot hold (`MAX_JSON_DEPTH`
+    levels, the attributes mapping itself the first), found before any
+    recursion can fail.
+    """
     try:
-        return json.loads(text)
+        value = json.loads(text)
+    except RecursionError:
+        raise ValueError(_TOO_DEEP) from None
     except ValueError:
         return text
+    if isinstance(value, (list, dict)) and _depth(value) >= MAX_JSON_DEPTH:
+        raise ValueError(_TOO_DEEP)
+    return value
+
+
+_TOO_DEEP = f"nested more than {MAX_JSON_DEPTH} levels deep (the attributes the first)"
+
+
+def _depth(value: Any) -> int:
+    """How deeply lists and objects nest in `value` (1 for a flat list), without recursion."""
+    deepest, todo = 0, [(value, 1)]
+    while todo:
+        item, level = todo.pop()
+        if isinstance(item, (list, dict)):
+            deepest = max(deepest, level)
+            if level <= MAX_JSON_DEPTH:
+                todo.extend(
+                    (x, level + 1) for x in (item.values() if isinstance(item, dict) else item)
+                )
+    return deepest
 
 
 def _step(number: int, values: dict[str, str], mapping: XesMapping) -> Step:

@@ -23,27 +23,47 @@ def _local_midnight(day: datetime, tz: tzinfo) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=tz)
 
 
+def _local(at: datetime, tz: tzinfo) -> datetime:
+    """`at` in zone `tz`, clamped to the first or last representable local time."""
+    try:
+        return ensure_aware(at).astimezone(tz)
+    except OverflowError:
+        edge = datetime.max if at.year > 1 else datetime.min
+        return edge.replace(tzinfo=tz)
+
+
 def period_of(at: datetime, unit: Granularity, tz: tzinfo = UTC) -> Period:
     """The day, ISO week (Monday first) or month `at` falls in, in zone `tz`.
+
+    The first and last representable periods are cut at the calendar's
+    edges: a period whose end would lie past 9999-12-31 ends at
+    `datetime.max` in `tz` (so its last microsecond is left out), and an
+    instant whose local time lies outside years 1-9999 falls in the first
+    or last period.
 
     >>> from datetime import datetime, timezone
     >>> p = period_of(datetime(2026, 3, 4, 23, 30, tzinfo=timezone.utc), "week")
     >>> p.start.date().isoformat(), p.end.date().isoformat()
     ('2026-03-02', '2026-03-09')
+    >>> period_of(datetime(9999, 12, 31, tzinfo=timezone.utc), "month").end.isoformat()
+    '9999-12-31T23:59:59.999999+00:00'
     """
-    local = ensure_aware(at).astimezone(tz)
-    if unit == "day":
-        start = _local_midnight(local, tz)
-        nxt = start.date() + timedelta(days=1)
-    elif unit == "week":
-        monday = local.date() - timedelta(days=local.weekday())
-        start = datetime(monday.year, monday.month, monday.day, tzinfo=tz)
-        nxt = monday + timedelta(days=7)
-    elif unit == "month":
-        start = datetime(local.year, local.month, 1, tzinfo=tz)
-        nxt = (start + timedelta(days=32)).date().replace(day=1)
-    else:
-        raise ValidationError(f"a period is a day, week or month, not {unit!r}")
+    local = _local(at, tz)
+    try:
+        if unit == "day":
+            start = _local_midnight(local, tz)
+            nxt = start.date() + timedelta(days=1)
+        elif unit == "week":
+            monday = local.date() - timedelta(days=local.weekday())
+            start = datetime(monday.year, monday.month, monday.day, tzinfo=tz)
+            nxt = monday + timedelta(days=7)
+        elif unit == "month":
+            start = datetime(local.year, local.month, 1, tzinfo=tz)
+            nxt = (start.replace(tzinfo=None) + timedelta(days=32)).date().replace(day=1)
+        else:
+            raise ValidationError(f"a period is a day, week or month, not {unit!r}")
+    except OverflowError:  # the period ends past 9999-12-31
+        return Period(start, datetime.max.replace(tzinfo=tz))
     return Period(start, datetime(nxt.year, nxt.month, nxt.day, tzinfo=tz))
 
 

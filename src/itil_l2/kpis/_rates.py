@@ -19,6 +19,8 @@ from itil_l2.kpis._result import KpiResult
 from itil_l2.tickets import Ticket
 
 __all__ = [
+    "NO_GROUP_DATA",
+    "NO_GROUP_NAME",
     "escalation_rate",
     "escalation_rate_metric",
     "first_contact_resolution",
@@ -34,6 +36,12 @@ __all__ = [
     "resolution_rate",
     "resolution_rate_metric",
 ]
+
+
+NO_GROUP_NAME = "(no group)"
+"""The group an importer puts a ticket in when its log names no group at all."""
+NO_GROUP_DATA = "no group data"
+"""Why an escalation rate leaves out a ticket that never had a group."""
 
 
 def resolution_rate_metric(tier: Tier | None = None) -> Metric:
@@ -113,7 +121,7 @@ def escalation_rate_metric(source: Tier = Tier.L2, target: Tier = Tier.L3) -> Me
         return bool(f.escalation_mask & step)
 
     name = f"escalation_rate_{source.value.lower()}_{target.value.lower()}"
-    return _rate_at(name, source, escalated)
+    return _rate_at(name, source, escalated, needs_groups=True)
 
 
 def escalation_rate(
@@ -130,7 +138,10 @@ def escalation_rate(
     handled at `source`. With the defaults: tickets that reached L3 from L2
     ÷ tickets handled at L2. `source=Tier.L1, target=Tier.L2` gives the
     L1→L2 escalation rate. Excluded: tickets never at `source`, tickets
-    still open.
+    still open, tickets without group data ("no group data": an imported
+    ticket whose log names no group is in `NO_GROUP_NAME` and never
+    changed group), so a log without any group data gives no value (not
+    measurable), not 0 %.
     """
     return measure_one(escalation_rate_metric(source, target), tickets, period)
 
@@ -231,8 +242,14 @@ def _count_metric(name: str, count: Callable[[KpiFacts], int], statistic: str) -
     return Metric(name, "distribution", rule, statistic, "count")
 
 
-def _rate_at(name: str, tier: Tier, hit: Callable[[KpiFacts], bool]) -> Metric:
-    """`hit(facts)` as a rate over the ended tickets handled at `tier` (others excluded)."""
+def _rate_at(
+    name: str, tier: Tier, hit: Callable[[KpiFacts], bool], *, needs_groups: bool = False
+) -> Metric:
+    """`hit(facts)` as a rate over the ended tickets handled at `tier` (others excluded).
+
+    With `needs_groups`, a ticket without group data is excluded too: it was
+    never routed, so whether it would have been escalated is unknown.
+    """
     bit, never = tier_bit(tier), f"never at {tier}"
 
     def rule(f: KpiFacts) -> bool | str:
@@ -240,6 +257,8 @@ def _rate_at(name: str, tier: Tier, hit: Callable[[KpiFacts], bool]) -> Metric:
             return STILL_OPEN
         if not f.tier_mask & bit:
             return never
+        if needs_groups and f.group_changes == 0 and f.end_group.name == NO_GROUP_NAME:
+            return NO_GROUP_DATA
         return hit(f)
 
     return Metric(name, "rate", rule)
