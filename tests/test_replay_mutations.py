@@ -101,6 +101,8 @@ def _call(t: Ticket, p: Any, **when: Any) -> None:
         t.assign_to(p.assignee, **when)
     elif isinstance(p, ev.Started):
         t.start(**when)
+    elif isinstance(p, ev.Requeued):
+        t.requeue(reason=p.reason, **when)
     elif isinstance(p, ev.Reassigned):
         t.reassign(p.group, reason=p.reason, **when)
     elif isinstance(p, ev.Escalated):

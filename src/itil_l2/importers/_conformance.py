@@ -5,7 +5,10 @@ never resolved, a row timed before the previous one, a corrupt state). The
 importer never crashes on such a ticket and never fixes it silently: it
 records a `Deviation` naming the ticket, the line and the rule broken, and
 goes on as the `ImportPolicy` says. The `ImportReport` accounts for every
-row: rows read = rows accepted + rows rejected, always.
+row twice over, always: rows read = rows accepted + rows rejected (a rejected
+row changed nothing), and rows read = rows replayed + rows deviated (a
+replayed row is in the ticket as the export states it; a deviated row is
+named by at least one deviation, or belongs to a skipped ticket).
 """
 
 from __future__ import annotations
@@ -108,20 +111,40 @@ def _counts(value: Mapping[str, int]) -> Mapping[str, int]:
     return dict(value)
 
 
+def _accepted(report: ImportReport) -> int:
+    return report.rows_accepted
+
+
+def _rejected(report: ImportReport) -> int:
+    return report.rows_rejected
+
+
 @frozen
 class ImportReport:
-    """The conformance summary of one import; rows read = accepted + rejected.
+    """The conformance summary of one import; every row is accounted for.
+
+    rows read = accepted + rejected: a rejected row is ignored whole (an
+    unusable row, activity after the ticket ended); an accepted one is in
+    the ticket, repaired or not. rows read = replayed + deviated: a replayed
+    row is in the ticket as the export states it, with no deviation; a
+    deviated row is named by at least one deviation (a row may have
+    several: rows are counted, not deviations) or belongs to a skipped
+    ticket. Every rejected row is a deviated one. Both sums are checked
+    when the report is made; `rows_replayed` and `rows_deviated` default to
+    the accepted and rejected counts (a report without repairs).
 
     `incidents` counts the cases (incidents, traces) found; `tickets` those
     imported; `skipped` the ids of tickets dropped (policy `skip`, or no
     usable row). `repaired` holds the ids of imported tickets that needed at
     least one repair. `figures` are counted mapping facts that are not
-    deviations (e.g. repeated rows that changed nothing).
+    deviations (e.g. group names not in the tier directory).
 
     >>> r = ImportReport("x.csv", rows_read=3, rows_accepted=2, rows_rejected=1,
     ...                  incidents=1, tickets=1)
     >>> r.repair_rate, r.rows_read == r.rows_accepted + r.rows_rejected
     (0.0, True)
+    >>> r.rows_read == r.rows_replayed + r.rows_deviated
+    True
     """
 
     source: str
@@ -135,12 +158,28 @@ class ImportReport:
     deviations: tuple[Deviation, ...] = attrs.field(default=(), converter=_deviations)
     figures: Mapping[str, int] = attrs.field(factory=dict, converter=_counts)
     seconds: float = 0.0
+    rows_replayed: int = attrs.field(
+        default=attrs.Factory(_accepted, takes_self=True), kw_only=True
+    )
+    rows_deviated: int = attrs.field(
+        default=attrs.Factory(_rejected, takes_self=True), kw_only=True
+    )
 
     def __attrs_post_init__(self) -> None:
         if self.rows_read != self.rows_accepted + self.rows_rejected:
             raise ValidationError(
                 f"rows read ({self.rows_read}) != accepted ({self.rows_accepted})"
                 f" + rejected ({self.rows_rejected})"
+            )
+        if self.rows_read != self.rows_replayed + self.rows_deviated:
+            raise ValidationError(
+                f"rows read ({self.rows_read}) != replayed ({self.rows_replayed})"
+                f" + deviated ({self.rows_deviated})"
+            )
+        if self.rows_deviated < self.rows_rejected:
+            raise ValidationError(
+                f"rows deviated ({self.rows_deviated}) < rejected ({self.rows_rejected}):"
+                " every rejected row is named by a deviation"
             )
 
     @property
@@ -162,6 +201,8 @@ class ImportReport:
         lines = [
             f"{self.source}: {self.rows_read:,} rows read = {self.rows_accepted:,} accepted"
             f" + {self.rows_rejected:,} rejected",
+            f"  = {self.rows_replayed:,} replayed as recorded"
+            f" + {self.rows_deviated:,} with a deviation",
             f"{self.incidents:,} incidents, {self.tickets:,} tickets imported,"
             f" {len(self.skipped):,} skipped, {len(self.repaired):,} repaired"
             f" ({self.repair_rate:.2%}), {len(self.deviations):,} deviations",
@@ -179,6 +220,17 @@ class Tally:
         self.source = source
         self.rows_read = 0
         self.rows_rejected = 0
+        self.rows_replayed = 0
+        """Rows the replay made as the export states them, counted one by one.
+
+        The report derives its `rows_replayed` as rows read - rows deviated, as
+        it derives `rows_accepted` (a reader may have read a row of the next
+        case already); once a run ended the two agree, and the tests check it.
+        """
+        self.rows_deviated = 0
+        """Rows the replay deviated on or skipped (the readers' rejections are added on report)."""
+        self.replay_rejected = 0
+        """The part of `rows_rejected` the replay counted; the rest, readers' rejected rows."""
         self.incidents = 0
         self.tickets = 0
         self.skipped: list[str] = []
@@ -187,6 +239,10 @@ class Tally:
         self.figures: Counter[str] = Counter()
         self.seconds = 0.0
 
+    def deviated(self) -> int:
+        """Rows named by a deviation or of a skipped ticket: the replay's, and the readers'."""
+        return self.rows_deviated + self.rows_rejected - self.replay_rejected
+
     def report(self) -> ImportReport:
         """The counts so far, frozen."""
         return ImportReport(
@@ -194,6 +250,8 @@ class Tally:
             rows_read=self.rows_read,
             rows_accepted=self.rows_read - self.rows_rejected,
             rows_rejected=self.rows_rejected,
+            rows_replayed=self.rows_read - self.deviated(),
+            rows_deviated=self.deviated(),
             incidents=self.incidents,
             tickets=self.tickets,
             skipped=tuple(self.skipped),

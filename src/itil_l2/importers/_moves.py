@@ -55,7 +55,17 @@ class _Skip(Exception):
 class _Run:
     """One case being replayed."""
 
-    __slots__ = ("at", "case", "groups", "rejected", "step", "ticket", "unchanged")
+    __slots__ = (
+        "at",
+        "back",
+        "case",
+        "deviated",
+        "groups",
+        "rejected",
+        "step",
+        "ticket",
+        "unchanged",
+    )
 
     def __init__(self, case: Case, groups: dict[str, SupportGroup]) -> None:
         self.case = case
@@ -63,7 +73,9 @@ class _Run:
         self.ticket: Ticket | None = None
         self.step: Step | None = None
         self.at: datetime | None = None
+        self.back = False  # the step's time went back (an out-of-order row)
         self.rejected = 0
+        self.deviated: set[int] = set()  # the lines of the rows a deviation names
         self.unchanged: tuple[Any, ...] = ()  # (step's fields, ticket's) last found equal
 
 
@@ -104,6 +116,8 @@ class Moves:
         """Record a deviation per the policy; under lenient, note the repair in the history."""
         step = run.step
         line = step.line if step is not None else None
+        if line is not None:
+            run.deviated.add(line)
         lenient = self.policy is ImportPolicy.LENIENT
         deviation = Deviation(
             run.case.id, line, rule, repair if lenient else None, self.tally.source
@@ -188,7 +202,12 @@ class Moves:
             run.unchanged = values
             return
         if ticket.phase not in _OPEN:
-            self.tally.figures["field changes on resolved rows (not replayed)"] += 1
+            names = ", ".join(changes)
+            self._deviate(
+                run,
+                f"field change on a {ticket.phase.value} ticket: {names}",
+                "not replayed (an ended ticket keeps its fields)",
+            )
             return
         self._attempt(run, "update", lambda: ticket.update(at=at, actor=actor, **changes))
 
@@ -207,14 +226,11 @@ class Moves:
 
     def _phase(self, ctx: StepContext, premature_close: bool) -> None:
         """Make the moves from the ticket's phase to the step's (the table in `_replay.py`)."""
-        run, ticket, step, at, actor = ctx.run, ctx.ticket, ctx.step, ctx.at, ctx.actor
+        run, ticket, step = ctx.run, ctx.ticket, ctx.step
         target = step.phase
         phase = ticket.phase
         if target is Phase.NEW or target is Phase.QUEUED:
-            if phase is Phase.NEW and target is Phase.QUEUED:
-                self._attempt(run, "assign", lambda: _assign(ctx))
-            elif phase is not Phase.NEW and phase is not Phase.QUEUED:
-                self.tally.figures["new or queued rows after work began (no move)"] += 1
+            self._queue(ctx, target)
         elif target is Phase.IN_PROGRESS:
             self._work(ctx)
         elif target is Phase.ON_HOLD:
@@ -224,12 +240,36 @@ class Moves:
                 self._attempt(run, "resolve", lambda: self._resolve(ctx))
         elif target is Phase.CLOSED:
             self._close(ctx, premature_close)
-        elif target is Phase.CANCELLED and phase in _OPEN:
-            why = f"imported: {step.raw_state} (line {step.line})"
-            self._attempt(run, "cancel", lambda: ticket.cancel(why, at=at, actor=actor))
+        elif target is Phase.CANCELLED:
+            self._cancel(ctx)
         assignee = step.assignee
         if assignee is not None and assignee != ticket.assignee and ticket.phase in _TIERED:
             self._attempt(run, "assign_to", lambda: _assignee(ctx))
+
+    def _queue(self, ctx: StepContext, target: Phase) -> None:
+        """A row that says new or queued: assign, requeue, or no way back (a deviation)."""
+        run, phase = ctx.run, ctx.ticket.phase
+        if phase is Phase.NEW or phase is Phase.QUEUED:
+            if phase is Phase.NEW and target is Phase.QUEUED:
+                self._attempt(run, "assign", lambda: _assign(ctx))
+        elif target is Phase.QUEUED and (phase is Phase.IN_PROGRESS or phase is Phase.ON_HOLD):
+            if run.back:  # timed before the work it would end: out of order, no return
+                rule = f"queued after {phase.value}, out of order: no return to the queue"
+                self._deviate(run, rule, f"the ticket stays {phase.value}")
+            else:
+                self._attempt(run, "requeue", lambda: _requeue(ctx))
+        else:
+            rule = f"{target.value} after {phase.value}: no way back to {target.value}"
+            self._deviate(run, rule, f"the ticket stays {phase.value}")
+
+    def _cancel(self, ctx: StepContext) -> None:
+        run, ticket, step = ctx.run, ctx.ticket, ctx.step
+        if ticket.phase in _OPEN:
+            why = f"imported: {step.raw_state} (line {step.line})"
+            self._attempt(run, "cancel", lambda: ticket.cancel(why, at=ctx.at, actor=ctx.actor))
+        else:
+            rule = "cancelled after resolved: a resolved ticket is not cancelled"
+            self._deviate(run, rule, "kept resolved")
 
     def _work(self, ctx: StepContext) -> None:
         run, ticket, step, at, actor = ctx.run, ctx.ticket, ctx.step, ctx.at, ctx.actor
@@ -320,6 +360,15 @@ def _start_work(ctx: StepContext) -> None:
         if assignee is not None and assignee != actor.id:
             _assignee(ctx)
         ticket.start(at=ctx.at, actor=actor)
+
+
+def _requeue(ctx: StepContext) -> None:
+    """Back to the same group's queue; from on hold, work resumes first."""
+    ticket, step = ctx.ticket, ctx.step
+    why = f"imported: {step.raw_state} (line {step.line})"
+    if ticket.phase is Phase.ON_HOLD:
+        ticket.resume(why, at=ctx.at, actor=ctx.actor)
+    ticket.requeue(at=ctx.at, actor=ctx.actor, reason=why)
 
 
 def _reopen(ctx: StepContext) -> None:

@@ -9,7 +9,7 @@ options.
 from __future__ import annotations
 
 import gzip
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any, Literal, TypedDict
 
@@ -42,7 +42,10 @@ class ImportOptions(TypedDict, total=False):
     - `config`: the `WorkflowConfig` tickets replay under;
     - `resolution_code`: the code imported resolutions get (default
       `SOLVED_PERMANENTLY`);
-    - `on_row`: called with each row's outcome, e.g. for a progress bar.
+    - `on_row`: called with each row's outcome, e.g. for a progress bar;
+    - `defaults`: field name → value for fields the export lacks, used
+      without a deviation: `impact` and `urgency`, each `"high"`,
+      `"medium"` or `"low"` (anything else: `ValidationError`).
     """
 
     policy: ImportPolicy
@@ -50,6 +53,7 @@ class ImportOptions(TypedDict, total=False):
     config: WorkflowConfig | None
     resolution_code: ResolutionCode
     on_row: OnRow | None
+    defaults: Mapping[str, str] | None
 
 
 def open_export(path: Path, mode: Literal["rb", "rt"]) -> IO[Any]:
@@ -118,6 +122,7 @@ def start_import(
         groups=options.get("groups"),
         config=options.get("config"),
         resolution_code=options.get("resolution_code", SOLVED_PERMANENTLY),
+        defaults=options.get("defaults"),
     )
     on_row = options.get("on_row")
 

@@ -8,8 +8,11 @@ replay makes the moves that lead there from the ticket's current phase:
 =============  ===============================================================
 export phase   moves, by the ticket's phase when the step arrives
 =============  ===============================================================
-new            nothing (a ServiceNow New row with a group means queued)
-queued         new: assign; otherwise nothing
+new            new or queued: nothing; later: deviation (no way back to new)
+queued         new: assign; in progress: requeue (same group: the return to
+               the queue; a row timed before the previous event is out of
+               order: deviation); on hold: resume + requeue; resolved:
+               reopen + requeue
 in_progress    new: assign + start; queued: start; on hold: resume;
                resolved: reopen
 on_hold        new/queued: assign + start + hold; in progress: hold; on hold
@@ -17,17 +20,30 @@ on_hold        new/queued: assign + start + hold; in progress: hold; on hold
 resolved       any open phase: resolve
 closed         resolved: close (not while later steps show more activity:
                deviation); open: deviation, repaired by resolve + close
-cancelled      any open phase: cancel
+cancelled      any open phase: cancel; resolved: deviation
 =============  ===============================================================
 
 Before the phase move, a changed group moves the ticket between groups: same
 tier → `reassign`, one tier up → `escalate` with an imported `Handover`
 (only the CI, priority and impact the export has), one tier down →
-`hand_back`. Links are added in any phase; changed fields (impact, urgency,
-category, CI) are updated while the ticket is open. Every move is made by an
-actor named after the export's updater, with the system role. The moves
-themselves are in `_moves.py`; this module opens the ticket and walks the
-steps.
+`hand_back`. A row that reopens a resolved ticket reopens it first, so its
+group change is made as for any open ticket; a new ticket resolved, closed
+or cancelled by a row naming another group than its first is assigned there
+first. A group or field change on a resolved or ended ticket, which no
+trigger can make, is a deviation. Links are added in any phase; changed
+fields (impact, urgency, category, CI) are updated while the ticket is open.
+Every move is made by an actor named after the export's updater, with the
+system role. The moves themselves are in `_moves.py`; this module opens the
+ticket and walks the steps.
+
+Every row is accounted for: it is replayed (the ticket holds what the row
+states: its phase, its group, its fields) or a deviation names its line (or
+its ticket was skipped whole); rows read = rows replayed + rows deviated.
+The assignee of a resolved or ended ticket is not modelled (no trigger sets
+it), so a row's assignee counts only while the ticket is open. `defaults`
+gives the value of a field the export lacks (impact, urgency) without a
+deviation; without one, a missing impact or urgency is assumed medium, a
+deviation.
 
 Before that, the case is vetted against the limits on values (see
 `itil_l2.MAX_ID_LENGTH`): a row holding an identifier or a text no ticket can
@@ -38,25 +54,28 @@ identifier is left out, and a case whose id is none is skipped whole
 
 from __future__ import annotations
 
-from typing import NoReturn
+from collections.abc import Mapping
 
 from itil_l2._core.actor import SYSTEM, Actor, Role
-from itil_l2._core.checks import id_fault, text_fault
 from itil_l2._core.priority import Impact, Urgency
 from itil_l2._core.tier import SupportGroup, Tier
 from itil_l2.errors import ValidationError
-from itil_l2.importers._conformance import ConformanceError, Deviation, ImportPolicy, Tally
+from itil_l2.importers._conformance import Deviation, ImportPolicy, Tally
 from itil_l2.importers._groups import GroupDirectory, _inferred_tiers
 from itil_l2.importers._moves import (
+    _FIELD_VALUES,
+    _FIELDS,
     _TIERED,
     REPAIR_NOTE,
-    Moves,
     StepContext,
+    _assign,
     _linker,
+    _reopen,
     _Run,
     _Skip,
 )
 from itil_l2.importers._steps import Case, Step
+from itil_l2.importers._vetting import Vetting
 from itil_l2.tickets import (
     SOLVED_PERMANENTLY,
     LinkKind,
@@ -72,20 +91,9 @@ NO_GROUP = SupportGroup("(no group)", Tier.L1)
 """The owner group of a ticket whose export names no group at all."""
 
 _FINAL = frozenset({Phase.CLOSED, Phase.CANCELLED})
-_ID_FIELDS = ("actor", "group", "assignee", "category", "subcategory", "l3_name", "l3_reference")
-"""The step's values a ticket holds as identifiers (see `itil_l2.MAX_ID_LENGTH`)."""
-_TEXT_FIELDS = (
-    "raw_state",
-    "symptom",
-    "resolution_code",
-    "resolution_notes",
-    "note",
-    "vendor_text",
-    "instructions",
-    "fix",
-)
-"""The step's values that become a ticket's text (no NUL)."""
-_FAULTS_KEPT = 100_000
+_ENDS = frozenset({Phase.RESOLVED, Phase.CLOSED, Phase.CANCELLED})
+_LEVELS = {level.value: level for level in Impact}
+_DEFAULTABLE = ("impact", "urgency")
 
 LINK_COLUMNS = {
     "problem_id": LinkKind.PROBLEM,
@@ -94,7 +102,7 @@ LINK_COLUMNS = {
 }
 
 
-class Replayer(Moves):
+class Replayer(Vetting):
     """Turns cases into tickets under one policy, counting into a `Tally`."""
 
     def __init__(
@@ -105,6 +113,7 @@ class Replayer(Moves):
         groups: GroupDirectory | None = None,
         config: WorkflowConfig | None = None,
         resolution_code: ResolutionCode = SOLVED_PERMANENTLY,
+        defaults: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__()
         self.tally = tally
@@ -113,6 +122,7 @@ class Replayer(Moves):
         self.config = config or WorkflowConfig()
         self.codes = {c.code: c for c in self.config.resolution_codes}
         self.default_code = resolution_code
+        self.impact, self.urgency = _defaults(defaults)
         self._actors: dict[str, Actor] = {}
         self._groups: dict[tuple[str, Tier, tuple[str, ...]], SupportGroup] = {}
         self._faults: dict[str, str | None] = {}
@@ -134,8 +144,13 @@ class Replayer(Moves):
             tally.skipped.append(case.id)
             tally.repaired.pop(case.id, None)
             tally.rows_rejected += len(case.steps)
+            tally.replay_rejected += len(case.steps)
+            tally.rows_deviated += len(case.steps)
             return None
         tally.rows_rejected += run.rejected
+        tally.replay_rejected += run.rejected
+        tally.rows_deviated += len(run.deviated)
+        tally.rows_replayed += len(case.steps) - len(run.deviated)
         tally.tickets += 1
         return ticket
 
@@ -161,65 +176,6 @@ class Replayer(Moves):
             run.step = None
             raise _Skip(Deviation(case.id, None, "no usable row", None, self.tally.source))
         return run.ticket
-
-    # -- the limits on values (see `itil_l2.MAX_ID_LENGTH`) ------------------------------
-
-    def _vet(self, run: _Run) -> None:
-        """Values the ticket cannot take: a bad id skips the ticket, a bad row is ignored.
-
-        An id must be an identifier; a caller that is none is left out; a row with
-        an unusable identifier or text is ignored (a deviation each, as ever).
-        """
-        case = run.case
-        fault = id_fault(case.id)
-        if fault is not None:
-            self._refuse(run, f"ticket id {fault}")
-        fault = text_fault(case.title)
-        if fault is not None:
-            self._refuse(run, f"title {fault}")
-        if case.caller is not None and (fault := self._id_fault(case.caller)) is not None:
-            self._deviate(run, f"caller {fault}", "caller left out")
-            case.caller = None
-        for step in case.steps:
-            if step.error is None:
-                step.error = self._step_fault(step)
-
-    def _refuse(self, run: _Run, rule: str) -> NoReturn:
-        """The whole ticket cannot be imported: `ConformanceError` if strict, else skipped."""
-        deviation = Deviation(run.case.id, None, rule, None, self.tally.source)
-        if self.policy is ImportPolicy.STRICT:
-            raise ConformanceError(deviation)
-        raise _Skip(deviation)
-
-    def _id_fault(self, value: str) -> str | None:
-        """`id_fault`, once per distinct value (names and refs repeat row after row)."""
-        faults = self._faults
-        if value in faults:
-            return faults[value]
-        fault = id_fault(value)
-        if len(faults) < _FAULTS_KEPT:
-            faults[value] = fault
-        return fault
-
-    def _step_fault(self, step: Step) -> str | None:
-        """Why a row cannot be used: an identifier or a text it holds is not one."""
-        check = self._id_fault
-        for name in _ID_FIELDS:
-            value = getattr(step, name)
-            if value is not None and (fault := check(value)) is not None:
-                return f"{name} {fault}"
-        refs = (*(step.ci_refs or ()), *step.kb_refs, *(link.ref for link in step.links))
-        for ref in refs:
-            if (fault := check(ref)) is not None:
-                return f"reference {fault}"
-        for name in _TEXT_FIELDS:
-            value = getattr(step, name)
-            if value is not None and (fault := text_fault(value)) is not None:
-                return f"{name} {fault}"
-        for text in step.specialisations:
-            if (fault := text_fault(text)) is not None:
-                return f"specialisation {fault}"
-        return None
 
     def _tiers(self, case: Case) -> tuple[dict[str, SupportGroup], str]:
         names = [s.group for s in case.steps if s.group is not None and s.error is None]
@@ -266,7 +222,7 @@ class Replayer(Moves):
         owner = run.groups[first] if first is not None else NO_GROUP
         at = step.at if case.opened_at is None else case.opened_at
         assert at is not None  # steps without a time carry an error
-        impact, urgency = step.impact, step.urgency
+        impact, urgency = step.impact or self.impact, step.urgency or self.urgency
         attributes = {**case.attributes, "tier_source": tier_source}
         ticket = Ticket.open(
             id=case.id,
@@ -298,6 +254,7 @@ class Replayer(Moves):
         assert at is not None
         last = ticket.updated_at
         run.at = None
+        run.back = at < last
         if at < last:
             self._deviate(
                 run,
@@ -311,17 +268,79 @@ class Replayer(Moves):
         for link in step.links:
             if link not in ticket.links:
                 self._attempt(run, "link", _linker(ticket, link, at, actor))
+        group = run.groups.get(step.group) if step.group is not None else None
         if phase in _FINAL:
             if step.phase is not phase:
                 self._deviate(run, f"activity after {phase.value}", "row ignored")
                 run.rejected += 1
+            elif (change := _ended_change(ticket, step, group)) is not None:
+                self._deviate(run, f"{change} on a {phase.value} ticket", "not replayed")
             return
-        group = run.groups.get(step.group) if step.group is not None else None
         context = StepContext(run, ticket, step, group, at, actor)
-        if group is not None and phase in _TIERED:
+        target = step.phase
+        if phase is Phase.RESOLVED and target in _TIERED:  # the reopen first, then the move
+            self._attempt(run, "reopen", lambda: _reopen(context))
+            phase = ticket.phase
+        elif phase is Phase.NEW and target in _ENDS and _elsewhere(ticket, group):
+            self._attempt(run, "assign", lambda: _assign(context))  # it ends at the row's group
+            phase = ticket.phase
+        if group is not None:
             current = ticket.group
-            if current and group.name != current.name:
+            if phase in _TIERED and current and group.name != current.name:
                 self._move(context, group)
+            elif phase is Phase.RESOLVED and current and group.name != current.name:
+                self._deviate(
+                    run,
+                    f"group change on a resolved ticket: {current.name} to {group.name}",
+                    f"kept {current.name} (no trigger moves a resolved ticket)",
+                )
         self._fields(context)
         self._phase(context, premature_close)
         self._texts(context)
+
+
+def _defaults(given: Mapping[str, str] | None) -> tuple[Impact | None, Urgency | None]:
+    """The impact and urgency `defaults` gives (`ValidationError` for anything else)."""
+    if given is None:
+        return None, None
+    if not isinstance(given, Mapping):
+        raise ValidationError(f"defaults must be a mapping of field to value, got {given!r:.80}")
+    for key, value in given.items():
+        if key not in _DEFAULTABLE:
+            raise ValidationError(
+                f"defaults: {key!r:.80} is no field with a default;"
+                f" known: {', '.join(_DEFAULTABLE)}"
+            )
+        if value not in _LEVELS:
+            raise ValidationError(
+                f"defaults: {key} must be one of {', '.join(_LEVELS)}, got {value!r:.80}"
+            )
+    impact, urgency = given.get("impact"), given.get("urgency")
+    return (
+        Impact(impact) if impact is not None else None,
+        Urgency(urgency) if urgency is not None else None,
+    )
+
+
+def _elsewhere(ticket: Ticket, group: SupportGroup | None) -> bool:
+    """Whether a row names another group than the new ticket's first one."""
+    return group is not None and group.name != ticket.owner_group.name
+
+
+def _ended_change(ticket: Ticket, step: Step, group: SupportGroup | None) -> str | None:
+    """What a row on a closed or cancelled ticket would change, which no trigger can."""
+    current = ticket.group or ticket.owner_group  # cancelled while new: its owner's
+    if group is not None and group.name != current.name:
+        return f"group change ({current.name} to {group.name})"
+    fields = [
+        name
+        for name, value, now in zip(
+            _FIELDS, _FIELD_VALUES(step), _FIELD_VALUES(ticket), strict=True
+        )
+        if value is not None and value != now
+    ]
+    if fields:
+        return f"field change ({', '.join(fields)})"
+    if step.note is not None or step.vendor_text is not None:
+        return "a note"
+    return None
