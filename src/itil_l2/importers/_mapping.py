@@ -208,11 +208,7 @@ def _check(m: ImportMapping) -> None:
     if m.format not in FORMATS:
         raise _bad("format", f"format is one of {', '.join(FORMATS)}, got {_short(m.format)}")
     if m.entity == "problem":
-        raise _bad(
-            "entity",
-            "problem logs: not yet from the mapping; read them with"
-            " itil_l2.importers.read_problem_log",
-        )
+        raise _bad("entity", "problem logs: not yet from the mapping (use read_problem_log)")
     if m.entity != "incident":
         raise _bad("entity", f"entity is incident or problem, got {_short(m.entity)}")
     _check_columns(m)
