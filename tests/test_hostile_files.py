@@ -171,6 +171,26 @@ def test_events_per_trace_and_traces_are_capped(tmp_path: Path) -> None:
     assert error.line == line_of(lines, "<trace>", nth=3) and "more than 2 traces" in str(error)
 
 
+def test_attributes_per_event_are_capped(tmp_path: Path) -> None:
+    from itil_l2.importers._xes_stream import MAX_ATTRIBUTES
+
+    many = {f"x:{i}": "v" for i in range(MAX_ATTRIBUTES - 6)}  # with the event's 6 own
+    lines = xes(trace("T1", event("queued", "2026-03-01T09:00:00+00:00", **many)))
+    assert [t.id for t in read_xes(write_log(tmp_path / "fits.xes", lines))] == ["T1"]
+    lines = xes(trace("T1", event("queued", "2026-03-01T09:00:00+00:00", **many, y="v")))
+    error = malformed(write_log(tmp_path / "many.xes", lines))
+    assert error.line == line_of(lines, 'key="y"') and "10,000 attributes" in str(error)
+
+
+def test_a_csv_field_over_the_csv_modules_limit_is_malformed(tmp_path: Path) -> None:
+    assert csv.field_size_limit() == 131_072  # as the docs say
+    rows = [sn_row("INC1", "New", 0, "1/3/2016 09:00", group="g" * 131_073)]
+    path = write_sn(tmp_path / "wide.csv", rows)
+    with pytest.raises(MalformedExport) as info:
+        list(read_servicenow(path))
+    assert (info.value.path, info.value.line) == (str(path), 2)
+
+
 @pytest.mark.parametrize(
     "kw",
     [
@@ -463,6 +483,9 @@ def test_escalation_is_not_measurable_without_any_group_data(
     code, out, err = cli(capsys, "kpi", path)
     line = next(x for x in out.splitlines() if "escalation_rate_l1_l2" in x)
     assert "0.0%" not in line and " - " in line
+    code, out, err = cli(capsys, "report", path, "-o", tmp_path / "r.html")
+    html = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert code == 0 and "<td>escalation_rate_l1_l2</td><td class=num>-</td>" in html
     # one ticket with a group is enough to measure it again
     grouped = [
         sn_row("INC2", "New", 0, "1/3/2016 09:00"),

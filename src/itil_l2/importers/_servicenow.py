@@ -150,7 +150,7 @@ def _cases(
         try:
             yield from _group(reader, source, zone, tally, limits)
         except (EOFError, OSError, zlib.error, UnicodeDecodeError, csv.Error) as exc:
-            line = reader.line_num + 1
+            line = reader.line_num + (not isinstance(exc, csv.Error))  # csv: line read
             raise MalformedExport(source, line, f"cannot read further: {exc}") from None
 
 
