@@ -20,12 +20,21 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from itil_l2 import HoldReason, Impact, Tier, Urgency, ValidationError
-from itil_l2.importers import ConformanceError, ImportPolicy, ImportReport, read_servicenow
+from itil_l2 import SYSTEM, HoldReason, Impact, Tier, Urgency, ValidationError
+from itil_l2.importers import (
+    ConformanceError,
+    ImportPolicy,
+    ImportReport,
+    read_servicenow,
+    read_xes,
+    write_xes,
+)
 from itil_l2.importers._conformance import Tally
 from itil_l2.importers._moves import _Run
 from itil_l2.importers._replay import Replayer
 from itil_l2.importers._steps import Case, Step
+from itil_l2.kpis import kpi_facts
+from itil_l2.testing import example_ticket
 from itil_l2.tickets import Phase, Ticket
 
 T0 = datetime(2026, 2, 2, 9, tzinfo=UTC)
@@ -333,3 +342,19 @@ def test_defaults_outside_the_known_fields_and_levels_are_refused(
 ) -> None:
     with pytest.raises(ValidationError, match="defaults"):
         read_servicenow(tmp_path / "none.csv", defaults=defaults)
+
+
+def test_a_requeue_round_trips_through_write_xes_and_read_xes(tmp_path: Path) -> None:
+    t, hour = example_ticket(), timedelta(hours=1)
+    t.requeue(at=t.updated_at + hour, actor=SYSTEM, reason="shift ended")
+    t.start(at=t.updated_at + 2 * hour, actor=SYSTEM)
+    t.hold(HoldReason.AWAITING_CALLER, at=t.updated_at + hour, actor=SYSTEM)
+    t.resume("caller answered", at=t.updated_at + hour, actor=SYSTEM)
+    t.requeue(at=t.updated_at + 3 * hour, actor=SYSTEM)
+    write_xes([t], tmp_path / "t.xes")
+    run = read_xes(tmp_path / "t.xes")
+    (back,) = list(run)
+    assert [e.kind for e in back.history] == [e.kind for e in t.history]
+    assert [e.kind for e in t.history].count("requeue") == 2
+    assert kpi_facts(back).hours == kpi_facts(t).hours
+    assert run.report.deviations == () and run.report.rows_replayed == run.report.rows_read
