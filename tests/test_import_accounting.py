@@ -358,3 +358,15 @@ def test_a_requeue_round_trips_through_write_xes_and_read_xes(tmp_path: Path) ->
     assert [e.kind for e in t.history].count("requeue") == 2
     assert kpi_facts(back).hours == kpi_facts(t).hours
     assert run.report.deviations == () and run.report.rows_replayed == run.report.rows_read
+
+
+def test_a_row_a_reader_names_in_a_deviation_counts_as_deviated(tmp_path: Path) -> None:
+    log = tmp_path / "log.csv"
+    head = _HEAD.replace("\n", ",reassignment_count\n")
+    rows = _ROWS.replace("Group 1\n", "Group 1,0\n", 1).replace("Group 1\n", "Group 1,²\n")
+    log.write_text(head + rows)
+    run = read_servicenow(log, defaults={"impact": "low", "urgency": "low"})
+    assert len(list(run)) == 1
+    report = run.report
+    assert [d.line for d in report.deviations] == [3], report.deviations
+    assert (report.rows_replayed, report.rows_deviated, report.rows_rejected) == (1, 1, 0)

@@ -134,6 +134,7 @@ class Replayer(Vetting):
         tally = self.tally
         tally.incidents += 1
         run = _Run(case, {})
+        _named_by_reader(tally, run)
         try:
             try:
                 ticket = self._replay(run)
@@ -344,3 +345,16 @@ def _ended_change(ticket: Ticket, step: Step, group: SupportGroup | None) -> str
     if step.note is not None or step.vendor_text is not None:
         return "a note"
     return None
+
+
+def _named_by_reader(tally: Tally, run: _Run) -> None:
+    """The case's rows a reader's deviation named (it appends them just before the case)."""
+    deviations, case = tally.deviations, run.case
+    if not deviations or deviations[-1].ticket_id != case.id:
+        return
+    lines = {step.line for step in case.steps}
+    for deviation in reversed(deviations):
+        if deviation.ticket_id != case.id:
+            break
+        if deviation.line in lines:
+            run.deviated.add(deviation.line)
