@@ -624,3 +624,17 @@ def test_a_mutated_file_raises_nothing_but_itil_errors(
                 continue
             report = run.report
             assert report.rows_read == report.rows_accepted + report.rows_rejected
+
+
+@pytest.mark.parametrize("encoding", ["bogus", "utf-7", "shift_jis"])
+def test_an_encoding_expat_cannot_read_is_malformed(tmp_path: Path, encoding: str) -> None:
+    lines = xes(ticket("T1"))
+    lines[0] = f'<?xml version="1.0" encoding="{encoding}"?>'
+    error = malformed(write_log(tmp_path / "enc.xes", lines))
+    assert error.line == 1 and "cannot read its encoding" in str(error)
+
+
+@pytest.mark.parametrize("read", [read_xes, read_servicenow])
+def test_a_policy_that_is_none_is_a_validation_error(tmp_path: Path, read: object) -> None:
+    with pytest.raises(ItilL2Error, match="policy must be one of strict, lenient, skip"):
+        read(tmp_path / "none.xes", policy="bogus")  # type: ignore[operator]

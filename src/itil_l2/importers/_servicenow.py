@@ -13,8 +13,7 @@ step's time (`d/m/yyyy HH:MM`, local time in the caller's zone); `opened_at`
 opens the ticket; `assignment_group`, `assigned_to`, `impact`, `urgency`,
 `category`, `subcategory`, `u_symptom`, `cmdb_ci` per row; `problem_id`,
 `rfc`, `caused_by` become links; `vendor` names the L3 target; the fields
-the workflow does not model are kept in `attributes` (last row's values).
-`?` means missing.
+the workflow does not model are kept in `attributes` (last row's values). `?` means missing.
 """
 
 from __future__ import annotations
@@ -34,6 +33,7 @@ from itil_l2.importers._reading import (
     case_fault,
     check_cap,
     open_export,
+    policy_of,
     start_import,
 )
 from itil_l2.importers._replay import LINK_COLUMNS
@@ -132,7 +132,7 @@ def read_servicenow(
     (4, 4, ())
     """
     max_rows = check_cap("max_rows_per_incident", max_rows_per_incident)
-    policy = ImportPolicy(options.get("policy", ImportPolicy.LENIENT))
+    policy = policy_of(options)
 
     def cases(file: Path, tally: Tally) -> Iterator[Case]:
         return _cases(file, zone, tally, (policy, max_rows))
@@ -169,10 +169,10 @@ def _group(
 
     def build(number: str, lines: list[int], rows: list[list[str]]) -> Case | None:
         case = builder.case(number, lines, rows)
-        for fault in builder.faults:
-            if not case_fault(tally, policy, case, lines[-1], fault, "left out"):
-                return None
-        return case
+        kept = all(
+            case_fault(tally, policy, case, lines[-1], f, "left out") for f in builder.faults
+        )
+        return case if kept else None
 
     key_at = index["number"]
     seen: set[str] = set()

@@ -32,7 +32,13 @@ from itil_l2.importers._conformance import (
     MalformedExport,
     Tally,
 )
-from itil_l2.importers._reading import ImportOptions, case_fault, open_export, start_import
+from itil_l2.importers._reading import (
+    ImportOptions,
+    case_fault,
+    open_export,
+    policy_of,
+    start_import,
+)
 from itil_l2.importers._run import ImportRun
 from itil_l2.importers._steps import Case, Step
 from itil_l2.importers._xes_stream import (
@@ -158,7 +164,7 @@ def read_xes(
     """
     chosen = mapping or XesMapping()
     limits = XesLimits(max_value_length, max_events_per_trace, max_traces)
-    policy = ImportPolicy(options.get("policy", ImportPolicy.LENIENT))
+    policy = policy_of(options)
 
     def cases(file: Path, tally: Tally) -> Iterator[Case]:
         return _cases(file, chosen, tally, limits, policy)

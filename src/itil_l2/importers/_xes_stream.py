@@ -205,6 +205,10 @@ def raw_traces(
         yield from _drain(reader.out)
     except pyexpat.ExpatError as exc:
         raise MalformedExport(source, exc.lineno, f"broken XML: {exc}") from None
+    except MalformedExport:
+        raise
+    except (LookupError, ValueError) as exc:  # the declared encoding: unknown, or multi-byte
+        raise MalformedExport(source, 1, f"cannot read its encoding: {exc}") from None
 
 
 def _drain(out: list[Any]) -> Iterator[Any]:
