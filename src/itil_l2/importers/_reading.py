@@ -28,7 +28,14 @@ from itil_l2.importers._run import ImportRun, OnRow
 from itil_l2.importers._steps import Case
 from itil_l2.tickets import SOLVED_PERMANENTLY, ResolutionCode, WorkflowConfig
 
-__all__ = ["ImportOptions", "case_fault", "check_cap", "open_export", "start_import"]
+__all__ = [
+    "ImportOptions",
+    "case_fault",
+    "check_cap",
+    "open_export",
+    "policy_of",
+    "start_import",
+]
 
 _GZIP_MAGIC = b"\x1f\x8b"
 
@@ -72,6 +79,16 @@ def open_export(path: Path, mode: Literal["rb", "rt"]) -> IO[Any]:
         return path.open(mode, encoding=encoding, newline=newline)
     except OSError as exc:
         raise MalformedExport(str(path), None, f"cannot open: {exc.strerror or exc}") from None
+
+
+def policy_of(options: ImportOptions) -> ImportPolicy:
+    """The options' policy (default lenient); one that is none: `ValidationError`."""
+    policy = options.get("policy", ImportPolicy.LENIENT)
+    try:
+        return ImportPolicy(policy)
+    except ValueError:
+        names = ", ".join(p.value for p in ImportPolicy)
+        raise ValidationError(f"policy must be one of {names}, got {policy!r}") from None
 
 
 def check_cap(name: str, value: object, *, optional: bool = False) -> Any:
