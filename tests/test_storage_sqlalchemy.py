@@ -57,7 +57,13 @@ def counts(engine: Engine) -> tuple[int, int]:
 
 
 def test_metadata_names_the_library_tables_for_alembic() -> None:
-    assert set(metadata.tables) == {"itil_heads", "itil_events", "itil_cis", "itil_positions"}
+    assert set(metadata.tables) == {
+        "itil_heads",
+        "itil_events",
+        "itil_cis",
+        "itil_positions",
+        "itil_configs",
+    }
 
 
 def test_host_session_commit_covers_both_and_delivers_events_after_it(engine: Engine) -> None:

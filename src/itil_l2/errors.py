@@ -18,6 +18,7 @@ from collections.abc import Iterable
 __all__ = [
     "AlreadyExists",
     "ConcurrencyError",
+    "ConfigMismatch",
     "CorruptHistory",
     "DuplicateLink",
     "EntryRefused",
@@ -96,6 +97,37 @@ class NotFound(StorageError, KeyError):
 
 class AlreadyExists(StorageError):
     """`add` was given an aggregate whose id is already stored (use `save` to update)."""
+
+
+class ConfigMismatch(StorageError):
+    """A workflow config differs from the one stored with the data (see `docs/storage.md`).
+
+    The stored entities were validated under the stored config; replaying
+    them under another could call valid data corrupt (or let invalid data
+    through), so the store refuses and names every differing setting.
+    `differences` holds (setting, value there, value here), values as JSON:
+    there is the stored config (or the store's own), here the one given.
+
+    >>> error = ConfigMismatch("ticket", [("allow_tier_skip", "true", "false")], "Do so.")
+    >>> print(error)  # doctest: +NORMALIZE_WHITESPACE
+    the ticket config differs from the one stored with the data:
+    allow_tier_skip is true there, false here. Do so.
+    """
+
+    def __init__(
+        self,
+        kind: str,
+        differences: Iterable[tuple[str, str, str]],
+        advice: str,
+        *,
+        against: str = "the one stored with the data",
+    ) -> None:
+        self.kind = kind
+        self.differences = tuple(differences)
+        settings = "; ".join(
+            f"{name} is {there} there, {here} here" for name, there, here in self.differences
+        )
+        super().__init__(f"the {kind} config differs from {against}: {settings}. {advice}")
 
 
 class TenantMismatch(StorageError):

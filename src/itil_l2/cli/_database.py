@@ -11,7 +11,9 @@ its very start left behind) counts as new.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from itil_l2.cli._errors import UsageError
 from itil_l2.storage.sqlite import ImportRecord, NotAnItilDatabase, SqliteStore
@@ -81,13 +83,25 @@ def _mode(path: Path, export: Path, sha256: str, options: str, mode: str | None)
 
 
 def recorded_target(
-    db: str, export: Path, options: str, mode: str | None
+    db: str,
+    export: Path,
+    options: str,
+    mode: str | None,
+    *,
+    configs: Mapping[type, Any] | None = None,
 ) -> tuple[SqliteStore, ImportRecord]:
-    """The opened database and its import run: begun, resumed (`"resume"`) or replaced."""
+    """The opened database and its import run: begun, resumed (`"resume"`) or replaced.
+
+    `configs` (e.g. `{Ticket: the mapping file's WorkflowConfig}`) is what the
+    store checks the imported tickets against and stores with them at their
+    first write, so `kpi --db` and `report --db` read them back with it; a
+    resumed import whose config differs from the stored one is a
+    `ConfigMismatch` naming the settings (a replaced database stores anew).
+    """
     path = Path(db)
     sha256 = file_sha256(export)
     mode = _mode(path, export, sha256, options, mode)
-    store = SqliteStore(path)
+    store = SqliteStore(path, configs=configs)
     try:
         if mode == "resume":
             record = store.imports.resume(sha256, options)

@@ -24,8 +24,11 @@ def existing_file(path: str, what: str) -> Path:
 def load_db(path: str, *, allow_incomplete: bool = False) -> list[Ticket]:
     """Every ticket of an itil-l2 SQLite database, opened read-only (nothing is written).
 
-    A database with an unfinished import is an `IncompleteImport` unless
-    `allow_incomplete` (then a warning on stderr says so).
+    The tickets replay with the workflow config stored with them (the one
+    they were imported with; a database of an earlier version stores none
+    and replays with the default). A database with an unfinished import is
+    an `IncompleteImport` unless `allow_incomplete` (then a warning on
+    stderr says so).
     """
     existing_file(path, "database")
     store = SqliteStore(path, read_only=True)

@@ -203,8 +203,9 @@ class ImportLog:
         with self._session() as session:
             session._begin_write()
             if replace:
-                for table in DATA_TABLES:
+                for table in DATA_TABLES:  # the stored configs too: the next import stores its own
                     session._write(f"DELETE FROM {table}")
+                self._store._stored_configs.clear()
             else:
                 rows = session._fetch(_UNFINISHED)
                 if rows:

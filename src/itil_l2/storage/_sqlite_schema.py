@@ -16,6 +16,7 @@ from __future__ import annotations
 import sqlite3
 
 from itil_l2.errors import StorageError, UnknownSchema
+from itil_l2.storage._sqlite_configs import MIGRATION as CONFIG_MIGRATION
 from itil_l2.storage._sqlite_log import MIGRATION as LOG_MIGRATION
 
 __all__ = [
@@ -72,13 +73,15 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     ),
     # 4: the notification log: each event's position in its tenant's log
     LOG_MIGRATION,
+    # 5: the workflow config each entity kind was written with (read without: none stored)
+    CONFIG_MIGRATION,
 )
 """Each entry: the statements that take the schema from version n to n + 1."""
 
 SCHEMA_VERSION = len(MIGRATIONS)
 READABLE_FROM = 1
 """The oldest schema a read-only opening reads as it is (older: open it writable once)."""
-DATA_TABLES = ("itil_cis", "itil_events", "itil_heads", "itil_imports")
+DATA_TABLES = ("itil_cis", "itil_configs", "itil_events", "itil_heads", "itil_imports")
 """Every table with stored data (not the schema version): what emptying a database deletes."""
 _CORE_TABLES = {"itil_heads", "itil_events", "itil_cis"}
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from operator import attrgetter
 from typing import Any
 
 from itil_l2.storage._query import Query
-from itil_l2.storage._rows import Head
+from itil_l2.storage._rows import EventRow, Head
 
 __all__ = [
     "HEAD_COLUMNS",
@@ -18,6 +19,8 @@ __all__ = [
     "LOAD",
     "UPDATE_HEAD",
     "VERSION",
+    "cis_of",
+    "events_of",
     "head",
     "head_values",
     "micros",
@@ -130,3 +133,36 @@ def head_values(head: Head) -> tuple[Any, ...]:
         micros(head.resolved_at),
         micros(head.updated_at),
     )
+
+
+def events_of(
+    db: sqlite3.Connection, kind: str, tenant: str, ids: list[str]
+) -> dict[str, tuple[EventRow, ...]]:
+    """The event rows of the aggregates `ids`, in version order, 500 ids a statement."""
+    found: dict[str, list[EventRow]] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        rows = db.execute(
+            "SELECT id, version, schema, at, type, data FROM itil_events"
+            f" WHERE kind = ? AND tenant = ? AND id IN ({', '.join('?' * len(chunk))})"
+            " ORDER BY id, version",
+            (kind, tenant, *chunk),
+        )
+        for r in rows:
+            found.setdefault(r[0], []).append(EventRow(r[1], r[2], time(r[3]), r[4], r[5]))  # type: ignore[arg-type]
+    return {id: tuple(events) for id, events in found.items()}
+
+
+def cis_of(db: sqlite3.Connection, kind: str, tenant: str, ids: list[str]) -> dict[str, list[str]]:
+    """The CI references of the aggregates `ids`, 500 ids a statement."""
+    found: dict[str, list[str]] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        rows = db.execute(
+            "SELECT id, ci FROM itil_cis"
+            f" WHERE kind = ? AND tenant = ? AND id IN ({', '.join('?' * len(chunk))})",
+            (kind, tenant, *chunk),
+        )
+        for id, ci in rows:
+            found.setdefault(id, []).append(ci)
+    return found

@@ -27,6 +27,8 @@ from itil_l2.storage._kinds import KINDS, AggregateKind, EventDecoder
 from itil_l2.storage._outbox import Notification, notifications
 from itil_l2.storage._pause import collection_paused
 from itil_l2.storage._query import Query
+from itil_l2.storage._settings import ConfigTexts
+from itil_l2.storage._store_configs import ConfigChecks, config_class
 from itil_l2.storage.ports import StorageBackend, StorageSession
 from itil_l2.tickets import Ticket
 
@@ -42,8 +44,16 @@ class Store:
 
     `configs` gives the workflow configuration each entity class is replayed
     with (e.g. `{Ticket: WorkflowConfig(...)}`: custom hold reasons or
-    resolution codes must be known on load). `on_commit` receives every
-    committed unit of work's events, in order, after the commit.
+    resolution codes must be known on load). The config an entity kind was
+    first written with is stored with the data (by adapters that can, which
+    the library's all do): a store given no config for a kind reads with the
+    stored one, and one given a config that differs from it gets
+    `ConfigMismatch`, as does a write of an entity made with another config.
+    `replace_configs=True` is the override: the store's own configs are used
+    as given, and each kind's stored config is replaced by the one its next
+    write was made with (every stored entity must replay under it).
+    `on_commit` receives every committed unit of work's events, in order,
+    after the commit.
 
     >>> from datetime import datetime, timezone
     >>> from itil_l2.storage import MemoryStore
@@ -65,9 +75,13 @@ class Store:
         upcasters: Upcasters = UPCASTERS,
         on_commit: OnCommit | None = None,
         event_cache: int = 16_384,
+        replace_configs: bool = False,
     ) -> None:
         self.backend = backend
         self.configs = dict(configs or {})
+        self.replace_configs = replace_configs
+        self._config_texts = ConfigTexts()
+        self._stored_configs: dict[str, str] = {}  # kind -> stored config text seen committed
         self.upcasters = upcasters
         self.on_commit = on_commit
         self._event: EventDecoder = functools.lru_cache(maxsize=max(event_cache, 0))(
@@ -101,6 +115,33 @@ class Store:
         """
         return notifications(self, position, limit, _checked_tenant(tenant))
 
+    def stored_config(self, cls: type[Any]) -> Any:
+        """The config stored for entity class `cls` (policies: the class's defaults), or None.
+
+        None when no entity of the kind was written yet, or the adapter (or a
+        file of an earlier version) stores no config.
+
+        >>> from itil_l2 import Ticket, WorkflowConfig
+        >>> from itil_l2.storage import MemoryStore
+        >>> from itil_l2.testing import example_ticket
+        >>> store = MemoryStore()
+        >>> store.stored_config(Ticket) is None
+        True
+        >>> with store.unit_of_work() as uow:
+        ...     uow.tickets.add(example_ticket())  # made with the default config
+        ...     uow.commit()
+        >>> store.stored_config(Ticket) == WorkflowConfig()
+        True
+        """
+        kind = next((k for k in KINDS.values() if k.cls is cls and k.is_entity), None)
+        if kind is None:
+            raise ValidationError(f"{cls!r} is not a stored entity class")
+        with self.unit_of_work() as uow:
+            text = uow._stored_text(kind)
+        if text is None:
+            return None
+        return self._config_texts.decoded(config_class(kind), kind.name, text)[0]
+
     def close(self) -> None:
         """Release the backend's resources (connections), if it holds any."""
         close = getattr(self.backend, "close", None)
@@ -122,6 +163,7 @@ class _Repo(Generic[T]):
         if isinstance(item, Entity):
             if item._persisted:
                 raise ValidationError(f"{item.id} is already stored; use save()")
+            self._uow._claim(kind, item)
             events: Sequence[Any] = item.history
         else:
             events = ()
@@ -154,6 +196,7 @@ class _Repo(Generic[T]):
         if not pending:
             return
         expected = entity._persisted
+        self._uow._claim(kind, entity)
         head, rows = kind.encode(entity, pending)
         self._uow._session().append(kind.name, self._uow._key, head, expected, rows)
         self._uow._written(entity, expected, pending)
@@ -180,7 +223,7 @@ class _Repo(Generic[T]):
 
     def _decode(self, stream: Any) -> T:
         store = self._uow._store
-        config = store.configs.get(self._kind.cls)
+        config = self._uow._config(self._kind) if self._kind.is_entity else None
         item = self._kind.decode(stream, store.upcasters, config, store._event)
         if isinstance(item, Entity):
             item._stored_in(self._uow._key)
@@ -206,7 +249,7 @@ def _checked(query: Query | None) -> Query:
     return query
 
 
-class StoreUnitOfWork:
+class StoreUnitOfWork(ConfigChecks):
     """The library's `UnitOfWork`: one adapter session, one tenant, one outbox."""
 
     def __init__(self, store: Store, tenant: str | None) -> None:
@@ -218,6 +261,9 @@ class StoreUnitOfWork:
         self._pending: list[Any] = []
         self._events: tuple[Any, ...] = ()
         self._done = False
+        self._configs: dict[str, Any] = {}  # kind -> the config it is read with here
+        self._claimed: dict[str, str] = {}  # kind -> the config its writes here were checked by
+        self._held: set[str] = set()  # the kinds of those the adapter stored (or found stored)
         self.tickets: _Repo[Ticket] = _Repo(self, KINDS["ticket"])
         self.problems: _Repo[Problem] = _Repo(self, KINDS["problem"])
         self.changes: _Repo[ChangeRequest] = _Repo(self, KINDS["change"])
@@ -253,6 +299,8 @@ class StoreUnitOfWork:
             self._abandon()
             raise
         self._events = tuple(self._pending)
+        if self._held and not getattr(self._store.backend, "joined", False):
+            self._store._stored_configs.update({k: self._claimed[k] for k in self._held})
         self._finish()
         if self._events and self._store.on_commit is not None:
             self._store.on_commit(self._events)

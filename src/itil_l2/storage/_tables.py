@@ -22,7 +22,7 @@ from sqlalchemy import (
     event,
 )
 
-__all__ = ["cis", "events", "heads", "metadata", "positions"]
+__all__ = ["cis", "configs", "events", "heads", "metadata", "positions"]
 
 metadata = MetaData()
 """The library's tables, for `create_all` or the host's Alembic `target_metadata`."""
@@ -99,3 +99,11 @@ cis = Table(
     Column("id", String(200), primary_key=True),
     Index("itil_cis_id", "kind", "tenant", "id"),  # a load reads one aggregate's CIs
 )
+
+configs = Table(
+    "itil_configs",
+    metadata,
+    Column("kind", String(40), primary_key=True),
+    Column("data", Text, nullable=False),
+)
+"""The workflow config each entity kind's stored entities were written with (JSON text)."""

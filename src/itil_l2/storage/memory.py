@@ -37,6 +37,7 @@ class MemoryBackend:
         self._rows: dict[_Table, dict[str, Stream]] = {}
         self._ids: dict[_Table, list[str]] = {}
         self._log: dict[str, list[Notice]] = {}  # tenant -> notices, position = index + 1
+        self._configs: dict[str, str] = {}  # kind -> the config text stored with the data
         self._read = threading.Lock()
         self._write = threading.Lock()
 
@@ -48,12 +49,18 @@ class MemoryBackend:
         with self._read:
             return self._rows.get(table, {}).get(id)
 
+    def _config(self, kind: str) -> str | None:
+        with self._read:
+            return self._configs.get(kind)
+
     def _publish(
         self,
         overlay: Mapping[tuple[_Table, str], Stream],
         written: Sequence[tuple[_Table, str, Sequence[EventRow]]],
+        configs: Mapping[str, str],
     ) -> None:
         with self._read:
+            self._configs.update(configs)
             for (table, id), stream in overlay.items():
                 rows = self._rows.setdefault(table, {})
                 if id not in rows:
@@ -81,6 +88,7 @@ class MemorySession:
         self._backend = backend
         self._overlay: dict[tuple[_Table, str], Stream] = {}
         self._written: list[tuple[_Table, str, Sequence[EventRow]]] = []
+        self._configs: dict[str, str] = {}
         self._locked = False
 
     def _lock(self) -> None:
@@ -120,6 +128,17 @@ class MemorySession:
         self._overlay[((kind, tenant), head.id)] = Stream(head, stored.events + tuple(events))
         self._written.append(((kind, tenant), head.id, tuple(events)))
 
+    def load_config(self, kind: str) -> str | None:
+        staged = self._configs.get(kind)
+        return staged if staged is not None else self._backend._config(kind)
+
+    def claim_config(self, kind: str, text: str, replace: bool) -> str:
+        self._lock()  # under the write lock: a second first writer finds the first one's
+        stored = self.load_config(kind)
+        if stored is None or replace:
+            self._configs[kind] = stored = text
+        return stored
+
     def select(
         self, kind: str, tenant: str, query: Query, after: str | None, limit: int
     ) -> list[Stream]:
@@ -149,13 +168,14 @@ class MemorySession:
         return self._backend._notices(tenant, after, limit)
 
     def commit(self) -> None:
-        if self._overlay:
-            self._backend._publish(self._overlay, self._written)
+        if self._overlay or self._configs:
+            self._backend._publish(self._overlay, self._written, self._configs)
         self.rollback()
 
     def rollback(self) -> None:
         self._overlay = {}
         self._written = []
+        self._configs = {}
         self._unlock()
 
     def close(self) -> None:
@@ -182,6 +202,13 @@ class MemoryStore(Store):
         upcasters: Upcasters = UPCASTERS,
         on_commit: OnCommit | None = None,
         timeout: float = 30.0,
+        replace_configs: bool = False,
     ) -> None:
         backend = MemoryBackend(timeout=timeout)
-        super().__init__(backend, configs=configs, upcasters=upcasters, on_commit=on_commit)
+        super().__init__(
+            backend,
+            configs=configs,
+            upcasters=upcasters,
+            on_commit=on_commit,
+            replace_configs=replace_configs,
+        )

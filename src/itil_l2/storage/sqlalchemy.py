@@ -1,6 +1,6 @@
 """The SQLAlchemy 2 adapter (extra `sql`): PostgreSQL, SQLite, anything SQLAlchemy speaks.
 
-`metadata` holds the library's three tables, so a host's Alembic migrations
+`metadata` holds the library's tables, so a host's Alembic migrations
 include them (`target_metadata = [host_metadata, itil_l2.storage.sqlalchemy.metadata]`).
 
 `SqlAlchemyStore` accepts an `Engine` or a `sessionmaker` (each unit of work
@@ -62,6 +62,7 @@ from itil_l2._core.serialization import UPCASTERS, Upcasters
 from itil_l2.errors import AlreadyExists, ConcurrencyError, NotFound, ValidationError
 from itil_l2.storage._query import Query
 from itil_l2.storage._rows import EventRow, Head, Notice, Stream
+from itil_l2.storage._sqlalchemy_configs import ConfigRows
 from itil_l2.storage._sqlalchemy_errors import translated
 from itil_l2.storage._sqlalchemy_held import held_events
 from itil_l2.storage._sqlalchemy_log import Pending, notices_since
@@ -84,12 +85,13 @@ from itil_l2.storage._sqlalchemy_tx import (
     enable_sqlite_savepoints,
 )
 from itil_l2.storage._store import OnCommit, Store
-from itil_l2.storage._tables import cis, events, heads, metadata, positions
+from itil_l2.storage._tables import cis, configs, events, heads, metadata, positions
 
 __all__ = [
     "SqlAlchemyBackend",
     "SqlAlchemyStore",
     "cis",
+    "configs",
     "enable_sqlite_savepoints",
     "events",
     "positions",
@@ -115,7 +117,7 @@ def _head_values(head: Head) -> dict[str, Any]:
     }
 
 
-class SqlAlchemySession:
+class SqlAlchemySession(ConfigRows):
     """One unit of work on one SQLAlchemy connection (own transaction or a SAVEPOINT)."""
 
     def __init__(self, backend: SqlAlchemyBackend) -> None:
@@ -285,6 +287,7 @@ class SqlAlchemyStore(Store):
         upcasters: Upcasters = UPCASTERS,
         on_commit: OnCommit | None = None,
         event_cache: int = 16_384,
+        replace_configs: bool = False,
     ) -> None:
         backend = SqlAlchemyBackend(bind)
         super().__init__(
@@ -293,6 +296,7 @@ class SqlAlchemyStore(Store):
             upcasters=upcasters,
             on_commit=_joined(backend, on_commit),
             event_cache=event_cache,
+            replace_configs=replace_configs,
         )
         self._host_on_commit = on_commit
 

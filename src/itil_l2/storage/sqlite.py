@@ -32,15 +32,10 @@ from typing import Any
 
 from itil_l2._core.public import expose
 from itil_l2._core.serialization import UPCASTERS, Upcasters
-from itil_l2.errors import (
-    AlreadyExists,
-    ConcurrencyError,
-    NotFound,
-    StorageError,
-    ValidationError,
-)
+from itil_l2.errors import AlreadyExists, ConcurrencyError, NotFound, StorageError, ValidationError
 from itil_l2.storage._query import Query
 from itil_l2.storage._rows import EventRow, Head, Notice, Stream
+from itil_l2.storage._sqlite_configs import ConfigRows
 from itil_l2.storage._sqlite_imports import ImportLog, ImportRecord, IncompleteImport
 from itil_l2.storage._sqlite_log import Pending, notices_since
 from itil_l2.storage._sqlite_open import Snapshot, read_only_uri
@@ -50,10 +45,10 @@ from itil_l2.storage._sqlite_sql import INSERT_HEAD as _INSERT_HEAD
 from itil_l2.storage._sqlite_sql import LOAD as _LOAD
 from itil_l2.storage._sqlite_sql import UPDATE_HEAD as _UPDATE_HEAD
 from itil_l2.storage._sqlite_sql import VERSION as _VERSION
+from itil_l2.storage._sqlite_sql import cis_of, events_of, where
 from itil_l2.storage._sqlite_sql import head as _head
 from itil_l2.storage._sqlite_sql import head_values as _head_values
 from itil_l2.storage._sqlite_sql import time as _time
-from itil_l2.storage._sqlite_sql import where
 from itil_l2.storage._store import OnCommit, Store
 
 __all__ = [
@@ -66,7 +61,7 @@ __all__ = [
 ]
 
 
-class SqliteSession:
+class SqliteSession(ConfigRows):
     """One unit of work on one connection: autocommit reads, then one write transaction."""
 
     def __init__(self, backend: SqliteBackend, connection: sqlite3.Connection) -> None:
@@ -156,36 +151,9 @@ class SqliteSession:
         with self._snapshot():
             rows = self._db.execute(sql, (kind, tenant, *params, limit)).fetchall()
             ids = [r[0] for r in rows]
-            events = self._events(kind, tenant, ids)
-            refs = self._cis(kind, tenant, ids)
+            events = events_of(self._db, kind, tenant, ids)
+            refs = cis_of(self._db, kind, tenant, ids)
         return [Stream(_head(r, refs.get(r[0], ())), events.get(r[0], ())) for r in rows]
-
-    def _events(self, kind: str, tenant: str, ids: list[str]) -> dict[str, tuple[EventRow, ...]]:
-        found: dict[str, list[EventRow]] = {}
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            rows = self._db.execute(
-                "SELECT id, version, schema, at, type, data FROM itil_events"
-                f" WHERE kind = ? AND tenant = ? AND id IN ({', '.join('?' * len(chunk))})"
-                " ORDER BY id, version",
-                (kind, tenant, *chunk),
-            )
-            for r in rows:
-                found.setdefault(r[0], []).append(EventRow(r[1], r[2], _time(r[3]), r[4], r[5]))  # type: ignore[arg-type]
-        return {id: tuple(events) for id, events in found.items()}
-
-    def _cis(self, kind: str, tenant: str, ids: list[str]) -> dict[str, list[str]]:
-        found: dict[str, list[str]] = {}
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            rows = self._db.execute(
-                "SELECT id, ci FROM itil_cis"
-                f" WHERE kind = ? AND tenant = ? AND id IN ({', '.join('?' * len(chunk))})",
-                (kind, tenant, *chunk),
-            )
-            for id, ci in rows:
-                found.setdefault(id, []).append(ci)
-        return found
 
     def events_since(self, tenant: str, after: int, limit: int) -> list[Notice]:
         return notices_since(self._read(), tenant, after, limit)
@@ -263,6 +231,10 @@ class _SnapshotSession(SqliteSession):
     def _fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         with self._guard():
             return super()._fetch(sql, params)
+
+    def load_config(self, kind: str) -> str | None:
+        with self._guard():
+            return super().load_config(kind)
 
 
 class SqliteBackend:
@@ -386,9 +358,16 @@ class SqliteStore(Store):
         upcasters: Upcasters = UPCASTERS,
         on_commit: OnCommit | None = None,
         read_only: bool = False,
+        replace_configs: bool = False,
     ) -> None:
         backend = SqliteBackend(path, timeout=timeout, read_only=read_only)
-        super().__init__(backend, configs=configs, upcasters=upcasters, on_commit=on_commit)
+        super().__init__(
+            backend,
+            configs=configs,
+            upcasters=upcasters,
+            on_commit=on_commit,
+            replace_configs=replace_configs,
+        )
         self.imports = ImportLog(self)
         """The import runs recorded in this database."""
 

@@ -13,9 +13,10 @@ aggregate, `NotFound`, `AlreadyExists`, version conflicts that write nothing,
 rollback on exception or missing commit, events handed over only after
 commit, queries, streaming in batches, text stored verbatim (unicode and SQL
 metacharacters), tenants that never see each other, entities that stay in
-the tenant they were loaded or added in, and loads that check the stored
+the tenant they were loaded or added in, loads that check the stored
 head against the replayed history (so the adapter must return the head row
-it stored, not one made up from the events).
+it stored, not one made up from the events), and the workflow config stored
+with the data (skipped for an adapter whose session has no `load_config`).
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from itil_l2.storage import Query, Store
 from itil_l2.testing._changes import change_requests
 from itil_l2.testing._cmdb import configuration_items
 from itil_l2.testing._common import assert_same
+from itil_l2.testing._config_checks import ConfigChecks
 from itil_l2.testing._knowledge import knowledge_articles, training_sessions
 from itil_l2.testing._outbox_checks import OutboxChecks
 from itil_l2.testing._problems import example_known_error, example_problem
@@ -74,7 +76,7 @@ def _tenant() -> str:
     return f"t-{uuid.uuid4().hex[:12]}"
 
 
-class StoreContract(TenantAndLoadChecks, OutboxChecks):
+class StoreContract(TenantAndLoadChecks, OutboxChecks, ConfigChecks):
     """Contract tests for a `Store`; subclasses provide the `store` fixture."""
 
     @pytest.fixture
