@@ -12,6 +12,7 @@ import json
 import sqlite3
 import subprocess
 import sys
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,17 @@ from hypothesis import strategies as st
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
-from itil_l2 import SYSTEM, PriorityMatrix, Problem, ProblemConfig, Ticket, WorkflowConfig
+from itil_l2 import (
+    SYSTEM,
+    ChangeConfig,
+    CmdbConfig,
+    KnowledgeConfig,
+    PriorityMatrix,
+    Problem,
+    ProblemConfig,
+    Ticket,
+    WorkflowConfig,
+)
 from itil_l2._core.priority import Impact, Priority, Urgency
 from itil_l2.cli._database import recorded_target
 from itil_l2.errors import (
@@ -35,6 +46,13 @@ from itil_l2.errors import (
 )
 from itil_l2.storage import MemoryStore, SqliteStore, Store
 from itil_l2.storage.sqlalchemy import SqlAlchemyStore, enable_sqlite_savepoints, metadata
+from itil_l2.testing import (
+    change_requests,
+    configuration_items,
+    example_article,
+    example_problem,
+    example_ticket,
+)
 from itil_l2.testing._common import T1
 from itil_l2.testing._config_checks import SKIP, skipping_ticket
 from itil_l2.testing._tickets import fresh_ticket
@@ -79,6 +97,14 @@ def test_kpi_db_reads_a_database_written_with_allow_tier_skip(tmp_path: Path) ->
     assert result.returncode == 0, result.stderr
     assert "CorruptHistory" not in result.stderr
     assert json.loads(result.stdout)  # figures, over the three tickets
+
+
+def test_report_db_reads_it_too(tmp_path: Path) -> None:
+    db = _skipping_db(tmp_path / "skips.sqlite")
+    out = tmp_path / "report.html"
+    result = _cli("report", "--db", str(db), "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    assert out.stat().st_size > 0
 
 
 def test_without_a_stored_config_the_cli_reads_with_the_default_as_before(
@@ -152,7 +178,11 @@ def test_an_old_schema_file_migrates_and_its_next_write_stores_the_config(tmp_pa
         assert uow.tickets.count() == 3
         uow.tickets.add(skipping_ticket("INC-NEW"))
         uow.commit()
+    assert store.stored_config(Ticket) == SKIP  # the writer's
     store.close()
+    raw = sqlite3.connect(db)
+    assert raw.execute("SELECT version FROM itil_schema").fetchall() == [(5,)]
+    raw.close()
     reader = SqliteStore(db, read_only=True)
     with reader.unit_of_work() as uow:
         assert [t.id for t in uow.tickets.find()] == ["INC-0", "INC-1", "INC-2", "INC-NEW"]
@@ -349,3 +379,71 @@ def test_a_mismatch_names_exactly_the_settings_that_differ(
     assert sorted(name for name, _there, _here in caught.value.differences) == differing
     for name in differing:
         assert f"{name} is " in str(caught.value)
+
+
+# -- what is stored, and adapters that store nothing ------------------------------------
+
+
+@settings(max_examples=5, deadline=None)
+@given(change_requests(), configuration_items())
+def test_every_setting_but_the_policy_is_stored_for_every_kind(change: Any, ci: Any) -> None:
+    path = Path(tempfile.mkdtemp()) / "all.sqlite"
+    store = SqliteStore(path)
+    with store.unit_of_work() as uow:
+        uow.tickets.add(example_ticket())
+        uow.problems.add(example_problem())
+        uow.changes.add(change)
+        uow.articles.add(example_article())
+        uow.configuration_items.add(ci)
+        uow.commit()
+    store.close()
+    raw = sqlite3.connect(path)
+    rows = dict(raw.execute("SELECT kind, data FROM itil_configs").fetchall())
+    raw.close()
+    classes = {
+        "ticket": WorkflowConfig,
+        "problem": ProblemConfig,
+        "change": ChangeConfig,
+        "article": KnowledgeConfig,
+        "ci": CmdbConfig,
+    }
+    assert set(rows) == set(classes)
+    for kind, cls in classes.items():
+        names = {f.name for f in attrs.fields(cls)} - {"permissions"}
+        assert set(json.loads(rows[kind])) == names, kind
+    assert json.loads(rows["ticket"])["allow_tier_skip"] is False
+
+
+def test_a_config_mismatch_is_a_storage_error() -> None:
+    assert issubclass(ConfigMismatch, StorageError)
+
+
+class _Forgetful:
+    """A backend whose sessions have no load_config / claim_config: a host's own, say."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+
+    def session(self) -> Any:
+        inner = self.inner.session()
+
+        class Session:
+            def __getattr__(self, name: str) -> Any:
+                if name in ("load_config", "claim_config"):
+                    raise AttributeError(name)
+                return getattr(inner, name)
+
+        return Session()
+
+
+def test_an_adapter_without_the_config_methods_reads_with_the_readers_config() -> None:
+    backend = _Forgetful(MemoryStore().backend)
+    writer = Store(backend, configs={Ticket: SKIP})
+    with writer.unit_of_work() as uow:
+        uow.tickets.add(skipping_ticket("INC-1"))
+        uow.commit()
+    assert writer.stored_config(Ticket) is None
+    with Store(backend).unit_of_work() as uow, pytest.raises(CorruptHistory, match="skips"):
+        uow.tickets.get("INC-1")
+    with Store(backend, configs={Ticket: SKIP}).unit_of_work() as uow:
+        assert uow.tickets.get("INC-1").tier.value == "L3"
