@@ -60,7 +60,7 @@ from itil_l2._core.actor import SYSTEM, Actor, Role
 from itil_l2._core.priority import Impact, Urgency
 from itil_l2._core.tier import SupportGroup, Tier
 from itil_l2.errors import ValidationError
-from itil_l2.importers._conformance import Deviation, ImportPolicy, Tally
+from itil_l2.importers._conformance import ConformanceError, Deviation, ImportPolicy, Tally
 from itil_l2.importers._groups import GroupDirectory, _inferred_tiers
 from itil_l2.importers._moves import (
     _FIELD_VALUES,
@@ -126,6 +126,7 @@ class Replayer(Vetting):
         self._actors: dict[str, Actor] = {}
         self._groups: dict[tuple[str, Tier, tuple[str, ...]], SupportGroup] = {}
         self._faults: dict[str, str | None] = {}
+        self._seen: set[str] = set()  # case ids read so far: a later case with one is a duplicate
 
     # -- one case ------------------------------------------------------------------
 
@@ -134,6 +135,9 @@ class Replayer(Vetting):
         tally = self.tally
         tally.incidents += 1
         run = _Run(case, {})
+        if case.id in self._seen:
+            return self._duplicate(run)
+        self._seen.add(case.id)
         _named_by_reader(tally, run)
         try:
             try:
@@ -154,6 +158,23 @@ class Replayer(Vetting):
         tally.rows_replayed += len(case.steps) - len(run.deviated)
         tally.tickets += 1
         return ticket
+
+    def _duplicate(self, run: _Run) -> None:
+        """A second case with an id already read: its rows are deviations, the first stays.
+
+        Under strict a `ConformanceError`; under lenient and skip every row is
+        rejected and named (the ticket read first is neither repaired nor skipped).
+        """
+        case, tally = run.case, self.tally
+        rule = "duplicate case id: a ticket with this id was read earlier; rows ignored"
+        lines = [s.line for s in case.steps]
+        if self.policy is ImportPolicy.STRICT:
+            first = lines[0] if lines else None
+            raise ConformanceError(Deviation(case.id, first, rule, None, tally.source))
+        tally.deviations += [Deviation(case.id, line, rule, None, tally.source) for line in lines]
+        tally.rows_rejected += len(lines)
+        tally.replay_rejected += len(lines)
+        tally.rows_deviated += len(lines)
 
     def _replay(self, run: _Run) -> Ticket:
         case = run.case
