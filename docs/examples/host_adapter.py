@@ -27,6 +27,7 @@ CREATE TABLE IF NOT EXISTS helpdesk_itil_event (
     kind TEXT, tenant TEXT, ident TEXT, version INTEGER, schema INTEGER, at TEXT,
     type TEXT, data TEXT, position INTEGER NOT NULL, PRIMARY KEY (kind, tenant, ident, version));
 CREATE UNIQUE INDEX IF NOT EXISTS helpdesk_itil_log ON helpdesk_itil_event (tenant, position);
+CREATE TABLE IF NOT EXISTS helpdesk_itil_config (kind TEXT PRIMARY KEY, config TEXT NOT NULL);
 """
 
 
@@ -162,6 +163,25 @@ class HelpdeskSession:
 
     def count(self, kind: str, tenant: str, query: Query) -> int:
         return len(self.select(kind, tenant, query, None, 2**62))
+
+    def load_config(self, kind: str) -> str | None:
+        """The config text stored for `kind`'s entities (optional: the config travels)."""
+        row = self.db.execute(
+            "SELECT config FROM helpdesk_itil_config WHERE kind = ?", (kind,)
+        ).fetchone()
+        return None if row is None else str(row[0])
+
+    def claim_config(self, kind: str, text: str, replace: bool) -> str:
+        """Store `text` for `kind` unless one is stored (or `replace`); the one now stored."""
+        self._write()  # under the write lock: a second first writer finds the first one's
+        stored = self.load_config(kind)
+        if stored is None or replace:
+            self.db.execute(
+                "INSERT OR REPLACE INTO helpdesk_itil_config (kind, config) VALUES (?, ?)",
+                (kind, text),
+            )
+            stored = text
+        return stored
 
     def commit(self) -> None:
         if self.db.in_transaction:
