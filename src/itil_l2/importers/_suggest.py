@@ -9,7 +9,9 @@ found, whether impact and urgency exist, and the time format. States whose
 name says their phase plainly are filled in (marked "guessed"); the rest
 say `"?"`, which `ImportMapping.load` refuses until each has a phase. The
 values counted per column are capped (`MAX_VALUES`), so memory stays small
-on any log.
+on any log. XES is read by `read_xes`'s own reader, in linear time under its
+default caps (a file past one is a `MalformedExport` with its line); events
+outside a `<trace>` are left out of the counts and named in a comment.
 """
 
 from __future__ import annotations
@@ -22,11 +24,17 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
-from xml.etree.ElementTree import ParseError, iterparse
 
 from itil_l2.errors import ValidationError
 from itil_l2.importers._conformance import MalformedExport
 from itil_l2.importers._reading import open_export
+from itil_l2.importers._xes_stream import (
+    DEFAULT_MAX_EVENTS_PER_TRACE,
+    DEFAULT_MAX_VALUE_LENGTH,
+    Orphan,
+    XesLimits,
+    raw_traces,
+)
 
 __all__ = ["MAX_VALUES", "suggest_mapping"]
 
@@ -93,6 +101,8 @@ class _Scan:
         self.events = 0
         self.cases: set[str] = set()
         self.many_cases = False
+        self.orphans = 0  # XES events outside a trace: not counted, deviations on import
+        self.first_orphan: int | None = None
 
     def add(self, values: dict[str, str]) -> None:
         self.events += 1
@@ -168,38 +178,30 @@ def _guess_columns(names: Iterable[str], found: dict[str, str]) -> dict[str, str
 
 
 def _scan_xes(path: Path) -> _Scan:
+    """One read with `read_xes`'s reader and default caps: linear time, bounded memory."""
     scan = _Scan()
     source = str(path)
+    limits = XesLimits(DEFAULT_MAX_VALUE_LENGTH, DEFAULT_MAX_EVENTS_PER_TRACE, None)
+
+    def step(_number: int, values: dict[str, str]) -> None:
+        scan.add(values)
+        scan.pairs[(values.get("concept:name", ""), values.get("lifecycle:transition", ""))] += 1
+
     try:
         with open_export(path, "rb") as handle:
-            root = None
-            for kind, element in iterparse(handle, events=("start", "end")):
-                tag = element.tag.rpartition("}")[2]
-                if root is None:
-                    if tag != "log":
-                        raise MalformedExport(source, 1, "not an XES log: the root is not <log>")
-                    root = element
-                    continue
-                if kind != "end" or tag not in ("event", "trace"):
-                    continue
-                values = {
-                    c.attrib["key"]: c.attrib.get("value", "")
-                    for c in element
-                    if "key" in c.attrib and c.tag.rpartition("}")[2] not in ("event", "trace")
-                }
-                if tag == "event":
-                    scan.add(values)
-                    activity = values.get("concept:name", "")
-                    scan.pairs[(activity, values.get("lifecycle:transition", ""))] += 1
+            for item in raw_traces(handle, source, limits, step):
+                if isinstance(item, Orphan):
+                    scan.orphans += 1
+                    scan.first_orphan = scan.first_orphan or item.line
                 else:
-                    scan.case(values.get("concept:name", ""))
-                    root.clear()
-                element.clear()
-    except ParseError as exc:
-        line = exc.position[0] if exc.position else None
-        raise MalformedExport(source, line, f"broken XML: {exc}") from None
+                    scan.case(item.values.get("concept:name", ""))
     except (EOFError, OSError, zlib.error) as exc:
         raise MalformedExport(source, None, f"cannot read further: {exc}") from None
+    if scan.events == 0:
+        outside = f" ({scan.orphans:,} outside a <trace>)" if scan.orphans else ""
+        raise MalformedExport(
+            source, scan.first_orphan or 1, f"no event inside a <trace>{outside}: nothing to map"
+        )
     return scan
 
 
@@ -307,6 +309,11 @@ def _render(
     out.append(f"# not found: {', '.join(missing) or 'nothing'}")
     found = ", ".join(f"{_q(k)} ({n:,})" for k, n in scan.filled.most_common())
     out += [f"# {'attributes' if fmt == 'xes' else 'columns'} found (non-blank values): {found}"]
+    if scan.orphans:
+        out += [
+            f"# {scan.orphans:,} events outside a <trace> (the first at line {scan.first_orphan}):"
+            " not counted here; an import reports each as a deviation"
+        ]
     out += ["", "[time]", f'format = {_q(time_format)}  # "iso" or a strptime pattern']
     out += ['zone = "UTC"  # the zone of times without an offset, e.g. "Europe/Berlin"']
     if delimiter != ",":
