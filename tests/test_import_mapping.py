@@ -139,7 +139,7 @@ BAD = [
     ('format = "servicenow"\n', 1, "need no mapping"),
     ('format = "json"\n', 1, "format is one of"),
     ("entity = 'incident'\n", None, "format is one of"),
-    ('format = "xes"\nentity = "problem"\n', 2, "problem logs: not yet from the mapping"),
+    ('format = "xes"\nentity = "problem"\n', 1, "a problem log is read from CSV"),
     ('format = "xes"\nentity = "change"\n', 2, "entity is incident or problem"),
     ('format = "xes"\ncolour = 1\n', 2, "unknown key 'colour'"),
     ('format = "xes"\ncolumns = 3\n', 2, "[columns] is a table"),

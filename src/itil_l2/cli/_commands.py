@@ -14,9 +14,11 @@ from itil_l2.cli._importing import (
     import_command,
     load_export,
     mapping_command,
+    mapping_of,
     simulate_command,
 )
 from itil_l2.cli._output import kpi_csv, kpi_json, kpi_rich_table, kpi_rows, terminal_width
+from itil_l2.cli._problems import problem_kpi, problem_source
 from itil_l2.cli._source import load_db
 from itil_l2.report import HEADLINE_METRICS, as_of, render_report, report_figures
 from itil_l2.tickets import Ticket
@@ -36,7 +38,10 @@ def _tickets(args: argparse.Namespace) -> tuple[list[Ticket], str]:
 
 
 def kpi(args: argparse.Namespace) -> int:
-    """Print the KPI set, grouped by `--by`, as a table, CSV or JSON."""
+    """Print the KPI set, grouped by `--by`, as a table, CSV or JSON (problems: their KPIs)."""
+    problems = problem_source(args, mapping_of(args))
+    if problems is not None:
+        return problem_kpi(args, *problems)
     tickets, source = _tickets(args)
     rows = kpi_rows(tickets, args.by, as_of(tickets))
     if args.format == "csv":

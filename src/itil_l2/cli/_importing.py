@@ -23,6 +23,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from itil_l2.cli._database import file_sha256, recorded_target
 from itil_l2.cli._errors import UsageError
+from itil_l2.cli._problems import import_problems
 from itil_l2.cli._source import existing_file
 from itil_l2.errors import ItilL2Error
 from itil_l2.importers import (
@@ -47,6 +48,7 @@ __all__ = [
     "import_command",
     "load_export",
     "mapping_command",
+    "mapping_of",
     "simulate_command",
 ]
 
@@ -64,7 +66,7 @@ def _format(path: Path, given: str | None) -> str:
     return "xes" if path.name.lower().endswith(_XES) else "servicenow"
 
 
-def _mapping(args: argparse.Namespace) -> ImportMapping | None:
+def mapping_of(args: argparse.Namespace) -> ImportMapping | None:
     """The `--mapping` file, checked against `--format` and `--tz` (which it replaces)."""
     if not getattr(args, "mapping", None):
         return None
@@ -87,7 +89,7 @@ def _zone(name: str) -> ZoneInfo:
 def _run(args: argparse.Namespace, progress: Progress | None) -> ImportRun:
     """An import of `args.path` with the command's options (nothing read yet)."""
     path = existing_file(args.path, "export")
-    mapping = _mapping(args)
+    mapping = mapping_of(args)
     options = ImportOptions(policy=ImportPolicy(args.policy))
     if args.tier_map:  # over the mapping's tier rules
         options["groups"] = GroupDirectory.load(args.tier_map)
@@ -189,6 +191,9 @@ def import_command(args: argparse.Namespace) -> int:
     mode = "resume" if args.resume else "replace" if args.replace else None
     if args.db is None and mode is not None:
         raise UsageError(f"--{mode} needs --db")
+    mapping = mapping_of(args)
+    if mapping is not None and mapping.entity == "problem":
+        return import_problems(args, mapping, _options(args), mode)
     progress = _progress(quiet=False)
     run = _run(args, progress)  # the export, tier map and zone are checked before any file
     if args.db is None:
@@ -198,7 +203,6 @@ def import_command(args: argparse.Namespace) -> int:
         _check_imported(args.path, report)
         print("stored in memory")
         return 0
-    mapping = _mapping(args)
     config = mapping.workflow if mapping is not None else None
     configs: dict[type, Any] | None = None if config is None else {Ticket: config}
     store, record = recorded_target(args.db, Path(args.path), _options(args), mode, configs=configs)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import sqlite3
 import sys
 from pathlib import Path
+from typing import Any
 
 from itil_l2.cli._errors import UsageError
 from itil_l2.storage.sqlite import IncompleteImport, SqliteStore
-from itil_l2.tickets import Ticket
 
 __all__ = ["existing_file", "load_db"]
 
@@ -21,8 +21,8 @@ def existing_file(path: str, what: str) -> Path:
     return p
 
 
-def load_db(path: str, *, allow_incomplete: bool = False) -> list[Ticket]:
-    """Every ticket of an itil-l2 SQLite database, opened read-only (nothing is written).
+def load_db(path: str, *, allow_incomplete: bool = False, kind: str = "ticket") -> list[Any]:
+    """Every ticket (`kind="problem"`: problem) of an itil-l2 SQLite database, read-only.
 
     The tickets replay with the workflow config stored with them (the one
     they were imported with; a database of an earlier version stores none
@@ -48,7 +48,8 @@ def load_db(path: str, *, allow_incomplete: bool = False) -> list[Ticket]:
                 file=sys.stderr,
             )
         with store.unit_of_work() as uow:
-            return list(uow.tickets.find(batch_size=2000))
+            found = uow.problems if kind == "problem" else uow.tickets
+            return list(found.find(batch_size=2000))
     except sqlite3.DatabaseError as exc:
         raise UsageError(f"{path}: not an itil-l2 database ({exc})") from None
     finally:

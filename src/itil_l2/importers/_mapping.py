@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import UTC, timedelta, tzinfo
+from datetime import UTC, tzinfo
 from pathlib import Path
 from typing import Any, Unpack
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -27,12 +27,19 @@ import attrs
 from attrs import frozen
 
 from itil_l2.errors import ValidationError
-from itil_l2.importers._conformance import MalformedExport
+from itil_l2.importers._conformance import ImportPolicy, MalformedExport
 from itil_l2.importers._groups import GroupDirectory, load_document
+from itil_l2.importers._mapping_switches import KEY as _KEY
+from itil_l2.importers._mapping_switches import WORKFLOW_SWITCHES, problem_config, workflow_config
+from itil_l2.importers._mapping_switches import bad as _bad
+from itil_l2.importers._mapping_switches import short as _short
+from itil_l2.importers._problem_import import ProblemImportRun
+from itil_l2.importers._problem_mapping import check_problem_mapping, read_problem_mapping
 from itil_l2.importers._reading import ImportOptions
 from itil_l2.importers._run import ImportRun
 from itil_l2.importers._xes import KEEP, XesMapping, read_xes
-from itil_l2.tickets import EntryPolicy, Phase, WorkflowConfig
+from itil_l2.problems import ProblemConfig
+from itil_l2.tickets import Phase, WorkflowConfig
 
 __all__ = ["COLUMN_KEYS", "FORMATS", "WORKFLOW_SWITCHES", "ImportMapping"]
 
@@ -51,22 +58,7 @@ _LEVELS = ("high", "medium", "low")
 _DEFAULTS = ("impact", "urgency")
 _TOP = ("format", "entity", "columns", "time", "states", "levels", "tiers", "defaults")
 _TOP_KEYS = (*_TOP, "workflow", "csv")
-WORKFLOW_SWITCHES = (
-    "allow_tier_skip",
-    "auto_close_after",
-    "entry_above_l1",
-    "handover_min_description",
-)
-"""The `WorkflowConfig` fields a `[workflow]` table may set."""
 _UNFILLED = "?"
-_KEY = "_mapping_key"
-
-
-def _bad(key: str, message: str) -> ValidationError:
-    """A mapping mistake, remembering the key it is about (so `load` can find the line)."""
-    error = ValidationError(message)
-    setattr(error, _KEY, key)
-    return error
 
 
 def _table(value: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -108,7 +100,7 @@ class ImportMapping:
     zone: tzinfo = UTC
     groups: GroupDirectory | None = None
     defaults: Mapping[str, str] = attrs.field(factory=dict, converter=_table)
-    workflow: WorkflowConfig | None = None
+    workflow: WorkflowConfig | ProblemConfig | None = None
     delimiter: str = ","
     source: str = "<mapping>"
 
@@ -160,7 +152,7 @@ class ImportMapping:
             zone=_zone(time.get("zone", "UTC")),
             groups=_tiers(data.get("tiers"), source, folder),
             defaults=_texts(_sub(data, "defaults"), "defaults"),
-            workflow=_workflow(_sub(data, "workflow")) if "workflow" in data else None,
+            workflow=_workflow(data) if "workflow" in data else None,
             delimiter=_text(csv.get("delimiter", ","), "delimiter"),
             source=source,
         )
@@ -181,7 +173,7 @@ class ImportMapping:
         options = ImportOptions()
         if self.groups is not None:
             options["groups"] = self.groups
-        if self.workflow is not None:
+        if isinstance(self.workflow, WorkflowConfig):
             options["config"] = self.workflow
         if self.defaults:  # fields the log lacks: no deviation for them
             options["defaults"] = self.defaults
@@ -189,12 +181,30 @@ class ImportMapping:
 
     def read(self, path: str | Path, **options: Unpack[ImportOptions]) -> ImportRun:
         """Stream the log at `path` into tickets; `options` override the mapping's own."""
+        if self.entity == "problem":
+            raise ValidationError(f"{self.source} maps a problem log: use read_problems")
         if self.format == "xes":
             merged = ImportOptions(**{**self.options(), **options})
             return read_xes(path, mapping=self.xes_mapping(), **merged)
         from itil_l2.importers._csvlog import read_csv_log  # it imports this module
 
         return read_csv_log(path, self, **options)
+
+    def read_problems(
+        self,
+        path: str | Path,
+        *,
+        policy: ImportPolicy = ImportPolicy.LENIENT,
+        groups: GroupDirectory | None = None,
+    ) -> ProblemImportRun:
+        """Read the problem log at `path` (`entity = "problem"`) with `read_problem_log`.
+
+        `groups` overrides the mapping's tier rules. See `_problem_mapping.py`
+        for how the file's tables read for problems.
+        """
+        if self.entity != "problem":
+            raise ValidationError(f"{self.source} maps an incident log: use read")
+        return read_problem_mapping(self, path, policy, groups)
 
 
 # -- checks (ValidationError from code, MalformedExport with the line from a file) ------
@@ -203,16 +213,17 @@ class ImportMapping:
 def _check(m: ImportMapping) -> None:
     if m.groups is not None and not isinstance(m.groups, GroupDirectory):
         raise ValidationError(f"groups is a GroupDirectory, got {m.groups!r:.80}")
-    if m.workflow is not None and not isinstance(m.workflow, WorkflowConfig):
-        raise ValidationError(f"workflow is a WorkflowConfig, got {m.workflow!r:.80}")
     if m.format not in FORMATS:
         raise _bad("format", f"format is one of {', '.join(FORMATS)}, got {_short(m.format)}")
     if m.entity == "problem":
-        raise _bad("entity", "problem logs: not yet from the mapping (use read_problem_log)")
-    if m.entity != "incident":
+        check_problem_mapping(m)
+    elif m.entity != "incident":
         raise _bad("entity", f"entity is incident or problem, got {_short(m.entity)}")
-    _check_columns(m)
-    _check_states(m)
+    elif m.workflow is not None and not isinstance(m.workflow, WorkflowConfig):
+        raise ValidationError(f"workflow is a WorkflowConfig, got {m.workflow!r:.80}")
+    else:
+        _check_columns(m)
+        _check_states(m)
     _check_levels(m)
     if m.time_format != "iso" and "%" not in m.time_format:
         raise _bad(
@@ -271,7 +282,8 @@ def _check_states(m: ImportMapping) -> None:
             f"[states]: {len(unfilled)} states have no phase yet ({listed}); give each a phase"
             " (new, queued, in_progress, on_hold[:reason], resolved, closed, cancelled, keep)",
         )
-    reasons = {r.code for r in (m.workflow or WorkflowConfig()).hold_reasons}
+    config = m.workflow if isinstance(m.workflow, WorkflowConfig) else WorkflowConfig()
+    reasons = {r.code for r in config.hold_reasons}
     phases = {p.value for p in Phase}
     for raw, token in m.states.items():
         name, colon, code = token.partition(":")
@@ -284,12 +296,6 @@ def _check_states(m: ImportMapping) -> None:
                 f" in_progress, on_hold[:reason], resolved, closed, cancelled or keep"
                 f" (hold reasons: {', '.join(sorted(reasons))})",
             )
-
-
-def _short(value: object) -> str:
-    if isinstance(value, str | int | float | bool):
-        return f"{value!r:.80}"
-    return "nothing" if value is None else f"a {type(value).__name__}"
 
 
 def _sub(data: Mapping[str, Any], key: str) -> Mapping[str, Any]:
@@ -345,42 +351,9 @@ def _tiers(value: object, source: str, folder: Path | None) -> GroupDirectory | 
     return GroupDirectory.load((folder or Path()) / file)
 
 
-def _workflow(table: Mapping[str, Any]) -> WorkflowConfig:
-    return WorkflowConfig(**{key: _switch(key, value) for key, value in table.items()})
-
-
-def _switch(key: str, value: object) -> Any:
-    """One `[workflow]` switch's value, as `WorkflowConfig` takes it."""
-    if key not in WORKFLOW_SWITCHES:
-        known = ", ".join(WORKFLOW_SWITCHES)
-        raise _bad(key, f"[workflow]: {key!r:.80} is no switch (known: {known})")
-    if key == "allow_tier_skip" and not isinstance(value, bool):
-        raise _bad(key, f"[workflow]: allow_tier_skip is true or false, got {_short(value)}")
-    if key == "handover_min_description" and (type(value) is not int or value < 0):
-        raise _bad(key, f"[workflow]: {key} is a whole number >= 0, got {_short(value)}")
-    if key == "entry_above_l1":
-        choices = [p.value for p in EntryPolicy]
-        if value not in choices:
-            raise _bad(
-                key, f"[workflow]: {key} is one of {', '.join(choices)}, got {_short(value)}"
-            )
-        return EntryPolicy(value)
-    if key == "auto_close_after":
-        return _period(value, key)
-    return value
-
-
-_PERIOD = re.compile(r"(\d{1,6})\s*(d|h|m)")
-
-
-def _period(value: object, key: str) -> timedelta:
-    found = _PERIOD.fullmatch(value.strip()) if isinstance(value, str) else None
-    if found is None or int(found.group(1)) == 0:
-        raise _bad(
-            key, f'[workflow]: {key} is a period such as "5d", "12h" or "90m", got {_short(value)}'
-        )
-    unit = {"d": "days", "h": "hours", "m": "minutes"}[found.group(2)]
-    return timedelta(**{unit: int(found.group(1))})
+def _workflow(data: Mapping[str, Any]) -> WorkflowConfig | ProblemConfig:
+    table = _sub(data, "workflow")
+    return problem_config(table) if data.get("entity") == "problem" else workflow_config(table)
 
 
 def _line_of(text: str, key: str, message: str) -> int | None:

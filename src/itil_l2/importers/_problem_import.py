@@ -144,6 +144,7 @@ def read_problem_log(
     phases: Mapping[str, str],
     time_format: str = "iso",
     zone: tzinfo = UTC,
+    delimiter: str = ",",
     policy: ImportPolicy = ImportPolicy.LENIENT,
     config: ProblemConfig | None = None,
     groups: GroupDirectory | None = None,
@@ -161,6 +162,7 @@ def read_problem_log(
       `sub_status` column, the key `"status/sub"` is looked up first, then
       the status alone; a status found in neither is a deviation;
     - `time_format`: `"iso"` or a `strptime` format; naive times are in `zone`;
+    - `delimiter`: the CSV field separator (one character);
     - `policy`: what a deviation does (lenient repairs and records it);
     - `config`: default: closing without an RCA allowed and a fix startable
       without a root cause, as a log holds no RCA; a config without
@@ -190,9 +192,12 @@ def read_problem_log(
         raise ValidationError(f"time_format is 'iso' or a strptime format, not {time_format!r}")
     if not isinstance(zone, tzinfo):
         raise ValidationError(f"zone must be a tzinfo, not {zone!r}")
+    if not isinstance(delimiter, str) or len(delimiter) != 1 or delimiter in '\r\n"':
+        raise ValidationError(f"delimiter is one character, not {delimiter!r:.20}")
     tally = Tally(str(path))
     replayer = _replayer(tally, policy, config, groups, resolution_code, impact, urgency)
     reader = _LogReader(Path(path), names, vocabulary, time_format, zone, replayer)
+    reader.delimiter = delimiter
     return ProblemImportRun(reader.cases(), replayer)
 
 
@@ -270,6 +275,7 @@ class _LogReader:
     ) -> None:
         self.path, self.columns, self.phases = path, columns, phases
         self.time_format, self.zone, self.replayer = time_format, zone, replayer
+        self.delimiter = ","
 
     def cases(self) -> Iterator[ProblemCase]:
         yield from self._read().values()
@@ -279,7 +285,7 @@ class _LogReader:
         found: dict[str, ProblemCase] = {}
         line = 1
         with open_export(self.path, "rt") as handle:
-            rows = csv.reader(handle)
+            rows = csv.reader(handle, delimiter=self.delimiter)
             try:
                 header = next(rows, None)
                 if header is None:

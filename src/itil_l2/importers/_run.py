@@ -4,7 +4,8 @@
 to get the tickets (one incident in memory at a time), then read `report`.
 `import_into(store, run)` stores them in batches, one unit of work per batch;
 with `record=` (an `SqliteStore`'s import run) the database records the run
-and its progress with each batch (see `_runs`).
+and its progress with each batch (see `_runs`). A `ProblemImportRun` (or
+any iterable of problems) is stored the same way, into `uow.problems`.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from itil_l2.importers._conformance import ImportReport, Tally
 from itil_l2.importers._replay import Replayer
 from itil_l2.importers._runs import store_recorded
 from itil_l2.importers._steps import Case
+from itil_l2.problems import Problem
 from itil_l2.storage import Store
 from itil_l2.tickets import Ticket
 
@@ -78,16 +80,17 @@ class ImportRun:
 
 def import_into(
     store: Store,
-    source: ImportRun | Iterable[Ticket],
+    source: ImportRun | Iterable[Ticket] | Iterable[Problem],
     *,
     batch_size: int = 1000,
     tenant: str | None = None,
     record: ImportRecord | None = None,
 ) -> ImportReport | None:
-    """Add every ticket of `source` to `store`, one unit of work per batch.
+    """Add every ticket (or problem) of `source` to `store`, one unit of work per batch.
 
     Returns the run's `ImportReport` (None when `source` is a plain iterable
-    of tickets, e.g. `simulate(...)`). A failing batch rolls back that batch
+    of tickets, e.g. `simulate(...)`); a `ProblemImportRun` is stored into
+    `uow.problems` and returns its report too. A failing batch rolls back that batch
     only; the batches before it stay committed.
 
     `record` (from `store.imports.begin(...)` or `.resume(...)` of an
@@ -111,12 +114,14 @@ def import_into(
     if record is not None:
         if tenant is not None:
             raise ValidationError("a recorded import goes to its run's tenant: leave tenant None")
-        rows_read = (
-            (lambda: source.report.rows_read) if isinstance(source, ImportRun) else (lambda: 0)
-        )
+
+        def rows_read() -> int:
+            report = _report(source)
+            return 0 if report is None else report.rows_read
+
         store_recorded(store, source, record, rows_read=rows_read, batch_size=batch_size)
-        return source.report if isinstance(source, ImportRun) else None
-    batch: list[Ticket] = []
+        return _report(source)
+    batch: list[Ticket | Problem] = []
     for ticket in source:
         batch.append(ticket)
         if len(batch) >= batch_size:
@@ -124,11 +129,20 @@ def import_into(
             batch = []
     if batch:
         _store(store, batch, tenant)
-    return source.report if isinstance(source, ImportRun) else None
+    return _report(source)
 
 
-def _store(store: Store, batch: list[Ticket], tenant: str | None) -> None:
+def _report(source: object) -> ImportReport | None:
+    """The report of an `ImportRun` or a `ProblemImportRun`; None for a plain iterable."""
+    report = getattr(source, "report", None)
+    return report if isinstance(report, ImportReport) else None
+
+
+def _store(store: Store, batch: list[Ticket | Problem], tenant: str | None) -> None:
     with store.unit_of_work(tenant=tenant) as uow:
-        for ticket in batch:
-            uow.tickets.add(ticket)
+        for entity in batch:
+            if isinstance(entity, Problem):
+                uow.problems.add(entity)
+            else:
+                uow.tickets.add(entity)
         uow.commit()

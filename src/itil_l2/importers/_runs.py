@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 from itil_l2.errors import ValidationError
+from itil_l2.problems import Problem
 from itil_l2.storage import Store
 from itil_l2.tickets import Ticket
 
@@ -34,19 +35,19 @@ def _log(store: Store) -> ImportLog:
 
 def store_recorded(
     store: Store,
-    tickets: Iterable[Ticket],
+    tickets: Iterable[Ticket] | Iterable[Problem],
     record: ImportRecord,
     *,
     rows_read: Callable[[], int],
     batch_size: int,
 ) -> None:
-    """Store `tickets` as run `record` says, in batches committed with the run's progress.
+    """Store `tickets` (or problems) as run `record` says, in batches committed with progress.
 
     The last batch and the run's `complete` mark commit in one transaction.
     """
     log = _log(store)
     skip = log.stored_ids(record.tenant) if record.attempts > 1 else frozenset[str]()
-    batch: list[Ticket] = []
+    batch: list[Ticket | Problem] = []
     try:
         for ticket in tickets:
             if ticket.id in skip:

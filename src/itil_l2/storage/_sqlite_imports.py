@@ -24,6 +24,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
 
 from itil_l2.errors import StorageError
+from itil_l2.problems import Problem
 from itil_l2.storage._sqlite_schema import DATA_TABLES
 
 if TYPE_CHECKING:
@@ -60,7 +61,7 @@ _FAIL = (
     "UPDATE itil_imports SET status = 'failed', finished_at = ?, detail = ?"
     " WHERE run = ? AND status = 'incomplete'"
 )
-_TICKET_IDS = "SELECT id FROM itil_heads WHERE kind = 'ticket' AND tenant = ?"
+_TICKET_IDS = "SELECT id FROM itil_heads WHERE kind IN ('ticket', 'problem') AND tenant = ?"
 
 
 def _now() -> int:
@@ -182,7 +183,7 @@ class ImportLog:
         return False
 
     def stored_ids(self, tenant: str | None = None) -> set[str]:
-        """The ids of the tickets stored in `tenant`: what a resumed run skips."""
+        """The ids of the tickets (and problems) stored in `tenant`: what a resumed run skips."""
         with self._session() as session:
             return {r[0] for r in session._fetch(_TICKET_IDS, (tenant or "",))}
 
@@ -243,19 +244,24 @@ class ImportLog:
     def add(
         self,
         record: ImportRecord,
-        tickets: Iterable[Ticket],
+        tickets: Iterable[Ticket | Problem],
         *,
         rows_read: int,
         complete: bool = False,
     ) -> int:
         """Store `tickets` and the run's progress in one transaction; how many were stored.
 
+        A problem among them (an import of a problem log) goes to `uow.problems`.
+
         `complete=True` marks the run complete in that same transaction.
         """
         added = 0
         with self._store.unit_of_work(record.tenant) as uow:
-            for ticket in tickets:
-                uow.tickets.add(ticket)
+            for entity in tickets:
+                if isinstance(entity, Problem):
+                    uow.problems.add(entity)
+                else:
+                    uow.tickets.add(entity)
                 added += 1
             session = cast("SqliteSession", uow._session())
             try:
