@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
 import tempfile
 from collections.abc import Sequence
 from datetime import datetime, timedelta
@@ -358,3 +359,21 @@ def test_case_and_status_are_the_columns_case_id_and_activity(tmp_path: Path) ->
     both.write_text(text.replace("[columns]\n", '[columns]\ncase_id = "Owner"\n'), encoding="utf-8")
     with pytest.raises(MalformedExport, match="case is named twice"):
         ImportMapping.load(both)
+
+
+def test_a_failed_problem_import_resumes_without_storing_a_problem_twice(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A run that stopped after its problems were written: `--resume` skips them all."""
+    rows = _known_rows()
+    _, before, db = import_and_measure(capsys, tmp_path, rows)
+    with sqlite3.connect(db) as raw:  # as a run that failed after its last batch would be
+        raw.execute("UPDATE itil_imports SET status = 'failed', detail = 'test'")
+    log, mapping = tmp_path / "problems.csv", tmp_path / "problems.toml"
+    code, _, err = cli(capsys, "kpi", "--db", db)
+    assert code == 1 and "failed" in one_line(err)
+    code, out, err = cli(capsys, "import", log, "--mapping", mapping, "--db", db, "--resume")
+    assert code == 0, err
+    assert "import run 1 complete (3 problems written, attempt 2)" in out
+    code, after, err = cli(capsys, "kpi", "--db", db, "--format", "json")
+    assert code == 0 and figures(after) == before, err
