@@ -136,7 +136,8 @@ class Replayer(Vetting):
         tally.incidents += 1
         run = _Run(case, {})
         if case.id in self._seen:
-            return self._duplicate(run)
+            self._duplicate(run)
+            return None
         self._seen.add(case.id)
         _named_by_reader(tally, run)
         try:
