@@ -55,10 +55,12 @@ LOAD = (  # one statement, so one consistent state: the head row, its events, it
     " FROM itil_cis WHERE kind = ?1 AND tenant = ?2 AND id = ?3"
 )  # no ORDER BY (a sort per part): `load` orders the events itself
 VERSION = attrgetter("version")
+_MICROSECOND = timedelta(microseconds=1)
 
 
 def micros(value: datetime | None) -> int | None:
-    return None if value is None else (value - _EPOCH) // timedelta(microseconds=1)
+    # one shared timedelta: building it per call was a third of a bulk save's time stamps
+    return None if value is None else (value - _EPOCH) // _MICROSECOND
 
 
 def time(value: int | None) -> datetime | None:
