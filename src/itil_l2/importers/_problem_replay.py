@@ -40,7 +40,7 @@ from typing import NoReturn
 
 from attrs import define, field
 
-from itil_l2._core.actor import SYSTEM, Actor, Role
+from itil_l2._core.actor import SYSTEM, Actor
 from itil_l2._core.checks import id_fault, text_fault
 from itil_l2._core.priority import Impact, Urgency
 from itil_l2._core.tier import SupportGroup, Tier
@@ -48,6 +48,7 @@ from itil_l2.errors import ItilL2Error
 from itil_l2.importers._conformance import ConformanceError, Deviation, ImportPolicy, Tally
 from itil_l2.importers._groups import GroupDirectory
 from itil_l2.importers._moves import REPAIR_NOTE
+from itil_l2.importers._steps import Actors
 from itil_l2.problems import Problem, ProblemConfig, ProblemPhase, ProblemResolutionCode
 
 __all__ = ["PHASE_TOKENS", "ProblemCase", "ProblemReplayer", "ProblemStep"]
@@ -131,7 +132,7 @@ class ProblemReplayer:
         self.impact = impact
         self.urgency = urgency
         self._seen: set[str] = set()
-        self._actors: dict[str, Actor] = {}
+        self._actor = Actors()  # one actor per updater name
 
     def replay(self, case: ProblemCase) -> Problem | None:
         """The problem the case builds, or None when it was skipped (all counted)."""
@@ -210,14 +211,6 @@ class ProblemReplayer:
             self._deviate(run, f"{what} refused: {exc}", f"{what} left out", rejected=True)
             return False
         return True
-
-    def _actor(self, name: str | None) -> Actor:
-        if name is None:
-            return SYSTEM
-        actor = self._actors.get(name)
-        if actor is None:
-            actor = self._actors[name] = Actor(name, roles={Role.SYSTEM})
-        return actor
 
     def _group(self, name: str) -> SupportGroup:
         if self.directory is not None:

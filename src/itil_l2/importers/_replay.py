@@ -56,7 +56,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from itil_l2._core.actor import SYSTEM, Actor, Role
 from itil_l2._core.priority import Impact, Urgency
 from itil_l2._core.tier import SupportGroup, Tier
 from itil_l2.errors import ValidationError
@@ -74,7 +73,7 @@ from itil_l2.importers._moves import (
     _Run,
     _Skip,
 )
-from itil_l2.importers._steps import Case, Step
+from itil_l2.importers._steps import Actors, Case, Step
 from itil_l2.importers._vetting import Vetting
 from itil_l2.tickets import (
     SOLVED_PERMANENTLY,
@@ -123,7 +122,7 @@ class Replayer(Vetting):
         self.codes = {c.code: c for c in self.config.resolution_codes}
         self.default_code = resolution_code
         self.impact, self.urgency = _defaults(defaults)
-        self._actors: dict[str, Actor] = {}
+        self._actor = Actors()  # one actor per updater name
         self._groups: dict[tuple[str, Tier, tuple[str, ...]], SupportGroup] = {}
         self._faults: dict[str, str | None] = {}
         self._seen: set[str] = set()  # case ids read so far: a later case with one is a duplicate
@@ -228,14 +227,6 @@ class Replayer(Vetting):
         if group is None:
             group = self._groups[key] = SupportGroup(name, tier, specialisations)
         return group
-
-    def _actor(self, name: str | None) -> Actor:
-        if name is None:
-            return SYSTEM
-        actor = self._actors.get(name)
-        if actor is None:
-            actor = self._actors[name] = Actor(name, roles={Role.SYSTEM})
-        return actor
 
     # -- opening ---------------------------------------------------------------------
 

@@ -12,11 +12,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from itil_l2._core.actor import SYSTEM, Actor, Role
 from itil_l2._core.priority import Impact, Urgency
 from itil_l2._core.tier import Tier
 from itil_l2.tickets import Channel, HoldReason, L3TargetKind, Link, Phase, TicketKind
 
-__all__ = ["Case", "Step"]
+__all__ = ["Actors", "Case", "Step"]
 
 
 class Step:
@@ -117,3 +118,22 @@ class Case:
 
     def __repr__(self) -> str:
         return f"<Case {self.id} {len(self.steps)} steps>"
+
+
+class Actors:
+    """Who an import's moves are made by: one actor per updater name, with the system role.
+
+    A row without an updater is the system's. Made once per name (names repeat
+    row after row).
+    """
+
+    def __init__(self) -> None:
+        self._made: dict[str, Actor] = {}
+
+    def __call__(self, name: str | None) -> Actor:
+        if name is None:
+            return SYSTEM
+        actor = self._made.get(name)
+        if actor is None:
+            actor = self._made[name] = Actor(name, roles={Role.SYSTEM})
+        return actor
