@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any
 
 from itil_l2.cli._errors import UsageError
+from itil_l2.importers import ImportReport, import_into
 from itil_l2.storage.sqlite import ImportRecord, NotAnItilDatabase, SqliteStore
 
-__all__ = ["file_sha256", "recorded_target"]
+__all__ = ["file_sha256", "import_recorded", "recorded_target"]
 
 
 def file_sha256(path: Path) -> str:
@@ -111,3 +113,38 @@ def recorded_target(
         store.close()
         raise
     return store, record
+
+
+def import_recorded(
+    db: str,
+    source: Path,
+    run: Any,
+    recorded: tuple[str, str | None],
+    *,
+    configs: Mapping[type, Any] | None,
+    noun: str,
+    progress: AbstractContextManager[Any] | None = None,
+) -> tuple[ImportReport, str]:
+    """Import `run` into `db` as a recorded run: its report and the "stored in" line.
+
+    `recorded` is the run's options text and mode (`resume`, `replace` or None).
+    An interruption leaves the run incomplete and says how to continue it.
+    """
+    options, mode = recorded
+    store, record = recorded_target(db, source, options, mode, configs=configs)
+    try:
+        with progress if progress is not None else nullcontext():
+            report = import_into(store, run, record=record)
+        final = store.imports.get(record.run)
+    except KeyboardInterrupt:
+        message = f"{db} holds an incomplete import: continue it with --resume"
+        raise KeyboardInterrupt(message) from None
+    finally:
+        store.close()
+    assert isinstance(report, ImportReport)
+    again = f", attempt {final.attempts}" if final.attempts > 1 else ""
+    line = (
+        f"stored in {db}: import run {final.run} {final.status}"
+        f" ({final.tickets_written:,} {noun} written{again})"
+    )
+    return report, line

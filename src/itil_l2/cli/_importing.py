@@ -13,7 +13,6 @@ import re
 import sys
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -21,11 +20,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from itil_l2.cli._database import file_sha256, recorded_target
+from itil_l2.cli._database import file_sha256, import_recorded
 from itil_l2.cli._errors import UsageError
 from itil_l2.cli._problems import import_problems
 from itil_l2.cli._source import existing_file
-from itil_l2.errors import ItilL2Error
+from itil_l2.errors import ErrorCategory, ItilL2Error
 from itil_l2.importers import (
     GroupDirectory,
     ImportMapping,
@@ -58,6 +57,8 @@ _UNMAPPED = re.compile(r"^(?:unknown|corrupt) (?:state|incident_state) (.*)$")
 
 class NothingImported(ItilL2Error):
     """No ticket came out of an import, or a database holds none: exit code 1, and why."""
+
+    category = ErrorCategory.INVALID_INPUT
 
 
 def _format(path: Path, given: str | None) -> str:
@@ -205,23 +206,17 @@ def import_command(args: argparse.Namespace) -> int:
         return 0
     config = mapping.workflow if mapping is not None else None
     configs: dict[type, Any] | None = None if config is None else {Ticket: config}
-    store, record = recorded_target(args.db, Path(args.path), _options(args), mode, configs=configs)
-    try:
-        with progress if progress is not None else nullcontext():
-            report = import_into(store, run, record=record)
-        final = store.imports.get(record.run)
-    except KeyboardInterrupt:
-        message = f"{args.db} holds an incomplete import: continue it with --resume"
-        raise KeyboardInterrupt(message) from None
-    finally:
-        store.close()
-    assert isinstance(report, ImportReport)
-    print(report.summary())
-    again = f", attempt {final.attempts}" if final.attempts > 1 else ""
-    print(
-        f"stored in {args.db}: import run {final.run} {final.status}"
-        f" ({final.tickets_written:,} tickets written{again})"
+    report, stored = import_recorded(
+        args.db,
+        Path(args.path),
+        run,
+        (_options(args), mode),
+        configs=configs,
+        noun="tickets",
+        progress=progress,
     )
+    print(report.summary())
+    print(stored)
     _check_imported(args.path, report)
     return 0
 

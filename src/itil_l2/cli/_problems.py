@@ -21,7 +21,7 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from itil_l2.cli._database import recorded_target
+from itil_l2.cli._database import import_recorded
 from itil_l2.cli._errors import UsageError
 from itil_l2.cli._output import kpi_csv, kpi_json, kpi_rich_table, terminal_width
 from itil_l2.cli._source import existing_file, load_db
@@ -94,22 +94,11 @@ def import_problems(
         _check(args.path, report)
         print("stored in memory")
         return 0
-    store, record = recorded_target(args.db, path, options, mode, configs={Problem: run.config})
-    try:
-        report = import_into(store, run, record=record)
-        final = store.imports.get(record.run)
-    except KeyboardInterrupt:
-        message = f"{args.db} holds an incomplete import: continue it with --resume"
-        raise KeyboardInterrupt(message) from None
-    finally:
-        store.close()
-    assert report is not None
-    print(_summary(report))
-    again = f", attempt {final.attempts}" if final.attempts > 1 else ""
-    print(
-        f"stored in {args.db}: import run {final.run} {final.status}"
-        f" ({final.tickets_written:,} problems written{again})"
+    report, stored = import_recorded(
+        args.db, path, run, (options, mode), configs={Problem: run.config}, noun="problems"
     )
+    print(_summary(report))
+    print(stored)
     _check(args.path, report)
     return 0
 
