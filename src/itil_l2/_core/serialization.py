@@ -3,8 +3,19 @@
 An entity serialises as its history (event sourcing): loading replays the
 events through the entity's workflow, so stored data can never hold a state
 the rules would not allow. Datetimes are ISO 8601 with their offset; a naive
-one is refused on load as on input. Payload unions are tagged with the
-trigger's name under `"type"`.
+one is refused on load as on input.
+
+Why a zone's name is not kept: a time in `ZoneInfo("Europe/Berlin")` is
+stored as its instant and the offset in force then (`+01:00` or `+02:00`)
+and loads back with that fixed offset, not with the zone. This is on
+purpose. Python compares and subtracts two datetimes that share one
+`ZoneInfo` by wall clock, ignoring the offset: across a daylight-saving
+change `b - a` is an hour off and, in the repeated autumn hour, a later
+event sorts before an earlier one. Stored histories, SLA clocks and KPIs
+must not depend on that; fixed offsets make every comparison an instant's.
+To show a stored time in a zone, convert it: `event.at.astimezone(zone)`.
+
+Payload unions are tagged with the trigger's name under `"type"`.
 
 Any `Entity` subclass works here without changes to this module, as long as
 it names its event class (`_EVENT`), its payload union (`_PAYLOADS`) and its

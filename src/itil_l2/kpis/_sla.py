@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from datetime import datetime
 
 from itil_l2._core.time import ensure_aware
@@ -30,13 +30,13 @@ def _outcome(status: SlaStatus, running_breaches: bool) -> tuple[bool | None, da
 
 def sla_compliance(
     tickets: Iterable[Ticket],
-    targets: Sequence[SlaTarget],
+    target: SlaTarget,
     *,
     at: datetime,
     period: Period | None = None,
     running_breaches: bool = True,
-) -> dict[str, KpiResult]:
-    """SLA compliance per target (by target name), as the clocks stand at `at`.
+) -> KpiResult:
+    """SLA compliance of one target, as the clocks stand at `at`, as a `KpiResult`.
 
     Definition ("sla_compliance:<target name>"): tickets whose clock for the
     target is met ÷ tickets whose clock is met or breached, computed with
@@ -49,32 +49,33 @@ def sla_compliance(
     priority" when the target has no duration for the ticket's priority;
     "not yet opened" for tickets opened after `at`; "decided outside the
     period".
+
+    One target, one result, like every other KPI function (before 0.3 it
+    took a list of targets and returned a dict); for several targets, call
+    it once per target or put `sla_compliance_metric`s in a `kpi_table`.
     """
     ensure_aware(at)
-    names = [t.name for t in targets]
-    if len(set(names)) != len(names):
-        raise ValidationError("SLA target names must be unique")
-    met = {n: 0 for n in names}
-    decided = {n: 0 for n in names}
-    excluded: dict[str, list[Exclusion]] = {n: [] for n in names}
-    for ticket in tickets:
-        for target in targets:
-            reason = _classify(ticket, target, at, period, running_breaches)
-            if isinstance(reason, str):
-                excluded[target.name].append(Exclusion(ticket.id, reason))
-            else:
-                decided[target.name] += 1
-                met[target.name] += reason
-    return {
-        n: KpiResult(
-            f"sla_compliance:{n}",
-            met[n] / decided[n] if decided[n] else None,
-            decided[n],
-            tuple(excluded[n]),
-            numerator=met[n],
+    if not isinstance(target, SlaTarget):
+        raise ValidationError(
+            f"sla_compliance takes one SlaTarget, got {type(target).__name__}; "
+            "for several targets call it once per target"
         )
-        for n in names
-    }
+    met = decided = 0
+    excluded: list[Exclusion] = []
+    for ticket in tickets:
+        reason = _classify(ticket, target, at, period, running_breaches)
+        if isinstance(reason, str):
+            excluded.append(Exclusion(ticket.id, reason))
+        else:
+            decided += 1
+            met += reason
+    return KpiResult(
+        f"sla_compliance:{target.name}",
+        met / decided if decided else None,
+        decided,
+        tuple(excluded),
+        numerator=met,
+    )
 
 
 def _classify(

@@ -136,8 +136,8 @@ def _metrics(metrics: Iterable[str | Metric]) -> list[Metric]:
 def kpi_table(
     tickets: Iterable[Ticket],
     *,
-    by: Sequence[Dimension],
-    metrics: Iterable[str | Metric],
+    by: Sequence[Dimension] = (),
+    metrics: Iterable[str | Metric] | None = None,
     tz: tzinfo = UTC,
 ) -> list[KpiRow]:
     """Group tickets and measure metrics per group, in one pass over the tickets.
@@ -148,7 +148,12 @@ def kpi_table(
     when it ended, i.e. the resolver), "category", "priority" (P1..P5) and
     "ci" (a ticket with several CIs counts once under each, so CI rows can
     sum to more than the total; a missing value is "(none)"). `metrics`
-    are `Metric`s or names from `standard_metrics()`. Rows are sorted by key.
+    are `Metric`s or names from `standard_metrics()`; without `metrics`, the
+    table measures the whole standard set, `standard_metrics()` (every
+    ticket metric that needs no setting of its own: no SLA target, so no
+    `sla_compliance:<target>` column; add `sla_compliance_metric(target,
+    at=...)` for one, as the command line's `kpi` does). Without `by`,
+    there is one row for all tickets. Rows are sorted by key.
 
     For every other dimension, the sample sizes (and numerators) of a metric
     over all rows add up to the ungrouped `measure` figure.
@@ -161,7 +166,7 @@ def kpi_table(
     """
     by = list(by)
     keyers = _keyers(by, tz)
-    chosen = _metrics(metrics)
+    chosen = list(standard_metrics().values()) if metrics is None else _metrics(metrics)
     groups: dict[tuple[str, ...], list[_Tally]] = {}
     for ticket in tickets:
         facts = kpi_facts(ticket)
