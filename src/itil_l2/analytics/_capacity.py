@@ -21,13 +21,15 @@ from __future__ import annotations
 import itertools
 import math
 import statistics
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Literal
 
 from attrs import frozen
 
 from itil_l2._core.time import ensure_aware
+from itil_l2.analytics._holt import fit as fit_smoothing
+from itil_l2.analytics._holt import one_step_sd, variance_factor
 from itil_l2.errors import ValidationError
 from itil_l2.kpis import Granularity, period_of, periods_between
 from itil_l2.tickets import Ticket
@@ -87,8 +89,12 @@ class TrendFit:
     √(1 + 1/n + (x − x̄)² / Sxx) with s² = SSE / (n − 2) of the residuals
     and q the Student t quantile with n − 2 degrees of freedom. Holt fits:
     value = level + h · trend (h in steps after the last point); the
-    interval is ± z · σ · √(1 + (h − 1)(α² + αβh + β²h(2h − 1)/6)) with σ²
-    the mean squared one-step error (Hyndman et al., additive Holt).
+    interval is ± q · σ · √(1 + Σ_{j=1}^{h−1} (α + j·α·β)²) (ETS(A,A,N),
+    whose trend weight is α·β for the component-form `beta` β), with σ² =
+    SSE / (n − 4) of the one-step errors and q the Student t quantile with
+    n − 4 degrees of freedom. The interval leaves out the uncertainty of
+    the fitted α and β, so beyond one step it is somewhat narrow for short
+    series.
     """
 
     method: str
@@ -117,9 +123,8 @@ class TrendFit:
         tail = (1 + self.confidence) / 2
         if self.method == "holt":
             h = max((at - self.last_at) / _DAY / self.step_days, 1.0)
-            a, b = self.alpha, self.beta
-            var = 1 + (h - 1) * (a * a + a * b * h + b * b * h * (2 * h - 1) / 6)
-            half = statistics.NormalDist().inv_cdf(tail) * self.sd * math.sqrt(var)
+            q = student_t_quantile(tail, self.n - 4)
+            half = q * self.sd * math.sqrt(variance_factor(h, self.alpha, self.beta))
         else:
             q = student_t_quantile(tail, self.n - 2)
             half = q * self.sd * math.sqrt(1 + 1 / self.n + (x - self.x_mean) ** 2 / self.sxx)
@@ -199,20 +204,6 @@ def fit_linear(
     )  # fmt: skip
 
 
-def _holt_pass(ys: Sequence[float], a: float, b: float) -> tuple[float, float, float, int]:
-    level, trend = ys[0], ys[1] - ys[0]
-    sse, m = 0.0, 0
-    for i, y in enumerate(ys[1:], start=1):
-        guess = level + trend
-        if i > 1:
-            sse += (y - guess) ** 2
-            m += 1
-        new = a * y + (1 - a) * guess
-        trend = b * (new - level) + (1 - b) * trend
-        level = new
-    return level, trend, sse, m
-
-
 def fit_holt(
     points: Iterable[Point],
     *,
@@ -224,12 +215,24 @@ def fit_holt(
 ) -> TrendFit:
     """Holt's linear exponential smoothing over regularly spaced points.
 
-    `alpha` (level) and `beta` (trend) in (0, 1]; each one left None is
-    chosen from 0.1, 0.2, ..., 1.0 by the least sum of squared one-step
-    errors. Needs at least 4 points (14 with `weekly`), all one step apart
-    (the median gap, within 1 %).
+    `alpha` (level) and `beta` (trend, component form) in (0, 1]; each one
+    left None is fitted, with the start level and trend, by the least sum
+    of squared one-step errors (a coarse grid refined by Nelder–Mead).
+    Needs at least 6 points (14 with `weekly`): four values are fitted
+    and σ needs two more. All one step apart (the median gap, within 1 %).
+
+    >>> from datetime import datetime, timedelta, timezone
+    >>> t0 = datetime(2026, 3, 1, tzinfo=timezone.utc)
+    >>> fit = fit_holt([(t0 + timedelta(days=d), 10.0 + 2 * d) for d in range(8)])
+    >>> round(fit.predict(t0 + timedelta(days=10)).value, 6)   # 10 + 2 * 10
+    30.0
     """
-    pts = _clean(points, 14 if weekly else 4)
+    for name, given in (("alpha", alpha), ("beta", beta)):
+        if given is not None and not 0 < given <= 1:
+            raise ValidationError(f"{name} is in (0, 1], got {given}")
+    if not 0 < confidence < 1:
+        raise ValidationError(f"confidence is between 0 and 1, got {confidence}")
+    pts = _clean(points, 14 if weekly else 6)
     gaps = [(b[0] - a[0]) / _DAY for a, b in itertools.pairwise(pts)]
     step = statistics.median(gaps)
     if any(abs(g - step) > 0.01 * step for g in gaps):
@@ -240,19 +243,14 @@ def fit_holt(
         line = fit_linear(pts, tz=tz)
         seasonal = tuple(_weekday_indices(pts, line.slope_per_day, line.intercept, tz))
         ys = [v - seasonal[at.astimezone(tz).weekday()] for at, v in pts]
-    grid = [i / 10 for i in range(1, 11)]
-    best = min(
-        ((a, b) for a in ([alpha] if alpha else grid) for b in ([beta] if beta else grid)),
-        key=lambda ab: _holt_pass(ys, *ab)[2],
-    )
-    level, trend, sse, m = _holt_pass(ys, *best)
+    a, b, sse, level, trend = fit_smoothing(ys, alpha, beta)
     slope = trend / step
     last = pts[-1][0]
     span = (last - pts[0][0]) / _DAY
     return TrendFit(
         "holt", pts[0][0], last, slope, level - slope * span,
-        math.sqrt(sse / m) if m else 0.0, confidence, len(pts), 0.0, 1.0, seasonal, tz,
-        step, best[0], best[1],
+        one_step_sd(sse, len(pts)), confidence, len(pts), 0.0, 1.0, seasonal, tz,
+        step, a, b,
     )  # fmt: skip
 
 
