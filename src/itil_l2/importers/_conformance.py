@@ -20,7 +20,7 @@ from enum import StrEnum
 import attrs
 from attrs import frozen
 
-from itil_l2.errors import ValidationError, WorkflowError
+from itil_l2.errors import ErrorCategory, ValidationError, WorkflowError
 
 __all__ = [
     "ConformanceError",
@@ -88,6 +88,8 @@ class MalformedExport(ValidationError):
 
 class ConformanceError(WorkflowError):
     """Raised under `ImportPolicy.STRICT` at the first deviation; carries it."""
+
+    category = ErrorCategory.INVALID_INPUT  # the imported file breaks the workflow
 
     def __init__(self, deviation: Deviation) -> None:
         where = deviation.source or "<export>"

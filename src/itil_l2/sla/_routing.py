@@ -22,7 +22,7 @@ from attrs import frozen
 
 from itil_l2._core.checks import check_keywords
 from itil_l2._core.tier import SupportGroup, Tier
-from itil_l2.errors import ValidationError, WorkflowError
+from itil_l2.errors import ErrorCategory, ValidationError, WorkflowError
 
 __all__ = ["CiLookup", "NoRoute", "Route", "RouteFacts", "RoutingPolicy"]
 
@@ -32,6 +32,8 @@ CiLookup = Mapping[str, str | Iterable[str]] | Callable[[str], str | Iterable[st
 
 class NoRoute(WorkflowError):
     """No group at the wanted tier matches and there is no fallback for it."""
+
+    category = ErrorCategory.CONFIGURATION  # a gap in the host's routing rules
 
 
 class RouteFacts(TypedDict, total=False):

@@ -22,7 +22,7 @@ from attrs import frozen
 from itil_l2._core import checks as _checks
 from itil_l2._core.priority import Priority
 from itil_l2._core.tier import Tier
-from itil_l2.errors import ValidationError
+from itil_l2.errors import ConfigurationError, ErrorCategory, ValidationError
 from itil_l2.sla._calendar import TWENTY_FOUR_SEVEN, BusinessCalendar
 from itil_l2.tickets import HoldReason, Trigger
 
@@ -37,8 +37,21 @@ __all__ = [
 ]
 
 
-class NoTargetForPriority(ValidationError):
-    """The target defines no duration for the ticket's priority."""
+class NoTargetForPriority(ConfigurationError, ValidationError):
+    """The target defines no duration for the ticket's priority.
+
+    A gap in the host's SLA configuration, not the caller's mistake: its
+    category is `CONFIGURATION` (a web host answers 500). It stays a
+    `ValidationError` too, so code that caught it that way keeps working.
+
+    >>> from itil_l2.errors import ConfigurationError, ErrorCategory
+    >>> NoTargetForPriority.category is ErrorCategory.CONFIGURATION
+    True
+    >>> issubclass(NoTargetForPriority, ConfigurationError)
+    True
+    """
+
+    category = ErrorCategory.CONFIGURATION
 
 
 class AgreementType(StrEnum):

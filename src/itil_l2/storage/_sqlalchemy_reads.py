@@ -27,9 +27,11 @@ from sqlalchemy import (
     Select,
     String,
     Table,
+    and_,
     bindparam,
     literal_column,
     null,
+    or_,
     select,
     union_all,
 )
@@ -61,7 +63,10 @@ def conditions(kind: str, tenant: str, query: Query) -> list[ColumnElement[bool]
     c = heads.c
     found: list[ColumnElement[bool]] = [c.kind == kind, c.tenant == tenant]
     if query.state is not None:
-        found.append(c.state.in_(sorted(query.state)))
+        plain, pairs = query.state_terms
+        terms: list[ColumnElement[bool]] = [c.state.in_(sorted(plain))] if plain else []
+        terms += [and_(c.state == phase, c.tier == tier) for phase, tier in pairs]
+        found.append(or_(*terms))
     for column, value in (
         (c.tier, None if query.tier is None else query.tier.value),
         (c.grp, query.group),

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
 
-from itil_l2.errors import StorageError
+from itil_l2.errors import ErrorCategory, StorageError
 from itil_l2.problems import Problem
 from itil_l2.storage._sqlite_schema import DATA_TABLES
 
@@ -130,6 +130,8 @@ def _record(row: tuple[Any, ...]) -> ImportRecord:
 
 class IncompleteImport(StorageError):
     """The database holds an import run that has not completed; `record` says which."""
+
+    category = ErrorCategory.CONFLICT  # resume or discard the unfinished run first
 
     def __init__(self, message: str, record: ImportRecord) -> None:
         super().__init__(message)

@@ -78,8 +78,11 @@ def where(query: Query) -> tuple[list[str], list[Any]]:
         params.extend(values)
 
     if query.state is not None:
-        states = sorted(query.state)
-        add(f"state IN ({', '.join('?' * len(states))})", *states)
+        plain, pairs = query.state_terms
+        states = sorted(plain)
+        terms = [f"state IN ({', '.join('?' * len(states))})"] if states else []
+        terms += ["(state = ? AND tier = ?)"] * len(pairs)
+        add(f"({' OR '.join(terms)})", *states, *(v for pair in pairs for v in pair))
     for column, value in (
         ("tier", None if query.tier is None else query.tier.value),
         ("grp", query.group),

@@ -23,12 +23,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from itil_l2._core.actor import SYSTEM
 from itil_l2._core.entity import Entity
 from itil_l2._core.tier import Tier
 from itil_l2.errors import (
@@ -47,6 +49,7 @@ from itil_l2.testing._knowledge import knowledge_articles, training_sessions
 from itil_l2.testing._outbox_checks import OutboxChecks
 from itil_l2.testing._problems import example_known_error, example_problem
 from itil_l2.testing._storage_checks import (
+    _HANDOVER,
     NASTY,
     NASTY_ID,
     TenantAndLoadChecks,
@@ -54,7 +57,7 @@ from itil_l2.testing._storage_checks import (
     store_one,
     store_varied,
 )
-from itil_l2.testing._tickets import fresh_ticket, tickets
+from itil_l2.testing._tickets import DEFAULT_GROUPS, fresh_ticket, tickets
 from itil_l2.tickets import Ticket
 
 __all__ = ["NASTY", "StoreContract"]
@@ -266,6 +269,26 @@ class StoreContract(TenantAndLoadChecks, OutboxChecks, ConfigChecks):
                 assert [t.id for t in uow.tickets.find(query)] == want, query
                 assert uow.tickets.count(query) == len(want), query
         assert any(expected(t) for _, expected in cases for t in stored)
+
+    def test_a_tickets_own_state_finds_it(self, store: Store) -> None:
+        stored = store_varied(store)
+        at_l2 = fresh_ticket("INC-L2")  # in progress at L2, beside the varied L1 ones
+        later = at_l2.updated_at + timedelta(minutes=5)
+        at_l2.escalate(DEFAULT_GROUPS[3], _HANDOVER, at=later, actor=SYSTEM)
+        at_l2.start(at=later + timedelta(minutes=1), actor=SYSTEM)
+        with store.unit_of_work() as uow:
+            uow.tickets.add(at_l2)
+            uow.commit()
+        stored.append(at_l2)
+        with store.unit_of_work() as uow:
+            for ticket in stored:  # Ticket.state spells the tier: "L2.in_progress"
+                want = sorted(t.id for t in stored if t.state == ticket.state)
+                assert [t.id for t in uow.tickets.find(Query(state=ticket.state))] == want
+            both = Query(state=[stored[0].state, "L3.on_hold", "closed"])
+            want = sorted(t.id for t in stored if t.state in both.state)  # type: ignore[operator]
+            assert [t.id for t in uow.tickets.find(both)] == want
+        tiered = {t.state for t in stored if "." in t.state}
+        assert len({s.partition(".")[2] for s in tiered}) < len(tiered)  # one phase, two tiers
 
     def test_find_streams_in_batches_in_id_order(self, store: Store) -> None:
         ids = [f"INC-{n:03}" for n in range(23)]
