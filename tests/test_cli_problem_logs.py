@@ -25,6 +25,7 @@ from itil_l2.errors import ValidationError
 from itil_l2.importers import ImportMapping, MalformedExport
 from itil_l2.problems import Problem
 from itil_l2.storage.sqlite import SqliteStore
+from test_cli_mapping import EXAMPLES, PAGE, text_block_after
 
 HOUR = timedelta(hours=1)
 STATES = "\n".join(f"{json.dumps(raw)} = {json.dumps(token)}" for raw, token in logs.PHASES.items())
@@ -288,18 +289,6 @@ def test_a_semicolon_log_with_defaults_and_tiers(tmp_path: Path) -> None:
 
 # -- the how-to page's "Problem logs" section -------------------------------------------------
 
-ROOT = Path(__file__).resolve().parent.parent
-PAGE = ROOT / "docs" / "howto-foreign-logs.md"
-EXAMPLES = ROOT / "docs" / "examples"
-
-
-def block_after(marker: str) -> list[str]:
-    page = PAGE.read_text(encoding="utf-8")
-    rest = page[page.index(marker) + len(marker) :]
-    found = re.search(r"```text\n(.*?)```", rest, flags=re.DOTALL)
-    assert found is not None, marker
-    return found.group(1).splitlines()
-
 
 def test_the_how_to_problem_example_runs_as_the_page_says(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
@@ -315,12 +304,12 @@ def test_the_how_to_problem_example_runs_as_the_page_says(
     assert command in section
     code, out, err = cli(capsys, *command.split()[1:])
     assert code == 0, err
-    shown = block_after(f"{command}\n```\n\n")
+    shown = text_block_after(f"{command}\n```\n\n")
     assert out.splitlines()[: len(shown)] == shown
     code, out, err = cli(capsys, "kpi", "--db", "problems.sqlite")
     assert code == 0, err
     assert [line.strip() for line in out.splitlines()] == [
-        line.strip() for line in block_after("itil-l2 kpi --db problems.sqlite\n```\n\n")
+        line.strip() for line in text_block_after("itil-l2 kpi --db problems.sqlite\n```\n\n")
     ]
     # the figures the prose states, from the example's rows: PRB1 opened 02.09 09:00,
     # resolved 03.09 09:00, closed 04.09 09:00; PRB2 open; PRB3 cancelled

@@ -15,7 +15,6 @@ grouped by case id and replayed in file order.
 from __future__ import annotations
 
 import csv
-import time
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
@@ -26,7 +25,6 @@ from itil_l2.importers._conformance import (
     ConformanceError,
     Deviation,
     ImportPolicy,
-    ImportReport,
     MalformedExport,
     Tally,
 )
@@ -38,6 +36,7 @@ from itil_l2.importers._problem_replay import (
     ProblemStep,
 )
 from itil_l2.importers._reading import open_export
+from itil_l2.importers._run import ReplayRun
 from itil_l2.problems import Problem, ProblemConfig, ProblemResolutionCode
 
 __all__ = [
@@ -74,45 +73,23 @@ _CLOSE = ProblemResolutionCode.CLOSED_WITHOUT_RCA
 IMPORT_CONFIG = ProblemConfig(allow_close_without_rca=True, fix_needs_root_cause=False)
 
 
-class ProblemImportRun:
+class ProblemImportRun(ReplayRun[Problem]):
     """A problem import: iterable once, yielding problems; `report` at any time.
 
     `config` is the `ProblemConfig` the problems were built with; reload
     them from a store with the same config.
     """
 
+    _noun = "log"
+
     def __init__(self, cases: Iterable[ProblemCase], replayer: ProblemReplayer) -> None:
-        self._cases = cases
-        self._replayer = replayer
-        self._started = False
+        super().__init__(lambda _tally: cases, replayer)
 
     @property
     def config(self) -> ProblemConfig:
         """The config the problems were replayed under."""
-        return self._replayer.config
-
-    @property
-    def report(self) -> ImportReport:
-        """The conformance report so far (complete once iteration ended)."""
-        return self._replayer.tally.report()
-
-    def __iter__(self) -> Iterator[Problem]:
-        if self._started:
-            raise ValidationError("a ProblemImportRun can be iterated once; read the log again")
-        self._started = True
-        return self._problems()
-
-    def _problems(self) -> Iterator[Problem]:
-        tally, replay = self._replayer.tally, self._replayer.replay
-        started = time.perf_counter()
-        try:
-            for case in self._cases:
-                problem = replay(case)
-                tally.seconds = time.perf_counter() - started
-                if problem is not None:
-                    yield problem
-        finally:
-            tally.seconds = time.perf_counter() - started
+        replayer: ProblemReplayer = self._replayer
+        return replayer.config
 
 
 def replay_problems(

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from itil_l2.errors import ValidationError
 from itil_l2.importers._conformance import ImportReport, Tally
@@ -26,12 +26,62 @@ from itil_l2.tickets import Ticket
 if TYPE_CHECKING:
     from itil_l2.storage.sqlite import ImportRecord
 
-__all__ = ["ImportRun", "import_into"]
+__all__ = ["ImportRun", "ReplayRun", "import_into"]
 
 OnRow = Callable[[int], None]
+T = TypeVar("T")
 
 
-class ImportRun:
+class ReplayRun(Generic[T]):
+    """What every import run shares: iterable once, a report at any time, timed.
+
+    `cases(tally)` reads the export; `replayer` (with a `tally` and a
+    `replay(case)` giving the entity or None when skipped) rebuilds each one.
+    """
+
+    _noun = "export"
+
+    def __init__(
+        self,
+        cases: Callable[[Tally], Iterable[Any]],
+        replayer: Any,
+        on_row: OnRow | None = None,
+    ) -> None:
+        self._cases = cases
+        self._replayer = replayer
+        self._tally: Tally = replayer.tally
+        self._on_row = on_row
+        self._started = False
+
+    @property
+    def report(self) -> ImportReport:
+        """The conformance report so far (complete once iteration ended)."""
+        return self._tally.report()
+
+    def __iter__(self) -> Iterator[T]:
+        if self._started:
+            raise ValidationError(
+                f"{type(self).__name__} can be iterated once; read the {self._noun} again"
+            )
+        self._started = True
+        return self._replayed()
+
+    def _replayed(self) -> Iterator[T]:
+        tally, replay, on_row = self._tally, self._replayer.replay, self._on_row
+        started = time.perf_counter()
+        try:
+            for case in self._cases(tally):
+                item = replay(case)
+                if on_row is not None:
+                    on_row(tally.rows_read)
+                tally.seconds = time.perf_counter() - started
+                if item is not None:
+                    yield item
+        finally:
+            tally.seconds = time.perf_counter() - started
+
+
+class ImportRun(ReplayRun[Ticket]):
     """An import in progress: iterable once, yielding tickets; `report` at any time.
 
     `on_row(n)` (if given) is called after each incident with the number of
@@ -46,36 +96,7 @@ class ImportRun:
         replayer: Replayer,
         on_row: OnRow | None = None,
     ) -> None:
-        self._cases = cases
-        self._replayer = replayer
-        self._tally = replayer.tally
-        self._on_row = on_row
-        self._started = False
-
-    @property
-    def report(self) -> ImportReport:
-        """The conformance report so far (complete once iteration ended)."""
-        return self._tally.report()
-
-    def __iter__(self) -> Iterator[Ticket]:
-        if self._started:
-            raise ValidationError("an ImportRun can be iterated once; read the export again")
-        self._started = True
-        return self._tickets()
-
-    def _tickets(self) -> Iterator[Ticket]:
-        tally, replay, on_row = self._tally, self._replayer.replay, self._on_row
-        started = time.perf_counter()
-        try:
-            for case in self._cases(tally):
-                ticket = replay(case)
-                if on_row is not None:
-                    on_row(tally.rows_read)
-                tally.seconds = time.perf_counter() - started
-                if ticket is not None:
-                    yield ticket
-        finally:
-            tally.seconds = time.perf_counter() - started
+        super().__init__(cases, replayer, on_row)
 
 
 def import_into(
