@@ -28,6 +28,7 @@ PUBLIC_MODULES = [
     "itil_l2.sla",
     "itil_l2.kpis",
     "itil_l2.analytics",
+    "itil_l2.views",
     "itil_l2.storage",
     "itil_l2.storage.ports",
     "itil_l2.storage.memory",
