@@ -26,6 +26,7 @@ from itil_l2._core.serialization import (
     entity_to_json,
 )
 from itil_l2.storage._kinds import KINDS, AggregateKind
+from itil_l2.storage._listing import ORDER_KEYS, Order, Page
 from itil_l2.storage._outbox import MAX_NOTIFICATIONS, Notification
 from itil_l2.storage._query import Query
 from itil_l2.storage._rows import EventRow, Head, Notice, Stream
@@ -64,6 +65,9 @@ __all__ = [
     "MemorySession",
     "MemoryStore",
     "Notice",
+    "ORDER_KEYS",
+    "Order",
+    "Page",
     "Notification",
     "ProblemRepository",
     "Query",

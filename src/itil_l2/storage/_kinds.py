@@ -32,6 +32,7 @@ from itil_l2.problems import KnownError, Problem
 from itil_l2.storage._integrity import check_head, check_rows
 from itil_l2.storage._rows import EventRow, Head, Stream
 from itil_l2.tickets import Ticket
+from itil_l2.views import article_view, change_view, ci_view, problem_view, ticket_view
 
 __all__ = ["KINDS", "UNREADABLE", "AggregateKind"]
 
@@ -163,13 +164,15 @@ def _group_facts(group: Any) -> tuple[str | None, str | None]:
     return (None, None) if group is None else (group.tier.value, group.name)
 
 
-def _entity_head(entity: Entity[Any], state: str, **facts: Any) -> Head:
+def _entity_head(entity: Entity[Any], state: str, view: Any, title: str, **facts: Any) -> Head:
     return Head(
         id=entity.id,
         version=entity.version,
         state=state,
         opened_at=entity.opened_at,
         updated_at=entity.updated_at,
+        title_key=title.casefold(),
+        view=_dumps(view),
         **facts,
     )
 
@@ -179,6 +182,10 @@ def _ticket(t: Ticket) -> Head:
     return _entity_head(
         t,
         t.phase.value,
+        ticket_view(t),
+        t.title,
+        assignee=t.assignee,
+        caller=t.caller,
         tier=tier,
         group=group,
         priority=int(t.priority),
@@ -193,6 +200,9 @@ def _problem(p: Problem) -> Head:
     return _entity_head(
         p,
         p.state,
+        problem_view(p),
+        p.statement,
+        assignee=p.assignee,
         tier=tier,
         group=group,
         priority=int(p.priority),
@@ -207,6 +217,9 @@ def _change(c: ChangeRequest) -> Head:
     return _entity_head(
         c,
         c.state,
+        change_view(c),
+        c.title,
+        caller=c.requested_by,
         tier=tier,
         group=group,
         category=c.change_type.value,
@@ -218,6 +231,9 @@ def _article(a: KnowledgeArticle) -> Head:
     return _entity_head(
         a,
         a.state,
+        article_view(a),
+        a.title,
+        assignee=a.author,
         category=a.categories[0] if a.categories else None,
         ci_refs=a.ci_refs,
     )
@@ -227,7 +243,15 @@ def _ci(ci: ConfigurationItem) -> Head:
     tier, group = _group_facts(ci.support_group)
     targets = tuple(dict.fromkeys(r.target for r in ci.relations))
     return _entity_head(
-        ci, ci.state, tier=tier, group=group, category=ci.kind.value, ci_refs=targets
+        ci,
+        ci.state,
+        ci_view(ci),
+        ci.name,
+        assignee=ci.owner,
+        tier=tier,
+        group=group,
+        category=ci.kind.value,
+        ci_refs=targets,
     )
 
 

@@ -10,7 +10,9 @@ state raises `ValidationError` at once, never an empty result later.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+import re
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -24,7 +26,7 @@ from itil_l2._core.time import ensure_aware
 from itil_l2.errors import ValidationError
 from itil_l2.storage._rows import Head
 
-__all__ = ["Query"]
+__all__ = ["ATTRIBUTE_KINDS", "Query", "attribute_name"]
 
 STATES: dict[str, tuple[str, ...]] = {
     "ticket": (
@@ -98,6 +100,44 @@ def _priority(value: Any) -> int | None:
     return int(value)
 
 
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
+ATTRIBUTE_KINDS = ("ticket", "ci")
+"""The kinds whose views hold host attributes (tickets' and CIs' `attributes`)."""
+
+
+def attribute_name(name: Any) -> str:
+    """A host attribute's name as queries and indexes use it: an identifier of ≤ 64 characters."""
+    if not isinstance(name, str) or not _NAME.fullmatch(name):
+        raise ValidationError(
+            f"an attribute name must be a letter or _ then letters, digits or _"
+            f" (at most 64), got {name!r}"
+        )
+    return name
+
+
+def _attributes(value: Any) -> tuple[tuple[str, str], ...] | None:
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise ValidationError(f"attributes must be a mapping of names to strings, got {value!r}")
+    pairs = []
+    for name, wanted in value.items():
+        if not isinstance(wanted, str):
+            raise ValidationError(f"attribute {name!r}: a query compares strings, got {wanted!r}")
+        pairs.append((attribute_name(name), wanted))
+    if not pairs:
+        raise ValidationError("attributes needs at least one name (leave it None for any)")
+    return tuple(sorted(pairs))
+
+
+def _title(value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError(f"title_contains must be a non-blank string, got {value!r}")
+    return value.casefold()
+
+
 def _aware(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if value is not None:
         ensure_aware(value, attribute.name)  # type: ignore[arg-type]
@@ -116,8 +156,18 @@ class Query:
     full state name as `Ticket.state` spells it (`"L1.in_progress"`: that
     phase at that tier), or another entity's state; several may be given (any
     of them matches). A state no entity has raises `ValidationError` naming
-    the valid ones. `ci` matches aggregates that name the CI (a ticket's
-    affected CIs, an article's CIs, a CI's relation targets).
+    the valid ones, and so does a repository given another kind's state. `ci`
+    matches aggregates that name the CI (a ticket's affected CIs, an
+    article's CIs, a CI's relation targets).
+
+    `assignee` is a ticket's or problem's assignee, an article's author, a
+    CI's owner; `caller` a ticket's caller or a change's requester;
+    `title_contains` finds text in a ticket's or change's title, a problem's
+    statement, an article's title or a CI's name, ignoring case (Unicode
+    casefolding). `attributes` compares host attributes of tickets and CIs
+    with strings (`{"customer": "acme"}`); a store filters on the names it
+    was told to index (`indexed_attributes=`) and refuses others. An inverted
+    time range (`opened_from` after `opened_before`) is refused.
 
     >>> from datetime import datetime, timezone
     >>> from itil_l2 import Query, Tier
@@ -142,6 +192,48 @@ class Query:
     opened_before: datetime | None = attrs.field(default=None, validator=_aware)
     resolved_from: datetime | None = attrs.field(default=None, validator=_aware)
     resolved_before: datetime | None = attrs.field(default=None, validator=_aware)
+    updated_from: datetime | None = attrs.field(default=None, validator=_aware)
+    updated_before: datetime | None = attrs.field(default=None, validator=_aware)
+    assignee: str | None = attrs.field(default=None, validator=_text)
+    caller: str | None = attrs.field(default=None, validator=_text)
+    title_contains: str | None = attrs.field(default=None, converter=_title)
+    attributes: tuple[tuple[str, str], ...] | None = attrs.field(
+        default=None, converter=_attributes
+    )
+
+    def __attrs_post_init__(self) -> None:
+        """Refuse an inverted range: it would match nothing, silently."""
+        for name in ("opened", "resolved", "updated"):
+            start, before = getattr(self, f"{name}_from"), getattr(self, f"{name}_before")
+            if start is not None and before is not None and start > before:
+                raise ValidationError(
+                    f"{name}_from ({start.isoformat()}) is after {name}_before"
+                    f" ({before.isoformat()}): the range is empty"
+                )
+
+    @property
+    def uses_view_columns(self) -> bool:
+        """Whether the query filters on a column stored since views (schema 6 in SQLite)."""
+        return any(
+            getattr(self, name) is not None
+            for name in ("assignee", "caller", "title_contains", "attributes")
+        )
+
+    def check_kind(self, kind: str) -> None:
+        """Refuse a filter the kind cannot match: another kind's state, attributes it lacks."""
+        if self.state is not None:
+            valid = STATES.get(kind, ())
+            wrong = sorted(s for s in self.state if s not in valid)
+            if wrong:
+                raise ValidationError(
+                    f"{', '.join(map(repr, wrong))} is not a state of a {kind};"
+                    f" its states are {', '.join(valid)}"
+                )
+        if self.attributes is not None and kind not in ATTRIBUTE_KINDS:
+            raise ValidationError(
+                f"a {kind} has no host attributes to filter on"
+                f" (those of {' and '.join(ATTRIBUTE_KINDS)} do)"
+            )
 
     @property
     def state_terms(self) -> tuple[frozenset[str], tuple[tuple[str, str], ...]]:
@@ -175,7 +267,19 @@ class Query:
             and (self.ci is None or self.ci in head.ci_refs)
             and _within(head.opened_at, self.opened_from, self.opened_before)
             and _within(head.resolved_at, self.resolved_from, self.resolved_before)
+            and _within(head.updated_at, self.updated_from, self.updated_before)
+            and (self.assignee is None or head.assignee == self.assignee)
+            and (self.caller is None or head.caller == self.caller)
+            and (self.title_contains is None or self.title_contains in (head.title_key or ""))
+            and (self.attributes is None or _has_attributes(head, self.attributes))
         )
+
+
+def _has_attributes(head: Head, wanted: tuple[tuple[str, str], ...]) -> bool:
+    if head.view is None:
+        return False
+    held = json.loads(head.view).get("attributes") or {}
+    return all(held.get(name) == value for name, value in wanted)
 
 
 def _within(value: datetime | None, start: datetime | None, before: datetime | None) -> bool:

@@ -2,8 +2,10 @@
 
 A `Head` is one row per aggregate: its identity, its version (the number of
 stored events, checked on save) and the facts queries filter on, as plain
-columns an adapter can index. An `EventRow` is one stored event: version,
-schema version, time, trigger, and the event as JSON text (cattrs-unstructured).
+columns an adapter can index. The head also holds the entity's view
+(`itil_l2.views`) as JSON text, so a list returns views without replaying
+histories. An `EventRow` is one stored event: version, schema version, time,
+trigger, and the event as JSON text (cattrs-unstructured).
 Adapters never look inside the JSON; the library encodes and decodes it.
 """
 
@@ -31,6 +33,17 @@ class Head:
     resolved_at: datetime | None = None
     updated_at: datetime | None = None
     ci_refs: tuple[str, ...] = ()
+    assignee: str | None = None
+    caller: str | None = None
+    title_key: str | None = None
+    """The title (a problem's statement, a CI's name) casefolded, for text search."""
+    view: str | None = None
+    """The entity's view (`itil_l2.views`) as JSON text, for lists without replay.
+
+    None in rows written before views were stored (and by adapters that do
+    not keep them); such a row's other view columns are None too, and a list
+    replays the entity instead.
+    """
 
 
 @frozen

@@ -38,6 +38,7 @@ from sqlalchemy import (
 
 from itil_l2.storage._query import Query
 from itil_l2.storage._rows import EventRow, Head, Stream
+from itil_l2.storage._sqlalchemy_json import attribute_is_text, attribute_text
 from itil_l2.storage._tables import cis, events, heads
 
 __all__ = ["CHUNK", "LOAD", "READ", "aware", "conditions", "page_ids", "params", "streams", "utc"]
@@ -80,9 +81,17 @@ def conditions(kind: str, tenant: str, query: Query) -> list[ColumnElement[bool]
             cis.c.kind == kind, cis.c.tenant == tenant, cis.c.ci == query.ci
         )
         found.append(c.id.in_(related))
+    for column, value in ((c.assignee, query.assignee), (c.caller, query.caller)):
+        if value is not None:
+            found.append(column == value)
+    if query.title_contains is not None:
+        found.append(c.title_key.contains(query.title_contains, autoescape=True))
+    for name, text in query.attributes or ():
+        found += [attribute_text(name) == text, attribute_is_text(name)]
     for column, start, before in (
         (c.opened_at, query.opened_from, query.opened_before),
         (c.resolved_at, query.resolved_from, query.resolved_before),
+        (c.updated_at, query.updated_from, query.updated_before),
     ):
         if start is not None:
             found.append(column >= utc(start))
@@ -118,6 +127,10 @@ def _union(
             h.opened_at,
             h.resolved_at,
             h.updated_at,
+            h.assignee,
+            h.caller,
+            h.title_key,
+            h.view,
         ).where(*where),
         mine(
             select(
@@ -130,12 +143,11 @@ def _union(
                 null(),
                 e.schema,
                 e.at,
-                null(),
-                null(),
+                *(null() for _ in range(6)),
             ),
             events,
         ).where(e.kind == kind, e.tenant == tenant),
-        mine(select(x.id, _part(_CI), null(), x.ci, *(null() for _ in range(7))), cis).where(
+        mine(select(x.id, _part(_CI), null(), x.ci, *(null() for _ in range(11))), cis).where(
             x.kind == kind, x.tenant == tenant
         ),
     )
@@ -215,6 +227,10 @@ def streams(rows: Iterable[Sequence[Any]]) -> dict[str, Stream]:
                 aware(h[9]),
                 aware(h[10]),
                 tuple(refs),
+                h[11],
+                h[12],
+                h[13],
+                h[14],
             ),
             tuple(sorted(stored, key=_VERSION)),
         )

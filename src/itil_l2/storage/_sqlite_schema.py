@@ -6,9 +6,10 @@ Times are INTEGER microseconds since the epoch (UTC), which sort and compare
 correctly; the events' own JSON keeps their original offsets.
 
 A read-only opening never migrates: `check_readable` accepts a database of
-schema `READABLE_FROM` up to `SCHEMA_VERSION` as it is (each migration so far
-only added an index or a table the read paths do without) and refuses anything
-else with a typed error.
+schema `READABLE_FROM` up to `SCHEMA_VERSION` as it is (migrations 2 to 5
+only added an index or a table the read paths do without; before 6 the view
+columns are read as NULL, and lists replay) and refuses anything else with a
+typed error.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import sqlite3
 from itil_l2.errors import StorageError, UnknownSchema
 from itil_l2.storage._sqlite_configs import MIGRATION as CONFIG_MIGRATION
 from itil_l2.storage._sqlite_log import MIGRATION as LOG_MIGRATION
+from itil_l2.storage._sqlite_views import MIGRATION as VIEW_MIGRATION
 
 __all__ = [
     "DATA_TABLES",
@@ -75,6 +77,8 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     LOG_MIGRATION,
     # 5: the workflow config each entity kind was written with (read without: none stored)
     CONFIG_MIGRATION,
+    # 6: each entity's view and the columns lists filter on (rows filled on a writable open)
+    VIEW_MIGRATION,
 )
 """Each entry: the statements that take the schema from version n to n + 1."""
 

@@ -17,6 +17,9 @@ __all__ = [
     "INSERT_EVENT",
     "INSERT_HEAD",
     "LOAD",
+    "OLD_HEAD_COLUMNS",
+    "OLD_LOAD",
+    "VIEW_SCHEMA",
     "UPDATE_HEAD",
     "VERSION",
     "cis_of",
@@ -29,31 +32,49 @@ __all__ = [
 ]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-HEAD_COLUMNS = (
-    "id, version, state, tier, grp, priority, category, opened_at, resolved_at, updated_at"
-)
+VIEW_SCHEMA = 6
+"""The schema that added the view columns (assignee, caller, title_key, view)."""
+_FACTS = "id, version, state, tier, grp, priority, category, opened_at, resolved_at, updated_at"
+HEAD_COLUMNS = _FACTS + ", assignee, caller, title_key, view"
+OLD_HEAD_COLUMNS = _FACTS + ", NULL, NULL, NULL, NULL"
+"""A database of schema < 6 opened read-only: no view columns (a list replays)."""
 INSERT_HEAD = (
     "INSERT INTO itil_heads (kind, tenant, id, version, state, tier, grp, priority, category,"
-    " opened_at, resolved_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " opened_at, resolved_at, updated_at, assignee, caller, title_key, view)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 UPDATE_HEAD = (
     "UPDATE itil_heads SET version = ?, state = ?, tier = ?, grp = ?, priority = ?,"
-    " category = ?, opened_at = ?, resolved_at = ?, updated_at = ?"
-    " WHERE kind = ? AND tenant = ? AND id = ? AND version = ?"
+    " category = ?, opened_at = ?, resolved_at = ?, updated_at = ?, assignee = ?, caller = ?,"
+    " title_key = ?, view = ? WHERE kind = ? AND tenant = ? AND id = ? AND version = ?"
 )
 INSERT_EVENT = (
     "INSERT INTO itil_events (kind, tenant, id, version, schema, at, type, data)"
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 )
 INSERT_CI = "INSERT OR IGNORE INTO itil_cis (kind, tenant, ci, id) VALUES (?, ?, ?, ?)"
-LOAD = (  # one statement, so one consistent state: the head row, its events, its CIs
-    "SELECT 0, version, state, tier, grp, priority, category, opened_at, resolved_at,"
-    " updated_at FROM itil_heads WHERE kind = ?1 AND tenant = ?2 AND id = ?3"
-    " UNION ALL SELECT 1, version, schema, at, type, data, NULL, NULL, NULL, NULL"
-    " FROM itil_events WHERE kind = ?1 AND tenant = ?2 AND id = ?3"
-    " UNION ALL SELECT 2, NULL, ci, NULL, NULL, NULL, NULL, NULL, NULL, NULL"
-    " FROM itil_cis WHERE kind = ?1 AND tenant = ?2 AND id = ?3"
-)  # no ORDER BY (a sort per part): `load` orders the events itself
+
+
+def load_sql(head_columns: str) -> str:
+    """One statement, so one consistent state: the head row, its events, its CIs.
+
+    No ORDER BY (a sort per part): `load` orders the events itself.
+    """
+    return (
+        f"SELECT 0, {head_columns.removeprefix('id, ')} FROM itil_heads"
+        " WHERE kind = ?1 AND tenant = ?2 AND id = ?3"
+        " UNION ALL SELECT 1, version, schema, at, type, data"
+        + ", NULL"
+        * 8
+        + " FROM itil_events WHERE kind = ?1 AND tenant = ?2 AND id = ?3"
+        " UNION ALL SELECT 2, NULL, ci"
+        + ", NULL" * 11
+        + " FROM itil_cis WHERE kind = ?1 AND tenant = ?2 AND id = ?3"
+    )
+
+
+LOAD = load_sql(HEAD_COLUMNS)
+OLD_LOAD = load_sql(OLD_HEAD_COLUMNS)
 VERSION = attrgetter("version")
 _MICROSECOND = timedelta(microseconds=1)
 
@@ -97,9 +118,19 @@ def where(query: Query) -> tuple[list[str], list[Any]]:
             " AND c.ci = ?)",
             query.ci,
         )
+    for column, value in (("assignee", query.assignee), ("caller", query.caller)):
+        if value is not None:
+            add(f"{column} = ?", value)
+    if query.title_contains is not None:
+        add("instr(title_key, ?) > 0", query.title_contains)
+    for name, value in query.attributes or ():
+        # the name is an identifier (checked by Query): the same text as the index's path
+        path = f"'$.attributes.{name}'"
+        add(f"json_extract(view, {path}) = ? AND json_type(view, {path}) = 'text'", value)
     for column, start, before in (
         ("opened_at", query.opened_from, query.opened_before),
         ("resolved_at", query.resolved_from, query.resolved_before),
+        ("updated_at", query.updated_from, query.updated_before),
     ):
         if start is not None:
             add(f"{column} >= ?", micros(start))
@@ -109,7 +140,7 @@ def where(query: Query) -> tuple[list[str], list[Any]]:
 
 
 def head(row: Sequence[Any], ci_refs: Sequence[str] = ()) -> Head:
-    """A head from (id, version, state, tier, grp, priority, category, three times) columns."""
+    """A head from the `HEAD_COLUMNS` of a row."""
     return Head(
         id=row[0],
         version=row[1],
@@ -122,6 +153,10 @@ def head(row: Sequence[Any], ci_refs: Sequence[str] = ()) -> Head:
         resolved_at=time(row[8]),
         updated_at=time(row[9]),
         ci_refs=tuple(ci_refs),
+        assignee=row[10],
+        caller=row[11],
+        title_key=row[12],
+        view=row[13],
     )
 
 
@@ -137,6 +172,10 @@ def head_values(head: Head) -> tuple[Any, ...]:
         micros(head.opened_at),
         micros(head.resolved_at),
         micros(head.updated_at),
+        head.assignee,
+        head.caller,
+        head.title_key,
+        head.view,
     )
 
 

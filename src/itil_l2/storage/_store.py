@@ -24,13 +24,15 @@ from itil_l2.errors import NotFound, StorageError, TenantMismatch, ValidationErr
 from itil_l2.knowledge import KnowledgeArticle
 from itil_l2.problems import Problem
 from itil_l2.storage._kinds import KINDS, AggregateKind, EventDecoder
+from itil_l2.storage._listing import Order, Page, list_page
 from itil_l2.storage._outbox import Notification, notifications
 from itil_l2.storage._pause import collection_paused
-from itil_l2.storage._query import Query
+from itil_l2.storage._query import Query, attribute_name
 from itil_l2.storage._settings import ConfigTexts
 from itil_l2.storage._store_configs import ConfigChecks, config_class
 from itil_l2.storage.ports import StorageBackend, StorageSession
 from itil_l2.tickets import Ticket
+from itil_l2.views import view_of
 
 __all__ = ["Store", "StoreUnitOfWork"]
 
@@ -53,7 +55,8 @@ class Store:
     as given, and each kind's stored config is replaced by the one its next
     write was made with (every stored entity must replay under it).
     `on_commit` receives every committed unit of work's events, in order,
-    after the commit.
+    after the commit. `indexed_attributes` names the host attributes (of
+    tickets and CIs) that queries may filter on; the SQL stores index them.
 
     >>> from datetime import datetime, timezone
     >>> from itil_l2.storage import MemoryStore
@@ -76,8 +79,15 @@ class Store:
         on_commit: OnCommit | None = None,
         event_cache: int = 16_384,
         replace_configs: bool = False,
+        indexed_attributes: Sequence[str] = (),
     ) -> None:
         self.backend = backend
+        if isinstance(indexed_attributes, str):
+            raise ValidationError("indexed_attributes is a sequence of names, not one string")
+        self.indexed_attributes = tuple(attribute_name(n) for n in indexed_attributes)
+        index = getattr(backend, "index_attributes", None)
+        if index is not None and self.indexed_attributes:
+            index(self.indexed_attributes)
         self.configs = dict(configs or {})
         self.replace_configs = replace_configs
         self._config_texts = ConfigTexts()
@@ -202,7 +212,7 @@ class _Repo(Generic[T]):
         self._uow._written(entity, expected, pending)
 
     def find(self, query: Query | None = None, *, batch_size: int = 500) -> Iterator[T]:
-        query = _checked(query)
+        query = self._checked(query)
         if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
             raise ValidationError(f"batch_size must be a positive int, got {batch_size!r}")
         after: str | None = None
@@ -219,7 +229,45 @@ class _Repo(Generic[T]):
             after = batch[-1].head.id
 
     def count(self, query: Query | None = None) -> int:
-        return self._uow._session().count(self._kind.name, self._uow._key, _checked(query))
+        return self._uow._session().count(self._kind.name, self._uow._key, self._checked(query))
+
+    def list(
+        self,
+        query: Query | None = None,
+        *,
+        order_by: str = "id",
+        limit: int = 50,
+        cursor: str | None = None,
+    ) -> Page[Any]:
+        kind = self._kind
+        if not kind.is_entity:
+            raise StorageError(f"a {kind.name} is a frozen record: it has no view to list")
+        query = self._checked(query)
+        order = Order.parse(order_by, kind.name)
+        cut = None if cursor is None else order.cut(cursor)
+        with collection_paused():
+            return list_page(
+                kind.name,
+                self._uow._key,
+                query,
+                order,
+                cut,
+                limit,
+                self._uow._session(),
+                lambda stream: view_of(self._decode(stream)),
+            )
+
+    def _checked(self, query: Query | None) -> Query:
+        query = _checked(query)
+        query.check_kind(self._kind.name)
+        declared = self._uow._store.indexed_attributes
+        unknown = sorted(n for n, _ in query.attributes or () if n not in declared)
+        if unknown:
+            raise ValidationError(
+                f"attribute {', '.join(map(repr, unknown))} is not indexed; this store"
+                f" indexes {', '.join(map(repr, declared)) or 'none'} (indexed_attributes=)"
+            )
+        return query
 
     def _decode(self, stream: Any) -> T:
         store = self._uow._store

@@ -49,13 +49,27 @@ heads = Table(
     Column("opened_at", DateTime(timezone=True)),
     Column("resolved_at", DateTime(timezone=True)),
     Column("updated_at", DateTime(timezone=True)),
+    Column("assignee", String(200)),
+    Column("caller", String(200)),
+    Column("title_key", Text),
+    Column("view", Text),
     Index("itil_heads_state", "kind", "tenant", "state"),
     Index("itil_heads_tier", "kind", "tenant", "tier"),
     Index("itil_heads_grp", "kind", "tenant", "grp"),
     Index("itil_heads_category", "kind", "tenant", "category"),
     Index("itil_heads_opened", "kind", "tenant", "opened_at"),
     Index("itil_heads_resolved", "kind", "tenant", "resolved_at"),
+    Index("itil_heads_updated", "kind", "tenant", "updated_at"),
+    Index("itil_heads_priority", "kind", "tenant", "priority"),
+    Index("itil_heads_assignee", "kind", "tenant", "assignee"),
+    Index("itil_heads_caller", "kind", "tenant", "caller"),
 )
+"""One row per aggregate: its version, the facts queries filter on, and its view (JSON text).
+
+Since 0.2 the view columns `assignee`, `caller`, `title_key`, `view` and four
+indexes (an Alembic migration adds them to an existing database; rows
+without a view are listed by replay until they are next saved).
+"""
 events = Table(
     "itil_events",
     metadata,

@@ -24,6 +24,7 @@ from itil_l2.changes import ChangeRequest
 from itil_l2.cmdb import ConfigurationItem
 from itil_l2.knowledge import KnowledgeArticle, TrainingSession
 from itil_l2.problems import KnownError, Problem
+from itil_l2.storage._listing import Page
 from itil_l2.storage._query import Query
 from itil_l2.storage._rows import EventRow, Head, Notice, Stream
 from itil_l2.tickets import Ticket
@@ -78,7 +79,26 @@ class RecordRepository(Protocol[T]):
 
 
 class Repository(RecordRepository[T], Protocol[T]):
-    """A repository of an event-sourced entity: also `save` with optimistic concurrency."""
+    """A repository of an event-sourced entity: also `save` and `list`."""
+
+    def list(
+        self,
+        query: Query | None = None,
+        *,
+        order_by: str = "id",
+        limit: int = 50,
+        cursor: str | None = None,
+    ) -> Page[Any]:
+        """One page of matching entities' views (`itil_l2.views`), read without replay.
+
+        `order_by` is `id`, `opened_at`, `updated_at` or (tickets, problems)
+        `priority`, with a leading `-` for descending; ties go by id. `limit`
+        is 1 to 1,000. Pass the page's `next_cursor` as `cursor` for the next
+        page (keyset paging: no offset, no item skipped or repeated). The
+        views are the ones the store kept beside the events in the same
+        transaction; `get` checks a stored view against the replayed entity.
+        """
+        ...
 
     def save(self, entity: T) -> None:
         """Append the entity's new events if the stored version is the one it was loaded with.
@@ -196,6 +216,11 @@ class StorageSession(Protocol):
     def count(self, kind: str, tenant: str, query: Query) -> int:
         """How many aggregates match."""
         ...
+
+    # Optional, for fast lists: `list_heads(kind, tenant, query, order, after, limit)`,
+    # up to `limit` matching heads (with their `view`) in `order` (`_listing.Order`:
+    # key, descending; then id), strictly after the (value, id) pair `after` if given.
+    # Without it, the store lists through `select`, in Python.
 
     def events_since(self, tenant: str, after: int, limit: int) -> Sequence[Notice]:
         """Up to `limit` committed event rows of `tenant` with position > `after`, in order.

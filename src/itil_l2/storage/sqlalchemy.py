@@ -60,11 +60,13 @@ from sqlalchemy.orm import Session, scoped_session, sessionmaker
 from itil_l2._core.public import expose
 from itil_l2._core.serialization import UPCASTERS, Upcasters
 from itil_l2.errors import AlreadyExists, ConcurrencyError, NotFound, ValidationError
+from itil_l2.storage._listing import Order
 from itil_l2.storage._query import Query
 from itil_l2.storage._rows import EventRow, Head, Notice, Stream
 from itil_l2.storage._sqlalchemy_configs import ConfigRows
 from itil_l2.storage._sqlalchemy_errors import translated
 from itil_l2.storage._sqlalchemy_held import held_events
+from itil_l2.storage._sqlalchemy_json import attribute_index
 from itil_l2.storage._sqlalchemy_log import Pending, notices_since
 from itil_l2.storage._sqlalchemy_reads import (
     CHUNK,
@@ -84,11 +86,13 @@ from itil_l2.storage._sqlalchemy_tx import (
     Transactions,
     enable_sqlite_savepoints,
 )
+from itil_l2.storage._sqlalchemy_views import heads_of, list_heads
 from itil_l2.storage._store import OnCommit, Store
 from itil_l2.storage._tables import cis, configs, events, heads, metadata, positions
 
 __all__ = [
     "SqlAlchemyBackend",
+    "attribute_index",
     "SqlAlchemyStore",
     "cis",
     "configs",
@@ -114,6 +118,10 @@ def _head_values(head: Head) -> dict[str, Any]:
         "opened_at": _utc(head.opened_at),
         "resolved_at": _utc(head.resolved_at),
         "updated_at": _utc(head.updated_at),
+        "assignee": head.assignee,
+        "caller": head.caller,
+        "title_key": head.title_key,
+        "view": head.view,
     }
 
 
@@ -211,6 +219,19 @@ class SqlAlchemySession(ConfigRows):
                 found.update(streams(self._conn.execute(READ, params(kind, tenant, ids=chunk))))
         return [found[id] for id in ids if id in found]
 
+    def list_heads(
+        self,
+        kind: str,
+        tenant: str,
+        query: Query,
+        order: Order,
+        after: tuple[Any, str] | None,
+        limit: int,
+    ) -> list[Head]:
+        statement = list_heads(conditions(kind, tenant, query), order, after, limit)
+        with translated(f"list {kind}s"):
+            return heads_of(self._read().execute(statement).all())
+
     def count(self, kind: str, tenant: str, query: Query) -> int:
         statement = select(func.count()).select_from(heads).where(*conditions(kind, tenant, query))
         with translated(f"count {kind}s"):
@@ -259,6 +280,16 @@ class SqlAlchemyBackend:
         """A new session for one unit of work."""
         return SqlAlchemySession(self)
 
+    def index_attributes(self, names: Sequence[str]) -> None:
+        """Create the declared attributes' indexes (own transactions only; a host migrates)."""
+        bind: Any = self.bind
+        if isinstance(bind, sessionmaker):
+            bind = bind.kw.get("bind")
+        if isinstance(bind, Engine):
+            with translated("index host attributes"), bind.begin() as conn:
+                for name in names:
+                    attribute_index(name).create(conn, checkfirst=True)
+
     def _transactions(self) -> Transactions:
         bind = self.bind
         if isinstance(bind, Engine):
@@ -288,6 +319,7 @@ class SqlAlchemyStore(Store):
         on_commit: OnCommit | None = None,
         event_cache: int = 16_384,
         replace_configs: bool = False,
+        indexed_attributes: Sequence[str] = (),
     ) -> None:
         backend = SqlAlchemyBackend(bind)
         super().__init__(
@@ -297,6 +329,7 @@ class SqlAlchemyStore(Store):
             on_commit=_joined(backend, on_commit),
             event_cache=event_cache,
             replace_configs=replace_configs,
+            indexed_attributes=indexed_attributes,
         )
         self._host_on_commit = on_commit
 

@@ -1,0 +1,97 @@
+"""Host attributes inside the stored view, as SQL each dialect spells its own way.
+
+`attribute_text(name)` is a host attribute of the stored view as text
+(SQLite's `json_extract`, PostgreSQL's `jsonb` operators);
+`attribute_index(name)` indexes exactly that expression, so the database
+uses the index for `Query(attributes=...)`. Names are checked identifiers,
+compiled into the statement (a JSON path cannot be a bound parameter in an
+index expression).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, Index, String, literal
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.expression import FunctionElement
+
+from itil_l2.storage._query import attribute_name
+from itil_l2.storage._tables import heads
+
+__all__ = ["attribute_index", "attribute_is_text", "attribute_text"]
+
+
+class _Attribute(FunctionElement[str]):
+    """A host attribute of the view: its text if it is a JSON string (else not equal)."""
+
+    type = String()
+    inherit_cache = False  # the name is compiled inline: never share a cached statement
+    name = "itil_attribute"
+
+
+class _AttributeKind(FunctionElement[str]):
+    """The JSON type of a host attribute in the view ('text'/'string' for a string)."""
+
+    type = String()
+    inherit_cache = False
+    name = "itil_attribute_kind"
+
+
+def _path(element: FunctionElement[Any], compiler: SQLCompiler, **kw: Any) -> tuple[str, str]:
+    view, name = list(element.clauses)
+    return compiler.process(view, **kw), attribute_name(name.value)
+
+
+@compiles(_Attribute, "sqlite")
+def _sqlite(element: _Attribute, compiler: SQLCompiler, **kw: Any) -> str:
+    view, name = _path(element, compiler, **kw)
+    return f"json_extract({view}, '$.attributes.{name}')"
+
+
+@compiles(_Attribute, "postgresql")
+def _postgres(element: _Attribute, compiler: SQLCompiler, **kw: Any) -> str:
+    view, name = _path(element, compiler, **kw)
+    return f"((({view})::jsonb -> 'attributes') ->> '{name}')"
+
+
+@compiles(_AttributeKind, "sqlite")
+def _sqlite_kind(element: _AttributeKind, compiler: SQLCompiler, **kw: Any) -> str:
+    view, name = _path(element, compiler, **kw)
+    return f"(json_type({view}, '$.attributes.{name}') = 'text')"
+
+
+@compiles(_AttributeKind, "postgresql")
+def _postgres_kind(element: _AttributeKind, compiler: SQLCompiler, **kw: Any) -> str:
+    view, name = _path(element, compiler, **kw)
+    return f"(jsonb_typeof((({view})::jsonb -> 'attributes') -> '{name}') = 'string')"
+
+
+def _literal(name: str) -> Any:
+    return literal(attribute_name(name))  # compiled inline by the dialects above
+
+
+def attribute_text(name: str) -> ColumnElement[str]:
+    """The host attribute `name` of a head's view, as text (SQLite and PostgreSQL)."""
+    return _Attribute(heads.c.view, _literal(name))
+
+
+def attribute_is_text(name: str) -> ColumnElement[bool]:
+    """Whether the attribute is a JSON string (a number "42" never equals the text "42")."""
+    return _AttributeKind(heads.c.view, _literal(name))  # type: ignore[return-value]
+
+
+def attribute_index(name: str) -> Index:
+    """The index a `Query(attributes={name: ...})` uses; add it in a migration (or let the store).
+
+    >>> from itil_l2.storage.sqlalchemy import attribute_index
+    >>> attribute_index("customer").name
+    'itil_heads_attr_customer'
+    """
+    return Index(
+        f"itil_heads_attr_{attribute_name(name)}",
+        heads.c.kind,
+        heads.c.tenant,
+        attribute_text(name),
+    )
