@@ -45,6 +45,7 @@ class SqliteSession(ConfigRows):
         self._backend = backend
         self._db = connection
         self._pending = Pending()  # event and CI rows not yet written; positions
+        self._added = 0  # heads inserted by this unit of work (statistics: see commit)
 
     def _read(self) -> sqlite3.Connection:
         """The connection for a read, which must see this unit of work's own writes."""
@@ -86,6 +87,7 @@ class SqliteSession(ConfigRows):
 
     def insert(self, kind: str, tenant: str, head: Head, events: Sequence[EventRow]) -> None:
         self._begin_write()
+        self._added += 1
         try:
             self._db.execute(_INSERT_HEAD, (kind, tenant, *_head_values(head)))
         except sqlite3.IntegrityError as exc:
@@ -172,9 +174,13 @@ class SqliteSession(ConfigRows):
                 raise StorageError(f"{self._backend.path}: cannot write events: {exc}") from exc
             self._db.execute("COMMIT")
         self._pending.clear()
+        added, self._added = self._added, 0
+        if added:
+            self._backend.grew(self._db, added)
 
     def rollback(self) -> None:
         self._pending.clear()
+        self._added = 0
         if self._db.in_transaction:
             self._db.execute("ROLLBACK")
 

@@ -24,7 +24,7 @@ from itil_l2.storage._rows import Head
 from itil_l2.storage._sqlite_sql import head, micros, where
 from itil_l2.storage._store import Store, _Repo
 
-__all__ = ["MIGRATION", "fill_views", "index_attributes", "list_heads"]
+__all__ = ["MIGRATION", "Statistics", "fill_views", "index_attributes", "list_heads"]
 
 MIGRATION = (
     "ALTER TABLE itil_heads ADD COLUMN assignee TEXT",
@@ -37,6 +37,45 @@ MIGRATION = (
     "CREATE INDEX itil_heads_priority ON itil_heads (kind, tenant, priority)",
 )
 """Schema 5 → 6: the view columns and the indexes lists order and filter by."""
+
+
+class Statistics:
+    """Keeps SQLite's planner statistics (`ANALYZE`) in step with the heads table's growth.
+
+    Without statistics SQLite prefers an index that yields the ORDER BY and
+    filters every row (17 ms for one agent's 13 tickets among 5,000, against
+    0.5 ms through the assignee index). `ANALYZE` with `analysis_limit` costs
+    a few milliseconds whatever the table's size; it runs at a writable
+    opening that finds none, and after commits that added as many heads as
+    the table had at the last run (at least 1,000): amortised, never per write.
+    """
+
+    LIMIT = 1000
+    """`PRAGMA analysis_limit`: rows sampled per index."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        stat = db.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").fetchone()
+        heads = db.execute("SELECT count(*) FROM itil_heads").fetchone()[0]
+        self._due = max(self.LIMIT, heads)
+        self._added = 0
+        if stat is None and heads:
+            self.analyze(db)
+
+    def grew(self, db: sqlite3.Connection, added: int) -> None:
+        """`added` heads were committed; analyze when the table has about doubled."""
+        self._added += added
+        if self._added >= self._due:
+            self.analyze(db)
+            self._due, self._added = self._due + self._added, 0
+
+    def analyze(self, db: sqlite3.Connection) -> None:
+        """Refresh the statistics (outside any transaction; a busy database skips it)."""
+        try:
+            db.execute(f"PRAGMA analysis_limit = {self.LIMIT}")
+            db.execute("ANALYZE")
+        except sqlite3.OperationalError:  # locked by another writer: next time
+            return
+
 
 _COLUMN = {"id": "id", "opened_at": "opened_at", "updated_at": "updated_at", "priority": "priority"}
 

@@ -41,7 +41,7 @@ from itil_l2.storage._sqlite_sql import (
     OLD_HEAD_COLUMNS,
     VIEW_SCHEMA,
 )
-from itil_l2.storage._sqlite_views import fill_views, index_attributes
+from itil_l2.storage._sqlite_views import Statistics, fill_views, index_attributes
 from itil_l2.storage._store import OnCommit, Store
 
 __all__ = [
@@ -95,7 +95,14 @@ class SqliteBackend:
         self.views = not read_only or self.schema >= VIEW_SCHEMA
         """Whether the file has the view columns (a read-only older one has not)."""
         self.head_columns = HEAD_COLUMNS if self.views else OLD_HEAD_COLUMNS
+        self._statistics = None if read_only else Statistics(first)
         self._pool.append(first)
+
+    def grew(self, db: sqlite3.Connection, added: int) -> None:
+        """A commit on `db` added `added` heads (the planner's statistics follow)."""
+        if self._statistics is not None:
+            with self._lock:
+                self._statistics.grew(db, added)
 
     def index_attributes(self, names: Sequence[str]) -> None:
         """Index the declared host attributes (a read-only opening creates nothing)."""
