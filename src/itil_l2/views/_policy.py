@@ -19,7 +19,7 @@ publishes the same enums and formats without the library depending on either.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import Enum, IntEnum
 from typing import Any
 
@@ -41,13 +41,27 @@ def text_or_none(member: Enum | None) -> str | None:
 
 
 def iso(moment: datetime) -> str:
-    """A time as ISO 8601 text, its offset kept."""
+    """A time as ISO 8601 text, its offset kept (RFC 3339, JSON Schema's `date-time`).
+
+    An offset of whole minutes is kept; one with seconds (a zone's local mean
+    time before 1900: Berlin was +00:53:28) has no RFC 3339 spelling and is
+    given in UTC instead, the same instant.
+
+    >>> from datetime import datetime, timedelta, timezone
+    >>> iso(datetime(2026, 1, 5, 9, tzinfo=timezone(timedelta(hours=1))))
+    '2026-01-05T09:00:00+01:00'
+    >>> iso(datetime(1890, 1, 1, tzinfo=timezone(timedelta(minutes=53, seconds=28))))
+    '1889-12-31T23:06:32+00:00'
+    """
+    offset = moment.utcoffset()
+    if offset is not None and offset % timedelta(minutes=1):
+        moment = moment.astimezone(UTC)
     return moment.isoformat()
 
 
 def iso_or_none(moment: datetime | None) -> str | None:
     """`iso` of a time, or None."""
-    return None if moment is None else moment.isoformat()
+    return None if moment is None else iso(moment)
 
 
 def seconds(duration: timedelta) -> float:

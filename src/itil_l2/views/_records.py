@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from typing_extensions import TypedDict  # pydantic reads only this TypedDict on Python 3.11
 
+from itil_l2._core.checks import thawed
 from itil_l2._core.tier import Tier
 from itil_l2.changes import ChangeOutcome, ChangeRequest, ChangeRisk, ChangeState, ChangeType
 from itil_l2.cmdb import CiKind, CiStatus, ConfigurationItem
@@ -190,7 +191,7 @@ def ci_view(ci: ConfigurationItem) -> CiView:
         "tier": enum_text(ci.support_group.tier),
         "owner": ci.owner,
         "related": list(dict.fromkeys(r.target for r in ci.relations)),
-        "attributes": dict(ci.attributes),
+        "attributes": thawed(ci.attributes),
         "opened_at": iso(ci.opened_at),
         "updated_at": iso(ci.updated_at),
         "version": ci.version,

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 from typing_extensions import TypedDict  # pydantic reads only this TypedDict on Python 3.11
 
+from itil_l2._core.checks import thawed
 from itil_l2._core.priority import Impact, Urgency
 from itil_l2._core.tier import SupportGroup, Tier
 from itil_l2.problems import Problem, ProblemPhase
@@ -154,7 +155,7 @@ def ticket_view(ticket: Ticket) -> TicketView:
         "updated_at": iso(t.updated_at),
         "resolved_at": iso_or_none(t.resolved_at),
         "version": t.version,
-        "attributes": dict(t.attributes),
+        "attributes": thawed(t.attributes),
     }
 
 
