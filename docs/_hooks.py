@@ -17,6 +17,10 @@ that exports it (`FiveWhys` under `itil_l2.problems.rca`, not also under
 `<!-- api-index: itil_l2 -->` becomes a table of a module's names, each linked to where
 it is documented. A public module whose `__all__` holds a name documented nowhere is a
 warning, so `mkdocs build --strict` fails until the reference covers it.
+
+View schemas. `<!-- schema: TicketView -->` becomes a json block of
+`itil_l2.views.json_schema(itil_l2.views.TicketView)`, so the published JSON Schema is the
+one the code generates; a name that is no view class fails the build.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ import hashlib
 import importlib
 import inspect
 import io
+import json
 import os
 import pkgutil
 import re
@@ -46,13 +51,14 @@ from mkdocs.structure.nav import Link, Navigation
 from mkdocs.structure.pages import Page
 
 import itil_l2
-from itil_l2 import diagram
+from itil_l2 import diagram, views
 
 log = get_plugin_logger("itil_l2")
 
 _DIAGRAM = re.compile(r"<!--\s*diagram:\s*(\w+)\s*-->")
 _API = re.compile(r"<!--\s*api:\s*([\w.]+)\s*-->")
 _API_INDEX = re.compile(r"<!--\s*api-index:\s*([\w.]+)\s*-->")
+_SCHEMA = re.compile(r"<!--\s*schema:\s*(\w+)\s*-->")
 
 # The mermaid renderer. Material for MkDocs 9 loads mermaid@11 from unpkg when it finds
 # no global `mermaid`; this is the newest 11.x. To move to another version, take
@@ -299,8 +305,24 @@ def _module_index(module_name: str) -> str:
     return "\n".join(rows) + "\n"
 
 
+# --- view schemas ---------------------------------------------------------------------
+
+
+def _view_schema(name: str) -> str:
+    """A json block of the JSON Schema of the view class `itil_l2.views.<name>`."""
+    view = getattr(views, name, None)
+    if name not in views.__all__ or view is None:
+        raise PluginError(f"<!-- schema: {name} -->: itil_l2.views has no view class {name}")
+    try:
+        schema = views.json_schema(view)
+    except itil_l2.ItilL2Error as error:
+        raise PluginError(f"<!-- schema: {name} -->: {error}") from error
+    return f"```json\n{json.dumps(schema, indent=2, ensure_ascii=False)}\n```"
+
+
 def on_page_markdown(markdown: str, **_kwargs: Any) -> str:
-    """Replace diagram and API markers with generated content."""
+    """Replace diagram, API and schema markers with generated content."""
     markdown = _DIAGRAM.sub(lambda m: f"```mermaid\n{diagram(m.group(1))}```", markdown)
+    markdown = _SCHEMA.sub(lambda m: _view_schema(m.group(1)), markdown)
     markdown = _API_INDEX.sub(lambda m: _module_index(m.group(1)), markdown)
     return _API.sub(lambda m: _module_section(m.group(1)), markdown)

@@ -13,9 +13,12 @@ formats, and accepts every generated view.
 from __future__ import annotations
 
 import copy
+import importlib.util
 import json
 import re
 from datetime import datetime
+from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pydantic
@@ -262,3 +265,33 @@ def test_pydantic_publishes_the_same_schema(view_class: type[Any]) -> None:
     enums = [name for name, field in ours["properties"].items() if "enum" in field]
     times = [name for name, f in ours["properties"].items() if f.get("format") == "date-time"]
     assert enums and times  # every view has some of both; the loop above compared them
+
+
+# --- the docs page shows the generated schemas --------------------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _docs_hooks() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("itil_l2_docs_hooks_v", ROOT / "docs/_hooks.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_views_page_shows_every_views_generated_schema() -> None:
+    page = (ROOT / "docs" / "views.md").read_text(encoding="utf-8")
+    built = _docs_hooks().on_page_markdown(page)
+    blocks = re.findall(r"^```json\n(.*?)^```", built, flags=re.DOTALL | re.MULTILINE)
+    shown = {json.loads(block)["title"]: json.loads(block) for block in blocks}
+    assert shown == {view.__name__: schema_of(view) for view in ALL_VIEWS}
+    assert "<!-- schema:" not in built
+
+
+@pytest.mark.parametrize("name", ["Ticket", "json_schema", "NoSuchView", "VIEWS"])
+def test_a_schema_marker_naming_no_view_class_fails_the_build(name: str) -> None:
+    from mkdocs.exceptions import PluginError
+
+    with pytest.raises(PluginError):
+        _docs_hooks().on_page_markdown(f"# Page\n\n<!-- schema: {name} -->\n")
