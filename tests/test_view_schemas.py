@@ -41,7 +41,7 @@ from itil_l2.views import (
 from itil_l2.views import json_schema as schema_of
 from view_entities import any_articles, changes, cis, problems, sla_statuses, tickets
 
-EXAMPLES = 120
+EXAMPLES = 100
 _SETTINGS = settings(
     max_examples=EXAMPLES,
     deadline=None,
@@ -218,7 +218,7 @@ def test_a_problem_with_priority_two_as_a_number_fails() -> None:
 
 
 @pytest.mark.parametrize("view_class", ALL_VIEWS, ids=lambda v: v.__name__)
-@settings(_SETTINGS, max_examples=40)
+@settings(_SETTINGS, max_examples=25)
 @given(data=st.data())
 def test_any_enum_or_time_field_spelt_otherwise_fails(
     view_class: type[Any], data: st.DataObject

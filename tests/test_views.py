@@ -55,7 +55,7 @@ from itil_l2.views import (
 from view_entities import any_articles, changes, cis, problems, sla_statuses, tickets
 
 _SETTINGS = settings(
-    max_examples=100,
+    max_examples=80,
     deadline=None,
     database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
