@@ -35,7 +35,7 @@ STATES: dict[str, tuple[str, ...]] = {
     ),
     "problem": tuple(problems.WORKFLOW.leaf_states()),
     "change": tuple(changes.WORKFLOW.leaf_states()),
-    "knowledge": tuple(knowledge.WORKFLOW.leaf_states()),
+    "article": tuple(knowledge.WORKFLOW.leaf_states()),
     "ci": tuple(cmdb.WORKFLOW.leaf_states()),
     "known_error": ("known_error",),  # records: the state their heads store
     "training": ("recorded",),

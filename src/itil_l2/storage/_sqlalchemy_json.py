@@ -89,9 +89,12 @@ def attribute_index(name: str) -> Index:
     >>> attribute_index("customer").name
     'itil_heads_attr_customer'
     """
-    return Index(
+    index = Index(
         f"itil_heads_attr_{attribute_name(name)}",
         heads.c.kind,
         heads.c.tenant,
         attribute_text(name),
     )
+    # Not part of `metadata`: each call would add one more same-named index to the table.
+    heads.indexes.discard(index)
+    return index

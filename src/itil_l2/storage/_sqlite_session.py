@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from itil_l2.errors import AlreadyExists, ConcurrencyError, NotFound, StorageError
-from itil_l2.storage._listing import Order
+from itil_l2.storage._listing import Listed, Order
 from itil_l2.storage._query import Query
 from itil_l2.storage._rows import EventRow, Head, Notice, Stream
 from itil_l2.storage._sqlite_configs import ConfigRows
@@ -30,7 +30,7 @@ from itil_l2.storage._sqlite_sql import (
 from itil_l2.storage._sqlite_sql import head as _head
 from itil_l2.storage._sqlite_sql import head_values as _head_values
 from itil_l2.storage._sqlite_sql import time as _time
-from itil_l2.storage._sqlite_views import list_heads
+from itil_l2.storage._sqlite_views import list_views
 
 if TYPE_CHECKING:
     from itil_l2.storage.sqlite import SqliteBackend
@@ -138,7 +138,7 @@ class SqliteSession(ConfigRows):
     def events_since(self, tenant: str, after: int, limit: int) -> list[Notice]:
         return notices_since(self._read(), tenant, after, limit)
 
-    def list_heads(
+    def list_views(
         self,
         kind: str,
         tenant: str,
@@ -146,10 +146,10 @@ class SqliteSession(ConfigRows):
         order: Order,
         after: tuple[Any, str] | None,
         limit: int,
-    ) -> list[Head]:
+    ) -> list[Listed]:
         self._where(query)  # refuses filters an old read-only schema cannot answer
-        columns = self._backend.head_columns
-        return list_heads(self._read(), columns, kind, tenant, query, order, after, limit)
+        view = "view" if self._backend.views else "NULL"  # NULL: the store replays the row
+        return list_views(self._read(), view, kind, tenant, query, order, after, limit)
 
     def _where(self, query: Query) -> tuple[list[str], list[Any]]:
         if not self._backend.views and query.uses_view_columns:
@@ -229,7 +229,7 @@ class SnapshotSession(SqliteSession):
         with self._guard():
             return super().count(kind, tenant, query)
 
-    def list_heads(
+    def list_views(
         self,
         kind: str,
         tenant: str,
@@ -237,9 +237,9 @@ class SnapshotSession(SqliteSession):
         order: Order,
         after: tuple[Any, str] | None,
         limit: int,
-    ) -> list[Head]:
+    ) -> list[Listed]:
         with self._guard():
-            return super().list_heads(kind, tenant, query, order, after, limit)
+            return super().list_views(kind, tenant, query, order, after, limit)
 
     def events_since(self, tenant: str, after: int, limit: int) -> list[Notice]:
         with self._guard():

@@ -18,21 +18,21 @@ from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from itil_l2.storage._kinds import KINDS
-from itil_l2.storage._listing import Order
+from itil_l2.storage._listing import Listed, Order
 from itil_l2.storage._query import Query
-from itil_l2.storage._rows import Head
-from itil_l2.storage._sqlite_sql import head, micros, where
+from itil_l2.storage._sqlite_sql import micros, time, where
 from itil_l2.storage._store import Store, _Repo
 
-__all__ = ["MIGRATION", "Statistics", "fill_views", "index_attributes", "list_heads"]
+__all__ = ["MIGRATION", "Statistics", "fill_views", "index_attributes", "list_views"]
 
 MIGRATION = (
     "ALTER TABLE itil_heads ADD COLUMN assignee TEXT",
     "ALTER TABLE itil_heads ADD COLUMN caller TEXT",
     "ALTER TABLE itil_heads ADD COLUMN title_key TEXT",
     "ALTER TABLE itil_heads ADD COLUMN view TEXT",
-    "CREATE INDEX itil_heads_assignee ON itil_heads (kind, tenant, assignee)",
-    "CREATE INDEX itil_heads_caller ON itil_heads (kind, tenant, caller)",
+    # a person's tickets, most recently updated first: the index yields the order too
+    "CREATE INDEX itil_heads_assignee ON itil_heads (kind, tenant, assignee, updated_at)",
+    "CREATE INDEX itil_heads_caller ON itil_heads (kind, tenant, caller, updated_at)",
     "CREATE INDEX itil_heads_updated ON itil_heads (kind, tenant, updated_at)",
     "CREATE INDEX itil_heads_priority ON itil_heads (kind, tenant, priority)",
 )
@@ -120,22 +120,26 @@ class Statistics:
 _COLUMN = {"id": "id", "opened_at": "opened_at", "updated_at": "updated_at", "priority": "priority"}
 
 
-def list_heads(
+def list_views(
     db: sqlite3.Connection,
-    columns: str,
+    view: str,
     kind: str,
     tenant: str,
     query: Query,
     order: Order,
     after: tuple[Any, str] | None,
     limit: int,
-) -> list[Head]:
-    """Up to `limit` matching heads in `order`, after the (value, id) pair `after`."""
+) -> list[Listed]:
+    """Up to `limit` matching (id, order value, view) rows in `order`, after `after`.
+
+    `view` is the view column's name, or "NULL" for a file older than views.
+    """
     clauses, params = where(query)
     column = _COLUMN[order.key]
     direction = "DESC" if order.descending else "ASC"
+    timed = order.key in ("opened_at", "updated_at")
     if after is not None:
-        value = micros(after[0]) if order.key in ("opened_at", "updated_at") else after[0]
+        value = micros(after[0]) if timed else after[0]
         compare = "<" if order.descending else ">"
         if column == "id":
             clauses.append(f"id {compare} ?")
@@ -145,12 +149,14 @@ def list_heads(
             params += [value, after[1]]
     by = "id" if column == "id" else f"{column} {direction}, id"
     sql = (
-        f"SELECT {columns} FROM itil_heads h WHERE kind = ? AND tenant = ?"
+        f"SELECT id, {column}, {view} FROM itil_heads h WHERE kind = ? AND tenant = ?"
         + "".join(f" AND {c}" for c in clauses)
         + f" ORDER BY {by} {direction} LIMIT ?"
     )
     rows = db.execute(sql, (kind, tenant, *params, limit)).fetchall()
-    return [head(row) for row in rows]
+    if timed:
+        return [(id, time(value), view) for id, value, view in rows]
+    return rows
 
 
 def index_attributes(db: sqlite3.Connection, names: Sequence[str]) -> None:

@@ -61,8 +61,8 @@ heads = Table(
     Index("itil_heads_resolved", "kind", "tenant", "resolved_at"),
     Index("itil_heads_updated", "kind", "tenant", "updated_at"),
     Index("itil_heads_priority", "kind", "tenant", "priority"),
-    Index("itil_heads_assignee", "kind", "tenant", "assignee"),
-    Index("itil_heads_caller", "kind", "tenant", "caller"),
+    Index("itil_heads_assignee", "kind", "tenant", "assignee", "updated_at"),
+    Index("itil_heads_caller", "kind", "tenant", "caller", "updated_at"),
 )
 """One row per aggregate: its version, the facts queries filter on, and its view (JSON text).
 

@@ -203,6 +203,7 @@ class MemoryStore(Store):
         on_commit: OnCommit | None = None,
         timeout: float = 30.0,
         replace_configs: bool = False,
+        indexed_attributes: Sequence[str] = (),
     ) -> None:
         backend = MemoryBackend(timeout=timeout)
         super().__init__(
@@ -211,4 +212,5 @@ class MemoryStore(Store):
             upcasters=upcasters,
             on_commit=on_commit,
             replace_configs=replace_configs,
+            indexed_attributes=indexed_attributes,
         )

@@ -217,9 +217,9 @@ class StorageSession(Protocol):
         """How many aggregates match."""
         ...
 
-    # Optional, for fast lists: `list_heads(kind, tenant, query, order, after, limit)`,
-    # up to `limit` matching heads (with their `view`) in `order` (`_listing.Order`:
-    # key, descending; then id), strictly after the (value, id) pair `after` if given.
+    # Optional, for fast lists: `list_views(kind, tenant, query, order, after, limit)`,
+    # up to `limit` matching (id, order value, view JSON text or None) rows in `order`
+    # (`Order`: key, descending; then id), strictly after the (value, id) pair `after`.
     # Without it, the store lists through `select`, in Python.
 
     def events_since(self, tenant: str, after: int, limit: int) -> Sequence[Notice]:

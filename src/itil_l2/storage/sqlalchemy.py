@@ -56,11 +56,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
+from sqlalchemy.schema import CreateIndex
 
 from itil_l2._core.public import expose
 from itil_l2._core.serialization import UPCASTERS, Upcasters
 from itil_l2.errors import AlreadyExists, ConcurrencyError, NotFound, ValidationError
-from itil_l2.storage._listing import Order
+from itil_l2.storage._listing import Listed, Order
 from itil_l2.storage._query import Query
 from itil_l2.storage._rows import EventRow, Head, Notice, Stream
 from itil_l2.storage._sqlalchemy_configs import ConfigRows
@@ -86,7 +87,7 @@ from itil_l2.storage._sqlalchemy_tx import (
     Transactions,
     enable_sqlite_savepoints,
 )
-from itil_l2.storage._sqlalchemy_views import heads_of, list_heads
+from itil_l2.storage._sqlalchemy_views import list_views, rows_of
 from itil_l2.storage._store import OnCommit, Store
 from itil_l2.storage._tables import cis, configs, events, heads, metadata, positions
 
@@ -219,7 +220,7 @@ class SqlAlchemySession(ConfigRows):
                 found.update(streams(self._conn.execute(READ, params(kind, tenant, ids=chunk))))
         return [found[id] for id in ids if id in found]
 
-    def list_heads(
+    def list_views(
         self,
         kind: str,
         tenant: str,
@@ -227,10 +228,10 @@ class SqlAlchemySession(ConfigRows):
         order: Order,
         after: tuple[Any, str] | None,
         limit: int,
-    ) -> list[Head]:
-        statement = list_heads(conditions(kind, tenant, query), order, after, limit)
+    ) -> list[Listed]:
+        statement = list_views(conditions(kind, tenant, query), order, after, limit)
         with translated(f"list {kind}s"):
-            return heads_of(self._read().execute(statement).all())
+            return rows_of(self._read().execute(statement).all(), order)
 
     def count(self, kind: str, tenant: str, query: Query) -> int:
         statement = select(func.count()).select_from(heads).where(*conditions(kind, tenant, query))
@@ -287,8 +288,8 @@ class SqlAlchemyBackend:
             bind = bind.kw.get("bind")
         if isinstance(bind, Engine):
             with translated("index host attributes"), bind.begin() as conn:
-                for name in names:
-                    attribute_index(name).create(conn, checkfirst=True)
+                for name in names:  # reflection cannot see expression indexes: IF NOT EXISTS
+                    conn.execute(CreateIndex(attribute_index(name), if_not_exists=True))
 
     def _transactions(self) -> Transactions:
         bind = self.bind
