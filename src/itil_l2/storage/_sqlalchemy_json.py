@@ -20,23 +20,19 @@ from sqlalchemy.sql.expression import FunctionElement
 from itil_l2.storage._query import attribute_name
 from itil_l2.storage._tables import heads
 
-__all__ = ["attribute_index", "attribute_is_text", "attribute_text"]
+__all__ = ["attribute_index", "attribute_text"]
 
 
 class _Attribute(FunctionElement[str]):
-    """A host attribute of the view: its text if it is a JSON string (else not equal)."""
+    """A host attribute of the view: its text if it is a JSON string, else NULL.
+
+    The type check is inside the expression, so the index on it answers the
+    whole filter without parsing a row's view.
+    """
 
     type = String()
     inherit_cache = False  # the name is compiled inline: never share a cached statement
     name = "itil_attribute"
-
-
-class _AttributeKind(FunctionElement[str]):
-    """The JSON type of a host attribute in the view ('text'/'string' for a string)."""
-
-    type = String()
-    inherit_cache = False
-    name = "itil_attribute_kind"
 
 
 def _path(element: FunctionElement[Any], compiler: SQLCompiler, **kw: Any) -> tuple[str, str]:
@@ -47,39 +43,20 @@ def _path(element: FunctionElement[Any], compiler: SQLCompiler, **kw: Any) -> tu
 @compiles(_Attribute, "sqlite")
 def _sqlite(element: _Attribute, compiler: SQLCompiler, **kw: Any) -> str:
     view, name = _path(element, compiler, **kw)
-    return f"json_extract({view}, '$.attributes.{name}')"
+    path = f"'$.attributes.{name}'"
+    return f"(CASE json_type({view}, {path}) WHEN 'text' THEN json_extract({view}, {path}) END)"
 
 
 @compiles(_Attribute, "postgresql")
 def _postgres(element: _Attribute, compiler: SQLCompiler, **kw: Any) -> str:
     view, name = _path(element, compiler, **kw)
-    return f"((({view})::jsonb -> 'attributes') ->> '{name}')"
-
-
-@compiles(_AttributeKind, "sqlite")
-def _sqlite_kind(element: _AttributeKind, compiler: SQLCompiler, **kw: Any) -> str:
-    view, name = _path(element, compiler, **kw)
-    return f"(json_type({view}, '$.attributes.{name}') = 'text')"
-
-
-@compiles(_AttributeKind, "postgresql")
-def _postgres_kind(element: _AttributeKind, compiler: SQLCompiler, **kw: Any) -> str:
-    view, name = _path(element, compiler, **kw)
-    return f"(jsonb_typeof((({view})::jsonb -> 'attributes') -> '{name}') = 'string')"
-
-
-def _literal(name: str) -> Any:
-    return literal(attribute_name(name))  # compiled inline by the dialects above
+    value = f"((({view})::jsonb -> 'attributes') -> '{name}')"
+    return f"(CASE WHEN jsonb_typeof({value}) = 'string' THEN {value} #>> '{{}}' END)"
 
 
 def attribute_text(name: str) -> ColumnElement[str]:
-    """The host attribute `name` of a head's view, as text (SQLite and PostgreSQL)."""
-    return _Attribute(heads.c.view, _literal(name))
-
-
-def attribute_is_text(name: str) -> ColumnElement[bool]:
-    """Whether the attribute is a JSON string (a number "42" never equals the text "42")."""
-    return _AttributeKind(heads.c.view, _literal(name))  # type: ignore[return-value]
+    """The host attribute `name` of a head's view if it is a string, else NULL."""
+    return _Attribute(heads.c.view, literal(attribute_name(name)))
 
 
 def attribute_index(name: str) -> Index:

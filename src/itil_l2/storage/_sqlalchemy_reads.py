@@ -38,7 +38,7 @@ from sqlalchemy import (
 
 from itil_l2.storage._query import Query
 from itil_l2.storage._rows import EventRow, Head, Stream
-from itil_l2.storage._sqlalchemy_json import attribute_is_text, attribute_text
+from itil_l2.storage._sqlalchemy_json import attribute_text
 from itil_l2.storage._tables import cis, events, heads
 
 __all__ = ["CHUNK", "LOAD", "READ", "aware", "conditions", "page_ids", "params", "streams", "utc"]
@@ -87,7 +87,7 @@ def conditions(kind: str, tenant: str, query: Query) -> list[ColumnElement[bool]
     if query.title_contains is not None:
         found.append(c.title_key.contains(query.title_contains, autoescape=True))
     for name, text in query.attributes or ():
-        found += [attribute_text(name) == text, attribute_is_text(name)]
+        found.append(attribute_text(name) == text)
     for column, start, before in (
         (c.opened_at, query.opened_from, query.opened_before),
         (c.resolved_at, query.resolved_from, query.resolved_before),

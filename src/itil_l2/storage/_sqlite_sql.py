@@ -12,6 +12,7 @@ from itil_l2.storage._query import Query
 from itil_l2.storage._rows import EventRow, Head
 
 __all__ = [
+    "attribute_sql",
     "HEAD_COLUMNS",
     "INSERT_CI",
     "INSERT_EVENT",
@@ -89,6 +90,17 @@ def time(value: int | None) -> datetime | None:
     return None if value is None else _EPOCH + timedelta(0, 0, value)
 
 
+def attribute_sql(name: str) -> str:
+    """A host attribute of the stored view if it is a JSON string, else NULL.
+
+    The type check is inside the expression, so an index on it answers the
+    whole filter (a number 42 is not the text "42", an object is not its JSON
+    text) without parsing a row's view. `name` is a checked identifier.
+    """
+    path = f"'$.attributes.{name}'"
+    return f"(CASE json_type(view, {path}) WHEN 'text' THEN json_extract(view, {path}) END)"
+
+
 def where(query: Query) -> tuple[list[str], list[Any]]:
     """The WHERE conditions (fixed strings) and their parameters for `query`."""
     clauses: list[str] = []
@@ -124,9 +136,7 @@ def where(query: Query) -> tuple[list[str], list[Any]]:
     if query.title_contains is not None:
         add("instr(title_key, ?) > 0", query.title_contains)
     for name, value in query.attributes or ():
-        # the name is an identifier (checked by Query): the same text as the index's path
-        path = f"'$.attributes.{name}'"
-        add(f"json_extract(view, {path}) = ? AND json_type(view, {path}) = 'text'", value)
+        add(f"{attribute_sql(name)} = ?", value)  # the index's expression, term for term
     for column, start, before in (
         ("opened_at", query.opened_from, query.opened_before),
         ("resolved_at", query.resolved_from, query.resolved_before),

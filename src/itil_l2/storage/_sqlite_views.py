@@ -8,7 +8,7 @@ them in one transaction by replaying each entity once (`fill_views`). A
 read-only opening of an older file reads NULL and lists by replay.
 
 A host attribute named in `indexed_attributes` gets an expression index on
-`json_extract(view, '$.attributes.<name>')`, created when the store opens.
+the attribute's text (`attribute_sql`), created when the store opens.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from typing import Any, ClassVar
 
 from itil_l2.storage._kinds import KINDS
 from itil_l2.storage._listing import Listed, Order
-from itil_l2.storage._query import Query
-from itil_l2.storage._sqlite_sql import micros, time, where
+from itil_l2.storage._query import Query, attribute_name
+from itil_l2.storage._sqlite_sql import attribute_sql, micros, time, where
 from itil_l2.storage._store import Store, _Repo
 
 __all__ = ["MIGRATION", "Statistics", "fill_views", "index_attributes", "list_views"]
@@ -164,7 +164,7 @@ def index_attributes(db: sqlite3.Connection, names: Sequence[str]) -> None:
     for name in names:
         db.execute(
             f"CREATE INDEX IF NOT EXISTS itil_heads_attr_{name} ON itil_heads"
-            f" (kind, tenant, json_extract(view, '$.attributes.{name}'))"
+            f" (kind, tenant, {attribute_sql(attribute_name(name))})"
         )
 
 
