@@ -83,7 +83,8 @@ def test_page_examples_run_and_print_what_they_say(
         printed: list[tuple[int, str]] = []
         filename = f"{page.name}#block{number}"
         namespace["print"] = recorder(filename, printed)
-        exec(compile(code, filename, "exec"), namespace)
+        # dont_inherit: compiled as a reader's file is, without this module's __future__ imports
+        exec(compile(code, filename, "exec", dont_inherit=True), namespace)
         whole = trailing_output(code)
         if whole is not None:
             assert [text for _, text in printed] == whole, f"{filename} printed otherwise"
