@@ -99,6 +99,16 @@ class ItilL2Error(Exception):
 
     category: ErrorCategory = ErrorCategory.CONFIGURATION
 
+    @property
+    def http_status(self) -> int:
+        """The HTTP status a web host answers this error with (its category's).
+
+        >>> from itil_l2.errors import NotFound
+        >>> NotFound("ticket", "INC-9").http_status
+        404
+        """
+        return self.category.http_status
+
 
 class ValidationError(ItilL2Error, ValueError):
     """A value handed to the library is malformed (empty title, bad mapping, ...)."""

@@ -58,6 +58,7 @@ from ._sla import (
 )
 from ._table import (
     DIMENSIONS,
+    Dimension,
     KpiRow,
     kpi_table,
     standard_metrics,
@@ -72,6 +73,7 @@ from ._time import (
 
 __all__ = [
     "DIMENSIONS",
+    "Dimension",
     "Granularity",
     "BusinessClock",
     "Distribution",

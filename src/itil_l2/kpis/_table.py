@@ -39,9 +39,10 @@ from itil_l2.kpis._time import (
 )
 from itil_l2.tickets import Ticket
 
-__all__ = ["DIMENSIONS", "KpiRow", "kpi_table", "standard_metrics"]
+__all__ = ["DIMENSIONS", "Dimension", "KpiRow", "kpi_table", "standard_metrics"]
 
 Dimension = Literal["day", "week", "month", "group", "tier", "category", "priority", "ci"]
+"""A dimension `kpi_table(by=...)` groups by (the type a typed host passes)."""
 DIMENSIONS: tuple[str, ...] = (
     "day",
     "week",
