@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, select, tuple_
+from sqlalchemy import ColumnElement, select, tuple_, update
 
 from itil_l2.storage._listing import Listed, Order
+from itil_l2.storage._rows import Head
 from itil_l2.storage._sqlalchemy_reads import aware, utc
 from itil_l2.storage._tables import heads
 
-__all__ = ["list_views", "rows_of"]
+__all__ = ["list_views", "rows_of", "set_view_statement", "unviewed_statement"]
 
 
 def list_views(
@@ -39,3 +40,20 @@ def rows_of(rows: Sequence[Sequence[Any]], order: Order) -> list[Listed]:
     if order.key in ("opened_at", "updated_at"):
         return [(r[0], aware(r[1]), r[2]) for r in rows]
     return [(r[0], r[1], r[2]) for r in rows]
+
+
+def unviewed_statement() -> Any:
+    """The (kind, tenant) pairs with heads that hold no view."""
+    return select(heads.c.kind, heads.c.tenant).where(heads.c.view.is_(None)).distinct()
+
+
+def set_view_statement(kind: str, tenant: str, head: Head) -> Any:
+    """Write a head's view columns where it has none."""
+    c = heads.c
+    return (
+        update(heads)
+        .where(c.kind == kind, c.tenant == tenant, c.id == head.id, c.view.is_(None))
+        .values(
+            assignee=head.assignee, caller=head.caller, title_key=head.title_key, view=head.view
+        )
+    )

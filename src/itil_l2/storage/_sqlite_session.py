@@ -30,7 +30,7 @@ from itil_l2.storage._sqlite_sql import (
 from itil_l2.storage._sqlite_sql import head as _head
 from itil_l2.storage._sqlite_sql import head_values as _head_values
 from itil_l2.storage._sqlite_sql import time as _time
-from itil_l2.storage._sqlite_views import list_views
+from itil_l2.storage._sqlite_views import SET_VIEW, list_views, unviewed
 
 if TYPE_CHECKING:
     from itil_l2.storage.sqlite import SqliteBackend
@@ -150,6 +150,15 @@ class SqliteSession(ConfigRows):
         self._where(query)  # refuses filters an old read-only schema cannot answer
         view = "view" if self._backend.views else "NULL"  # NULL: the store replays the row
         return list_views(self._read(), view, kind, tenant, query, order, after, limit)
+
+    def unviewed(self) -> list[tuple[str, str]]:
+        """The (kind, tenant) pairs with heads that hold no view (`Store.fill_views`)."""
+        return unviewed(self._read())
+
+    def set_view(self, kind: str, tenant: str, head: Head) -> int:
+        """Write a head's view columns where it has none; 1 if written."""
+        values = (head.assignee, head.caller, head.title_key, head.view, kind, tenant, head.id)
+        return self._write(SET_VIEW, values)
 
     def _where(self, query: Query) -> tuple[list[str], list[Any]]:
         if not self._backend.views and query.uses_view_columns:

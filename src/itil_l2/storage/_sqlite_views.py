@@ -17,13 +17,11 @@ import sqlite3
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
-from itil_l2.storage._kinds import KINDS
 from itil_l2.storage._listing import Listed, Order
 from itil_l2.storage._query import Query, attribute_name
 from itil_l2.storage._sqlite_sql import attribute_sql, micros, time, where
-from itil_l2.storage._store import Store, _Repo
 
-__all__ = ["MIGRATION", "Statistics", "fill_views", "index_attributes", "list_views"]
+__all__ = ["MIGRATION", "Statistics", "SET_VIEW", "unviewed", "index_attributes", "list_views"]
 
 MIGRATION = (
     "ALTER TABLE itil_heads ADD COLUMN assignee TEXT",
@@ -168,40 +166,12 @@ def index_attributes(db: sqlite3.Connection, names: Sequence[str]) -> None:
         )
 
 
-def fill_views(store: Store) -> int:
-    """Fill the view columns of every head that has none (rows of an older schema).
+def unviewed(db: sqlite3.Connection) -> list[tuple[str, str]]:
+    """The (kind, tenant) pairs with heads that hold no view."""
+    return db.execute("SELECT DISTINCT kind, tenant FROM itil_heads WHERE view IS NULL").fetchall()
 
-    Each such entity is loaded (its history checked and replayed, as `get`
-    does) and its head's view columns written, all in one transaction per
-    tenant and kind. Returns how many rows were filled.
-    """
-    session = store.backend.session()
-    try:
-        pairs = session._fetch(  # type: ignore[attr-defined]
-            "SELECT DISTINCT kind, tenant FROM itil_heads WHERE view IS NULL"
-        )
-    finally:
-        session.close()
-    filled = 0
-    for kind_name, tenant in pairs:
-        kind = KINDS.get(kind_name)
-        if kind is None or not kind.is_entity:
-            continue
-        with store.unit_of_work(tenant or None) as uow:
-            for item in _Repo(uow, kind).find():
-                fresh = kind.index(item)
-                filled += uow._session()._write(  # type: ignore[attr-defined]
-                    "UPDATE itil_heads SET assignee = ?, caller = ?, title_key = ?, view = ?"
-                    " WHERE kind = ? AND tenant = ? AND id = ? AND view IS NULL",
-                    (
-                        fresh.assignee,
-                        fresh.caller,
-                        fresh.title_key,
-                        fresh.view,
-                        kind_name,
-                        tenant,
-                        item.id,
-                    ),
-                )
-            uow.commit()
-    return filled
+
+SET_VIEW = (
+    "UPDATE itil_heads SET assignee = ?, caller = ?, title_key = ?, view = ?"
+    " WHERE kind = ? AND tenant = ? AND id = ? AND view IS NULL"
+)

@@ -152,6 +152,19 @@ class Store:
             return None
         return self._config_texts.decoded(config_class(kind), kind.name, text)[0]
 
+    def fill_views(self) -> int:
+        """Store the view of every stored entity whose row has none; how many were filled.
+
+        For rows written before views were stored (a SQLite file is filled on
+        its first writable opening; a SQLAlchemy database after the migration
+        that adds the view columns). Each such entity is loaded, checked and
+        replayed as `get` does, in one transaction per kind and tenant.
+        Needs an adapter with `unviewed()` and `set_view()` (SQLite, SQLAlchemy).
+        """
+        from itil_l2.storage._fill import fill_views
+
+        return fill_views(self)
+
     def close(self) -> None:
         """Release the backend's resources (connections), if it holds any."""
         close = getattr(self.backend, "close", None)

@@ -87,7 +87,12 @@ from itil_l2.storage._sqlalchemy_tx import (
     Transactions,
     enable_sqlite_savepoints,
 )
-from itil_l2.storage._sqlalchemy_views import list_views, rows_of
+from itil_l2.storage._sqlalchemy_views import (
+    list_views,
+    rows_of,
+    set_view_statement,
+    unviewed_statement,
+)
 from itil_l2.storage._store import OnCommit, Store
 from itil_l2.storage._tables import cis, configs, events, heads, metadata, positions
 
@@ -232,6 +237,16 @@ class SqlAlchemySession(ConfigRows):
         statement = list_views(conditions(kind, tenant, query), order, after, limit)
         with translated(f"list {kind}s"):
             return rows_of(self._read().execute(statement).all(), order)
+
+    def unviewed(self) -> list[tuple[str, str]]:
+        """The (kind, tenant) pairs with heads that hold no view (`Store.fill_views`)."""
+        with translated("find rows without views"):
+            return [(r[0], r[1]) for r in self._read().execute(unviewed_statement())]
+
+    def set_view(self, kind: str, tenant: str, head: Head) -> int:
+        """Write a head's view columns where it has none; 1 if written."""
+        with translated(f"store the view of {kind} {head.id!r}"):
+            return int(self._write().execute(set_view_statement(kind, tenant, head)).rowcount)
 
     def count(self, kind: str, tenant: str, query: Query) -> int:
         statement = select(func.count()).select_from(heads).where(*conditions(kind, tenant, query))

@@ -41,7 +41,7 @@ from itil_l2.storage._sqlite_sql import (
     OLD_HEAD_COLUMNS,
     VIEW_SCHEMA,
 )
-from itil_l2.storage._sqlite_views import Statistics, fill_views, index_attributes
+from itil_l2.storage._sqlite_views import Statistics, index_attributes
 from itil_l2.storage._store import OnCommit, Store
 
 __all__ = [
@@ -208,7 +208,7 @@ class SqliteStore(Store):
         self.imports = ImportLog(self)
         """The import runs recorded in this database."""
         if not read_only and 0 < backend.schema < VIEW_SCHEMA:
-            fill_views(self)  # rows of an older schema get their views, once
+            self.fill_views()  # rows of an older schema get their views, once
 
     @property
     def read_only(self) -> bool:
