@@ -11,9 +11,15 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 
 from itil_l2._core.actor import SYSTEM, Actor
 from itil_l2._core.tier import SupportGroup
-from itil_l2.changes import ChangeConfig, ChangeRequest, ChangeTrigger, ChangeType
+from itil_l2.changes import (
+    ChangeConfig,
+    ChangeRequest,
+    ChangeTrigger,
+    ChangeType,
+    DefaultChangePermissions,
+)
 from itil_l2.changes.events import ApprovalBoard, ChangeLink, ChangeLinkKind, ChangeRisk
-from itil_l2.errors import ItilL2Error
+from itil_l2.errors import ItilL2Error, NotPermitted
 from itil_l2.testing._changes import (
     CHANGE_GROUPS,
     DETOURS,
@@ -30,6 +36,7 @@ from itil_l2.testing._common import (
     T0,
     assert_history_consistent,
     assert_same,
+    permitted,
     refusal,
 )
 
@@ -41,17 +48,25 @@ class ChangeWorkflowMachine(RuleBasedStateMachine):
 
     Subclass it to check your own `ChangeConfig`; run it through `TestCase`:
 
-        class QuorumOfTwo(ChangeWorkflowMachine):
-            config = ChangeConfig(cab_quorum=2)
+        class QuorumOfThree(ChangeWorkflowMachine):
+            config = ChangeConfig(cab_quorum=3, cab_risks={ChangeRisk.HIGH})
 
-        TestQuorumOfTwo = QuorumOfTwo.TestCase
+        TestQuorumOfThree = QuorumOfThree.TestCase
+
+    It follows the config: its actors hold the config's role names (as many
+    CAB members as the quorum needs, and one more); the oracle reads the
+    CAB risks, quorum and standard risks; the default policy is restated
+    (`may_fire`), and any other `permissions` policy is asked as the RFC
+    asks it, about this actor, this trigger and the RFC as it is now.
 
     Checked after every step: a trigger succeeds exactly when the oracle
     says so, and a refused one raises an `ItilL2Error` and changes nothing;
     each RFC matches its oracle model (state, risk, approvals, links,
     window, implementation times, outcome) and the derived facts (`fixes`,
     `successful`, `kept_window`); `version == len(history)`; time never goes
-    back; `ChangeRequest.from_history` rebuilds each RFC field by field.
+    back; `ChangeRequest.from_history` rebuilds each RFC field by field;
+    a valid call in time that the policy refuses raises `NotPermitted`,
+    whatever the workflow says.
     """
 
     config: ClassVar[ChangeConfig] = ChangeConfig()
@@ -63,17 +78,20 @@ class ChangeWorkflowMachine(RuleBasedStateMachine):
         self.models: list[ChangeModel] = []
         self.now = T0
         cfg = self.config
+        cab = [Actor(f"cab-{n}", roles={cfg.cab_role}) for n in range(3, cfg.cab_quorum + 2)]
         self.actors = [
             SYSTEM,
             Actor("carl", roles={cfg.change_manager_role}),
             Actor("cara", roles={cfg.cab_role}),
             Actor("cody", roles={cfg.cab_role}),
+            *cab,
             Actor("gina", groups={"database-l2"}, roles={cfg.group_manager_role}),
             Actor("otto", groups={"network-l2"}, roles={cfg.group_manager_role}),
             Actor("bob", groups={"database-l2"}),
             Actor("rita"),
             OUTSIDER,
         ]
+        self.requester = next(a for a in self.actors if a.id == "rita")
 
     @precondition(lambda self: len(self.changes) < self.max_changes)
     @rule(
@@ -95,7 +113,7 @@ class ChangeWorkflowMachine(RuleBasedStateMachine):
                 group=group,
                 raised_from=link,
                 at=self.now,
-                actor=self.actors[7],
+                actor=self.requester,
                 config=self.config,
             )
         except ItilL2Error:
@@ -120,22 +138,36 @@ class ChangeWorkflowMachine(RuleBasedStateMachine):
         board = ApprovalBoard(board_for(model, self.config))
         valid = data.draw(st.integers(0, 2)) > 0
         kw = draw_change_kwargs(data.draw, trigger, self.now, board=board, valid=valid)
-        fit = [a for a in self.actors if may_fire(model, self.config, trigger, a)]
+        fit = [a for a in self.actors if self._may(model, rfc, trigger, a)]
         if trigger in ("approve", "reject"):
             fit = [a for a in fit if can_decide(model, self.config, a, board)]
         actor: Actor = data.draw(st.sampled_from(fit or self.actors) | st.sampled_from(self.actors))
         at = self.now + timedelta(minutes=data.draw(st.sampled_from([1, 0, 30, 600, -90])))
-        expected = expected_change(model, self.config, trigger, kw, actor, at)
+        by_policy = self._may(model, rfc, trigger, actor)
+        own = None if self._default_policy else by_policy  # None: the oracle restates the default
+        expected = expected_change(model, self.config, trigger, kw, actor, at, permitted=own)
         history = rfc.history
         refused = refusal(rfc, trigger, at, actor, **kw)
         if refused is not None:
             assert expected is None, f"{actor.id}: {trigger}({kw}) refused on {rfc!r}: {refused!r}"
+            if valid and at >= model.last_at and not by_policy:  # permissions come first
+                assert isinstance(refused, NotPermitted), f"{actor.id}: {trigger}: {refused!r}"
             return
         assert expected is not None, f"{actor.id}: {trigger}({kw}) accepted from {model}"
         assert rfc.version == len(history) + 1
         assert rfc.history[-1].kind == trigger
         self.models[index] = expected
         self.now = max(self.now, at)
+
+    @property
+    def _default_policy(self) -> bool:
+        return type(self.config.permissions) is DefaultChangePermissions
+
+    def _may(self, model: ChangeModel, rfc: ChangeRequest, trigger: str, actor: Actor) -> bool:
+        """The default policy as the oracle restates it, or else the config policy's answer."""
+        if self._default_policy:
+            return may_fire(model, self.config, trigger, actor)
+        return permitted(self.config, actor, ChangeTrigger(trigger), rfc)
 
     @invariant()
     def changes_match_their_models(self) -> None:

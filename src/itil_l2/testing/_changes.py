@@ -204,9 +204,16 @@ def expected_change(
     kwargs: dict[str, Any],
     actor: Actor,
     at: datetime,
+    *,
+    permitted: bool | None = None,
 ) -> ChangeModel | None:
-    """The RFC model after `actor` fires `trigger(**kwargs)` at `at`, or None if refused."""
-    if at < model.last_at or not may_fire(model, config, trigger, actor):
+    """The RFC model after `actor` fires `trigger(**kwargs)` at `at`, or None if refused.
+
+    `permitted` is the config's permissions policy's answer for a policy of
+    the host's own; None restates the default policy (`may_fire`).
+    """
+    allowed = may_fire(model, config, trigger, actor) if permitted is None else permitted
+    if at < model.last_at or not allowed:
         return None
     after = _step(model, config, trigger, kwargs, actor, at)
     return None if after is None else attrs.evolve(after, last_at=at)

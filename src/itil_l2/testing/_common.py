@@ -109,3 +109,12 @@ def assert_history_consistent(
         end = next((i for i, kind in enumerate(kinds) if kind in _ENDS), len(kinds))
         late = [kind for kind in kinds[end + 1 :] if kind not in after_end]
         assert late == [], f"{entity.id}: {late} after {kinds[end]}"
+
+
+def permitted(config: Any, actor: Actor, trigger: str, entity: Entity[Any]) -> bool:
+    """Ask `config`'s permissions policy about `actor` firing `trigger` on `entity`, as it is now.
+
+    The same question every entity asks before a trigger; the stateful tests
+    ask it of the config they believe, so a host's own policy is followed.
+    """
+    return bool(config.permissions.permits(actor, trigger, entity))

@@ -163,16 +163,22 @@ def expected_permission(
 _TEXTS = st.sampled_from(["ORA-12541 on connect", "Paper jams in tray 2", "VPN drops hourly"])
 _STEP_TEXTS = st.sampled_from(["Restart the listener", "Clear the tray", "Renew cert"])
 _STEPS = st.lists(_STEP_TEXTS, max_size=3)
-_SOME_STEPS = st.lists(_STEP_TEXTS, min_size=1, max_size=3)
 _REF_TEXTS = st.sampled_from(["db-prod-3", "printer-3", "vpn-gw-1"])
 _REFS = st.lists(_REF_TEXTS, max_size=2)
 _SOME_REFS = st.lists(_REF_TEXTS, min_size=1, max_size=2)
 _CATEGORIES = st.lists(st.sampled_from(["database", "printing", "network"]), max_size=2)
 
 
-def article_content(complete: bool) -> st.SearchStrategy[dict[str, Any]]:
-    """The content fields of a draft: `complete` ones can be submitted."""
-    steps = _SOME_STEPS if complete else _STEPS
+def article_content(
+    complete: bool, config: KnowledgeConfig | None = None
+) -> st.SearchStrategy[dict[str, Any]]:
+    """The content fields of a draft: `complete` ones can be submitted under `config`.
+
+    Complete ones carry at least the config's `min_resolution_steps` steps.
+    """
+    least = max((config or KnowledgeConfig()).min_resolution_steps, 1)
+    some_steps = st.lists(_STEP_TEXTS, min_size=least, max_size=max(least, 3))
+    steps = some_steps if complete else _STEPS
     refs = _SOME_REFS if complete else _REFS
     return st.fixed_dictionaries(
         {
@@ -192,7 +198,7 @@ def knowledge_articles(
 ) -> KnowledgeArticle:
     """Articles driven into any reachable state by legal triggers of the system actor."""
     cfg = config or KnowledgeConfig()
-    content = draw(article_content(complete=draw(st.booleans())))
+    content = draw(article_content(complete=draw(st.booleans()), config=cfg))
     article = KnowledgeArticle.draft(
         id=f"KB-{draw(st.integers(1, 999))}", at=T0, actor=SYSTEM, config=cfg, **content
     )

@@ -10,13 +10,20 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from itil_l2._core.actor import SYSTEM, Actor, Role
-from itil_l2.errors import ItilL2Error
-from itil_l2.knowledge import ArticleState, KnowledgeArticle, KnowledgeConfig, KnowledgeTrigger
+from itil_l2.errors import ItilL2Error, NotPermitted
+from itil_l2.knowledge import (
+    ArticleState,
+    DefaultKnowledgePermissions,
+    KnowledgeArticle,
+    KnowledgeConfig,
+    KnowledgeTrigger,
+)
 from itil_l2.testing._common import (
     OUTSIDER,
     T0,
     assert_history_consistent,
     assert_same,
+    permitted,
     refusal,
     snapshot,
 )
@@ -35,7 +42,8 @@ _READER = Actor("ann", groups={"service-desk"})
 _KCS = {S.DRAFT: "work_in_progress", S.NOT_VALIDATED: "not_validated"}
 _KCS |= dict.fromkeys((S.SCHEDULED, S.PUBLISHED, S.PENDING_RETIREMENT), "validated")
 _KCS |= dict.fromkeys((S.OUTDATED, S.RETIRED, S.ARCHIVED), "archived")
-_ACTORS = (MANAGER, AUTHOR, SYSTEM, MANAGER, _READER, OUTSIDER)
+_PUBLISHER = Actor("pia", groups={"kb-publishers"})  # a publisher if the policy names the group
+_ACTORS = (MANAGER, AUTHOR, SYSTEM, MANAGER, _READER, OUTSIDER, _PUBLISHER)
 # Progress first, so that walks drawn from the front get deep before they end.
 _PROGRESS = (T.SUBMIT, T.VALIDATE, T.PUBLISH, T.PROPOSE_RETIREMENT, T.REINSTATE, T.RATE)
 _FIRED = (*_PROGRESS, T.FLAG, T.DISMISS_FLAGS, T.EDIT, T.SEND_BACK, T.RETIRE, T.ARCHIVE)
@@ -68,11 +76,12 @@ class _Model:
     votes: dict[str, bool] = attrs.Factory(dict)
     events: int = 1
 
-    def complete(self) -> bool:
+    def complete(self, config: KnowledgeConfig) -> bool:
+        """Ready for submission under `config`: a symptom, enough steps, a scope if required."""
         c = self.content
-        return bool(
-            c["symptom"].strip() and c["resolution_steps"] and (c["ci_refs"] or c["categories"])
-        )
+        scoped = bool(c["ci_refs"] or c["categories"]) or not config.require_scope
+        steps = len(c["resolution_steps"]) >= config.min_resolution_steps
+        return bool(c["symptom"].strip()) and steps and scoped
 
 
 class KnowledgeLifecycleMachine(RuleBasedStateMachine):
@@ -85,6 +94,13 @@ class KnowledgeLifecycleMachine(RuleBasedStateMachine):
     each article equals the test's own model of it, its KCS confidence
     matches its state, and its history replays to the same article.
     Subclass it to run it with another `config`; take `.TestCase` to run it.
+    The machine follows the config: "complete" means what the config's
+    `min_resolution_steps` and `require_scope` say (complete drafts carry
+    enough steps), self-validation follows `allow_self_validation`, and a
+    `permissions` policy other than the default is asked as the article
+    asks it (the default one is restated); among the actors is "pia" of
+    the "kb-publishers" group, for policies with `publisher_groups`. A
+    valid call in time that the policy refuses raises `NotPermitted`.
 
     No rule has a precondition; each falls back to a step that can run:
     `draft` fires a trigger once there are `max_articles`, `fire` drafts
@@ -124,7 +140,8 @@ class KnowledgeLifecycleMachine(RuleBasedStateMachine):
 
     def _draft(self, data: st.DataObject) -> None:
         """Draft a complete or incomplete article as "bob"."""
-        content = data.draw(article_content(complete=data.draw(st.integers(0, 3)) > 0))
+        complete = data.draw(st.integers(0, 3)) > 0
+        content = data.draw(article_content(complete=complete, config=self.config))
         article_id = f"KB-{len(self.articles) + 1}"
         article = KnowledgeArticle.draft(
             id=article_id, at=self.now, actor=AUTHOR, config=self.config, **content
@@ -143,7 +160,7 @@ class KnowledgeLifecycleMachine(RuleBasedStateMachine):
         # get deep; sometimes any trigger, so refusals are checked too.
         allowed = article.allowed_triggers()
         here = [t for t in _FIRED if t in allowed and t is not T.ARCHIVE]
-        if not model.complete():  # an incomplete draft needs edits first
+        if not model.complete(self.config):  # an incomplete draft needs edits first
             here = [t for t in here if t not in (T.SUBMIT, T.VALIDATE)]
         way = data.draw(st.integers(0, 3))  # 0: any trigger, 1: the furthest step, else: any here
         if not here or way == 0:
@@ -155,16 +172,19 @@ class KnowledgeLifecycleMachine(RuleBasedStateMachine):
         kwargs, valid = draw_article_kwargs(data.draw, trigger, at)
         scheduled = kwargs.get("publish_at") is not None
         dest = expected_article_move(model.state, trigger, scheduled=scheduled)
+        by_policy = self._permits(actor, trigger, model, article)
         ok = (
             valid
             and dest is not None
-            and expected_permission(actor, trigger, model.state, model.author)
+            and by_policy
             and at >= model.last_at
             and self._rules_allow(model, trigger, actor, at, kwargs)
         )
         refused = refusal(article, trigger, at, actor, **kwargs)
         if refused is not None:
             assert not ok, f"{trigger} {kwargs} by {actor.id} refused from {model.state}: {refused}"
+            if valid and not by_policy and at >= model.last_at:  # permissions come first
+                assert isinstance(refused, NotPermitted), f"{trigger} by {actor.id}: {refused!r}"
             return
         assert ok, f"{trigger} {kwargs} by {actor.id} allowed from {model.state}"
         assert dest is not None
@@ -196,7 +216,7 @@ class KnowledgeLifecycleMachine(RuleBasedStateMachine):
             and changes.get("title", "ok").strip() != ""
             and model.state is S.PUBLISHED
             and expected_article_move(model.state, T.SUPERSEDE) is S.OUTDATED
-            and expected_permission(actor, T.SUPERSEDE, model.state, model.author)
+            and self._permits(actor, T.SUPERSEDE, model, article)
             and at >= model.last_at
         )
         before = snapshot(article)
@@ -216,16 +236,26 @@ class KnowledgeLifecycleMachine(RuleBasedStateMachine):
         self.models.append(_Model(new_id, content, actor.id, at, model.revision + 1, model.id))
         self.now = max(self.now, at)
 
+    def _permits(
+        self, actor: Actor, trigger: KnowledgeTrigger, model: _Model, article: KnowledgeArticle
+    ) -> bool:
+        """The default policy as the oracle restates it, or else the config policy's answer."""
+        if self.config.permissions == DefaultKnowledgePermissions():
+            return expected_permission(actor, trigger, model.state, model.author)
+        return permitted(self.config, actor, trigger, article)
+
     def _rules_allow(
         self, model: _Model, trigger: KnowledgeTrigger, actor: Actor, at: datetime, kwargs: Any
     ) -> bool:
         if trigger is T.EDIT:
             return any(model.content[k] != _normal(k, v) for k, v in kwargs.items())
         if trigger is T.SUBMIT:
-            return model.complete()
+            return model.complete(self.config)
         if trigger is T.VALIDATE:
             own = actor.id == model.author and not actor.has_role(Role.SYSTEM)
-            return model.complete() and not (own and not self.config.allow_self_validation)
+            return model.complete(self.config) and not (
+                own and not self.config.allow_self_validation
+            )
         if trigger is T.PUBLISH:
             return model.publish_at is None or at >= model.publish_at
         if trigger is T.DISMISS_FLAGS:

@@ -12,13 +12,14 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
+import attrs
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
 from itil_l2._core.actor import SYSTEM, Actor
 from itil_l2._core.priority import Impact, Urgency
 from itil_l2._core.tier import SupportGroup, Tier
-from itil_l2.errors import ItilL2Error
+from itil_l2.errors import ItilL2Error, NotPermitted
 from itil_l2.problems import (
     Problem,
     ProblemConfig,
@@ -32,6 +33,7 @@ from itil_l2.testing._common import (
     assert_history_consistent,
     assert_same,
     call_trigger,
+    permitted,
     snapshot,
 )
 from itil_l2.testing._problems import (
@@ -42,14 +44,14 @@ from itil_l2.testing._problems import (
     draw_problem_trigger,
 )
 from itil_l2.tickets import (
-    SOLVED_PERMANENTLY,
-    HoldReason,
     Link,
     LinkKind,
     Phase,
     Resolution,
     Ticket,
     TicketKind,
+    Trigger,
+    WorkflowConfig,
 )
 
 _DESK = SupportGroup("service-desk", Tier.L1)
@@ -57,6 +59,7 @@ _MEMBER = Actor("pia", groups={PROBLEM_TEAM.name})
 _ROGUE_CODE = ProblemResolutionCode("made_up", "Made up", requires_rca=False)
 _ACTORS = (PROBLEM_MANAGER, SYSTEM, PROBLEM_MANAGER, _MEMBER, OUTSIDER)
 _T = ProblemTrigger
+_WITHOUT_RCA = ProblemResolutionCode.CLOSED_WITHOUT_RCA
 
 
 class ProblemWorkflowMachine(RuleBasedStateMachine):
@@ -64,13 +67,15 @@ class ProblemWorkflowMachine(RuleBasedStateMachine):
 
     Checked after every step: a trigger succeeds exactly when the oracle,
     the input and the actor allow it (at a time not before the last one),
-    and a refused trigger changes no problem and no ticket; linking writes
-    both histories; resolving resolves exactly the linked incidents on hold
-    awaiting the problem; histories replay to equal problems. Subclass it
-    with another `config` or more invariants; run it through `.TestCase`:
+    and a refused trigger changes no problem and no ticket (`NotPermitted`
+    whenever the policy refuses a valid call in time, whatever the
+    workflow says); linking writes both histories; resolving resolves
+    exactly the linked incidents on hold awaiting the problem; histories
+    replay to equal problems. Subclass it with another `config` (and the
+    incidents' `ticket_config`) or more invariants; run its `.TestCase`:
 
         class OurProblems(ProblemWorkflowMachine):
-            config = ProblemConfig(fix_needs_root_cause=False)
+            config = ProblemConfig(fix_needs_root_cause=False, allow_close_without_rca=True)
 
             @invariant()
             def closed_problems_have_a_known_error(self) -> None:
@@ -78,9 +83,16 @@ class ProblemWorkflowMachine(RuleBasedStateMachine):
                     assert p.phase is not ProblemPhase.CLOSED or p.known_error
 
         TestOurProblems = OurProblems.TestCase
+
+    Both configs are followed: each policy is asked as the entities ask it
+    (the tickets' one for the incident's link, and with `incident_resolver_role`
+    added for the incidents a resolve resolves); incidents wait with
+    `awaiting_reason`; only `linkable_kinds` link; resolve also draws
+    `CLOSED_WITHOUT_RCA` (valid with `allow_close_without_rca` only).
     """
 
     config: ClassVar[ProblemConfig] = ProblemConfig()
+    ticket_config: ClassVar[WorkflowConfig] = WorkflowConfig()
     max_problems: ClassVar[int] = 2
     max_tickets: ClassVar[int] = 4
 
@@ -91,6 +103,11 @@ class ProblemWorkflowMachine(RuleBasedStateMachine):
         self.tickets: list[Ticket] = []
         self.owner: dict[str, str] = {}  # ticket id -> problem id it belongs to
         self.now = T1
+        tc, awaiting = self.ticket_config, self.config.awaiting_reason
+        if awaiting not in tc.hold_reasons:
+            changes: dict[str, Any] = {"hold_reasons": (*tc.hold_reasons, awaiting)}
+            tc = attrs.evolve(tc, **changes)
+        self.tickets_config = tc
 
     @initialize()
     def start(self) -> None:
@@ -123,9 +140,7 @@ class ProblemWorkflowMachine(RuleBasedStateMachine):
         self.shadows[pid] = ShadowProblem()
 
     @precondition(lambda self: len(self.tickets) < self.max_tickets)
-    @rule(
-        kind=st.sampled_from([TicketKind.INCIDENT, TicketKind.INCIDENT, TicketKind.SERVICE_REQUEST])
-    )
+    @rule(kind=st.sampled_from([TicketKind.INCIDENT, *TicketKind]))
     def open_ticket(self, kind: TicketKind) -> None:
         """Log a ticket at the desk and start work on it."""
         ticket = Ticket.open(
@@ -137,6 +152,7 @@ class ProblemWorkflowMachine(RuleBasedStateMachine):
             kind=kind,
             at=self.now,
             actor=SYSTEM,
+            config=self.tickets_config,
         )
         ticket.assign(_DESK, at=self.now, actor=SYSTEM)
         ticket.start(at=self.now, actor=SYSTEM)
@@ -148,10 +164,11 @@ class ProblemWorkflowMachine(RuleBasedStateMachine):
         """Hold, resume, resolve or close a ticket (legal moves only, by the system)."""
         ticket: Ticket = data.draw(st.sampled_from(self.tickets))
         if ticket.phase is Phase.IN_PROGRESS:
-            reasons = [self.config.awaiting_reason, HoldReason.AWAITING_CALLER, None]
+            reasons = [self.config.awaiting_reason, *self.tickets_config.hold_reasons[:1], None]
             reason = data.draw(st.sampled_from(reasons))
             if reason is None:
-                ticket.resolve(Resolution(SOLVED_PERMANENTLY, "done"), at=self.now, actor=SYSTEM)
+                code = self.tickets_config.resolution_codes[0]
+                ticket.resolve(Resolution(code, "done"), at=self.now, actor=SYSTEM)
             else:
                 ticket.hold(reason, at=self.now, actor=SYSTEM)
         elif ticket.phase is Phase.ON_HOLD and data.draw(st.booleans()):
@@ -172,8 +189,10 @@ class ProblemWorkflowMachine(RuleBasedStateMachine):
         kwargs, valid = self._arguments(data, problem, shadow, trigger, progress)
         actor = data.draw(st.sampled_from(_ACTORS))
         at = self.now + timedelta(minutes=data.draw(st.sampled_from([1, 0, 30, -90])))
-        valid = valid and self._authorised(actor, shadow, trigger)
-        self._check(problem, shadow, trigger, kwargs, valid, at, actor)
+        # Asked as the problem asks it: this actor, this trigger, the problem as it is now.
+        by_policy = permitted(self.config, actor, trigger, problem)
+        valid = valid and self._tickets_permit(actor, trigger, kwargs, shadow)
+        self._check(problem, shadow, trigger, kwargs, (valid, by_policy), at, actor)
         self.now = max(self.now, at)
 
     # -- drawing moves ------------------------------------------------------------------
@@ -204,7 +223,7 @@ class ProblemWorkflowMachine(RuleBasedStateMachine):
             moved_from = "PRB-9"
         fine = (
             ok
-            and ticket.kind is TicketKind.INCIDENT
+            and ticket.kind in self.config.linkable_kinds
             and ticket.id not in shadow.incidents
             and owner in (None, moved_from)
         )
@@ -215,8 +234,13 @@ class ProblemWorkflowMachine(RuleBasedStateMachine):
     ) -> tuple[dict[str, Any], bool]:
         complete = shadow.rca is not None and shadow.rca.status is RcaStatus.COMPLETED
         codes = sorted(  # usable codes first: hypothesis favours early entries
-            self.config.resolution_codes,
-            key=lambda c: (c.requires_rca and not complete, c.incident_code is None),
+            {*self.config.resolution_codes, _WITHOUT_RCA},
+            key=lambda c: (
+                c == _WITHOUT_RCA and not self.config.allow_close_without_rca,
+                c.requires_rca and not complete,
+                c.incident_code is None,
+                c.code,
+            ),
         )
         code: ProblemResolutionCode = data.draw(st.sampled_from(codes))
         duplicate_of = "PRB-OTHER" if code.duplicate else None
@@ -226,14 +250,21 @@ class ProblemWorkflowMachine(RuleBasedStateMachine):
                 code = _ROGUE_CODE
             else:
                 duplicate_of = None if code.duplicate else "PRB-OTHER"
-        fine = ok and (not self._waiting(shadow) or code.incident_code is not None)
-        kwargs = {
+        configured = code in self.config.resolution_codes or (
+            code == _WITHOUT_RCA and self.config.allow_close_without_rca
+        )
+        waiting = self._waiting(shadow)
+        incident_code = code.incident_code
+        fine = ok and configured and (not waiting or incident_code is not None)
+        if waiting and incident_code not in self.tickets_config.resolution_codes:
+            fine = False  # the incidents' own resolve would refuse the code
+        notes, incidents = "rotated the logs", list(self.tickets)
+        return {
             "code": code,
-            "notes": "rotated the logs",
-            "incidents": list(self.tickets),
+            "notes": notes,
+            "incidents": incidents,
             "duplicate_of": duplicate_of,
-        }
-        return kwargs, fine
+        }, fine
 
     def _waiting(self, shadow: ShadowProblem) -> list[Ticket]:
         """Tickets the shadow links to the problem that are on hold awaiting it."""
@@ -245,13 +276,18 @@ class ProblemWorkflowMachine(RuleBasedStateMachine):
             and t.hold_reason == self.config.awaiting_reason
         ]
 
-    @staticmethod
-    def _authorised(actor: Actor, shadow: ShadowProblem, trigger: ProblemTrigger) -> bool:
-        if actor in (SYSTEM, PROBLEM_MANAGER):
-            return True
-        if actor == _MEMBER:  # the tickets' desk would refuse the member a link
-            return trigger is not _T.LINK_INCIDENT and shadow.group == PROBLEM_TEAM
-        return False
+    def _tickets_permit(
+        self, actor: Actor, trigger: ProblemTrigger, kwargs: dict[str, Any], shadow: ShadowProblem
+    ) -> bool:
+        """Whether the tickets' policy lets the incident side of a link or resolve happen."""
+        cfg = self.tickets_config
+        if trigger is _T.LINK_INCIDENT:
+            return permitted(cfg, actor, Trigger.LINK, kwargs["ticket"])
+        if trigger is _T.RESOLVE and kwargs["code"].incident_code is not None:
+            # the tickets' resolve is fired with the resolver role added
+            resolver = attrs.evolve(actor, roles=actor.roles | {self.config.incident_resolver_role})
+            return all(permitted(cfg, resolver, Trigger.RESOLVE, t) for t in self._waiting(shadow))
+        return True
 
     # -- checking a move ----------------------------------------------------------------
 
@@ -261,17 +297,22 @@ class ProblemWorkflowMachine(RuleBasedStateMachine):
         shadow: ShadowProblem,
         trigger: ProblemTrigger,
         kwargs: dict[str, Any],
-        allowed: bool,
+        verdict: tuple[bool, bool],
         at: datetime,
         actor: Actor,
     ) -> None:
+        """Fire and check; `verdict`: (the input and tickets allow it, the policy permits it)."""
+        valid, by_policy = verdict
+        allowed = valid and by_policy
         before = snapshot(problem)
         tickets_before = {t.id: snapshot(t) for t in self.tickets}
         expected = shadow.expected(trigger, kwargs.get("code"), self.config)
         waiting = self._waiting(shadow) if trigger is _T.RESOLVE else []
         try:
             result = call_trigger(problem, trigger, at, actor, **kwargs)
-        except ItilL2Error:
+        except ItilL2Error as error:
+            if valid and not by_policy and at >= self.now:  # permissions before the workflow
+                assert isinstance(error, NotPermitted), f"{trigger} by {actor.id}: {error!r}"
             assert snapshot(problem) == before, f"refused {trigger} changed {problem.id}"
             for t in self.tickets:
                 assert snapshot(t) == tickets_before[t.id], f"refused {trigger} changed {t.id}"

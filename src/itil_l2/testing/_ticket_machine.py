@@ -14,18 +14,20 @@ from typing import Any, ClassVar
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
-from itil_l2._core.actor import SYSTEM, Actor
+from itil_l2._core.actor import SYSTEM, Actor, Role
 from itil_l2._core.entity import Entity
 from itil_l2._core.priority import Impact, Urgency
 from itil_l2._core.tier import SupportGroup, Tier
+from itil_l2.errors import NotPermitted
 from itil_l2.testing._common import (
     OUTSIDER,
     T0,
     assert_history_consistent,
     assert_same,
+    permitted,
     refusal,
 )
-from itil_l2.testing._tickets import DEFAULT_GROUPS, MOVABLE_TRIGGERS, Move, draw_move
+from itil_l2.testing._ticket_moves import DEFAULT_GROUPS, MOVABLE_TRIGGERS, Move, draw_move
 from itil_l2.tickets import L3TargetKind, Phase, Ticket, Trigger, WorkflowConfig
 
 
@@ -148,16 +150,29 @@ _PREFERENCE = (
     Trigger.CLOSE,
     Trigger.CANCEL,
 )
+_OTHER_ACTORS = {
+    "system": SYSTEM,
+    "outsider": OUTSIDER,
+    "vendor": Actor("vera", roles={Role.VENDOR}),
+    "problem_manager": Actor("pat", roles={Role.PROBLEM_MANAGER}),
+}
+_ACTOR_KINDS = ("system", "assigned", "owner", "caller", "outsider", "vendor", "problem_manager")
 
 
 class TicketWorkflowMachine(RuleBasedStateMachine):
     """Random triggers with random payloads at many tickets, checked against an oracle.
 
-    Subclass it to check your own configuration and rules; hypothesis runs
-    it through `TestCase`:
+    Subclass it with your own `config` (and `groups`) and hypothesis runs it
+    through `TestCase`; the machine follows the config it is given, so any
+    legal config is checked without false failures:
 
         class OurWorkflow(TicketWorkflowMachine):
-            config = WorkflowConfig(allow_tier_skip=True)
+            config = WorkflowConfig(
+                allow_tier_skip=True,
+                handover_min_description=80,
+                entry_above_l1=EntryPolicy.FORBIDDEN,
+                permissions=OurPermissions(),
+            )
 
             @invariant()
             def p1_never_waits_at_l1(self) -> None:
@@ -167,21 +182,41 @@ class TicketWorkflowMachine(RuleBasedStateMachine):
 
         TestOurWorkflow = OurWorkflow.TestCase
 
-    Checked after every step: a trigger either succeeds exactly as the
-    oracle predicts or raises an `ItilL2Error` and changes nothing; the
-    phase and tier are always a legal pair; `len(history) == version`;
-    time never goes backwards; closed and cancelled tickets change only by
-    `link`; `Ticket.from_history(t.history)` equals `t` field by field.
+    What follows the config: escalation handovers are sized to
+    `handover_min_description` (and incomplete ones fall one character
+    short of it); assignments of new tickets above L1 are valid as
+    `entry_above_l1` says; hold reasons and resolution codes are drawn from
+    the config (and rogue ones are expected to fail); tier skips are legal
+    only with `allow_tier_skip`; the config's `permissions` policy is asked,
+    as the ticket asks it, whether each actor may fire each trigger (the
+    actors include outsiders, callers, vendors and problem managers); and
+    `auto_close_due` and the priority follow `auto_close_after` and the
+    `priority_matrix`.
+
+    Checked after every step: a trigger succeeds exactly when the workflow
+    oracle, the input, the permissions policy and time all allow it, and
+    otherwise raises an `ItilL2Error` and changes nothing (`NotPermitted`
+    whenever the policy refuses a valid call in time, whatever the
+    workflow says); the phase and tier are always a legal pair;
+    `len(history) == version`; time never goes backwards; closed and
+    cancelled tickets change only by `link`; `Ticket.from_history(t.history)`
+    equals `t` field by field.
+
+    `oracle_config` is the config the oracle believes (None: `config`); set
+    it to another config only to see the machine catch a mismatch.
     """
 
     config: ClassVar[WorkflowConfig] = WorkflowConfig()
+    oracle_config: ClassVar[WorkflowConfig | None] = None
     groups: ClassVar[tuple[SupportGroup, ...]] = DEFAULT_GROUPS
     max_tickets: ClassVar[int] = 5
 
     def __init__(self) -> None:
         super().__init__()
         self.tickets: list[Ticket] = []
+        self.resolved_at: dict[str, datetime] = {}
         self.now = T0
+        self.believed = self.config if self.oracle_config is None else self.oracle_config
 
     # No preconditions: hypothesis's swarm testing switches rules off for a
     # whole test case, and a step where no enabled rule may run discards the
@@ -229,41 +264,49 @@ class TicketWorkflowMachine(RuleBasedStateMachine):
         here = ticket.allowed_triggers()
         allowed = st.sampled_from([t for t in _PREFERENCE if t in here])
         trigger: Trigger = data.draw(allowed | st.sampled_from(MOVABLE_TRIGGERS))
-        move = draw_move(data.draw, ticket, trigger, self.groups)
-        actor, authorised = self._actor(data, ticket)
+        move = draw_move(data.draw, ticket, trigger, self.groups, config=self.believed)
+        actor = self._actor(data, ticket)
+        # Asked as the ticket asks it: this actor, this trigger, the ticket as it is now.
+        allowed_actor = permitted(self.believed, actor, trigger, ticket)
         step = data.draw(st.sampled_from([1, 0, 30, 600, 3000, -90]))
         at = self.now + timedelta(minutes=step)
-        self._check_move(ticket, move, actor, authorised, at)
+        self._check_move(ticket, move, actor, allowed_actor, at)
         self.now = max(self.now, at)
 
-    def _actor(self, data: st.DataObject, ticket: Ticket) -> tuple[Actor, bool | None]:
-        kind = data.draw(st.sampled_from(["system", "assigned", "owner", "caller", "outsider"]))
-        if kind == "system":
-            return SYSTEM, True
-        if kind == "outsider":
-            return OUTSIDER, False
+    def _actor(self, data: st.DataObject, ticket: Ticket) -> Actor:
+        kind = data.draw(st.sampled_from(_ACTOR_KINDS))
+        if kind in _OTHER_ACTORS:
+            return _OTHER_ACTORS[kind]
         if kind == "caller":
-            return Actor("carol"), None
+            return Actor("carol")
         group = ticket.group if kind == "assigned" and ticket.group else ticket.owner_group
-        return Actor(f"agent-{group.name}", groups={group.name}), None
+        return Actor(f"agent-{group.name}", groups={group.name})
 
     def _check_move(
-        self, ticket: Ticket, move: Move, actor: Actor, authorised: bool | None, at: datetime
+        self, ticket: Ticket, move: Move, actor: Actor, by_policy: bool, at: datetime
     ) -> None:
-        state, history = ticket.state, ticket.history
+        history = ticket.history
         expected = self._expected(ticket, move)
         ok_input = move.valid_for(actor)
-        if refusal(ticket, move.trigger, at, actor, **move.kwargs) is not None:
-            must_succeed = expected is not None and ok_input and authorised and at >= self.now
-            assert not must_succeed, f"{move.trigger} with {move.kwargs} refused on {ticket!r}"
+        in_time = at >= history[-1].at
+        error = refusal(ticket, move.trigger, at, actor, **move.kwargs)
+        if error is not None:
+            must_succeed = expected is not None and ok_input and by_policy and in_time
+            assert not must_succeed, f"{move.trigger} {move.kwargs} by {actor} refused: {error!r}"
+            if not by_policy and ok_input and in_time:  # the permissions come before the workflow
+                assert isinstance(error, NotPermitted), f"{move.trigger} by {actor}: {error!r}"
             return
-        assert expected is not None, f"{move.trigger} allowed from {state}"
+        assert expected is not None, f"{move.trigger} allowed from {history[-1]}"
         assert ok_input is not False, f"{move.trigger} accepted bad input {move.kwargs}"
-        assert authorised is not False, f"{move.trigger} allowed for an outsider"
-        assert at >= history[-1].at
+        assert by_policy, f"{move.trigger} allowed for {actor}, whom the policy refuses"
+        assert in_time
         assert (ticket.phase, ticket.tier) == expected
         assert ticket.version == len(history) + 1
         assert ticket.history[-1].kind == move.trigger.value
+        if move.trigger is Trigger.RESOLVE:
+            self.resolved_at[ticket.id] = at
+        elif move.trigger in (Trigger.REOPEN, Trigger.CLOSE):
+            self.resolved_at.pop(ticket.id, None)
 
     def _expected(self, ticket: Ticket, move: Move) -> tuple[Phase, Tier] | None:
         vendor = ticket.l3_target is not None and ticket.l3_target.kind is L3TargetKind.VENDOR
@@ -272,9 +315,19 @@ class TicketWorkflowMachine(RuleBasedStateMachine):
             ticket.tier,
             move.trigger,
             target=move.target,
-            allow_skip=self.config.allow_tier_skip,
+            allow_skip=self.believed.allow_tier_skip,
             vendor=vendor,
         )
+
+    @invariant()
+    def config_derived_facts(self) -> None:
+        """The priority is the config matrix's; auto-close is due after `auto_close_after`."""
+        cfg = self.believed
+        for t in self.tickets:
+            assert t.priority == cfg.priority_matrix.priority(t.impact, t.urgency), t.id
+            resolved = self.resolved_at.get(t.id)
+            due = resolved is not None and self.now - resolved >= cfg.auto_close_after
+            assert t.auto_close_due(self.now) == due, t.id
 
     @invariant()
     def phase_and_tier_are_legal(self) -> None:
