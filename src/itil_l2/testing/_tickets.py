@@ -92,9 +92,9 @@ def handovers(*, complete: bool = True, min_description: int = 30) -> st.SearchS
     """Agent handovers; complete ones pass `escalate`, others lack at least one part."""
     full = st.builds(
         Handover,
-        description=st.text(_CHARS, min_size=min_description + 1, max_size=200).filter(
-            lambda s: len(s.strip()) >= min_description
-        ),
+        description=st.text(
+            _CHARS, min_size=min_description + 1, max_size=min_description + 60
+        ).filter(lambda s: len(s.strip()) >= min_description),
         attempts=st.lists(st.builds(SolutionAttempt, _TEXT, _TEXT), min_size=1, max_size=3),
         ci_refs=st.lists(_NAMES, min_size=1, max_size=3),
         priority=st.sampled_from(Priority),
