@@ -18,4 +18,6 @@ from host_adapter import HelpdeskBackend
 class TestHostAdapter(StoreContract):
     @pytest.fixture
     def store(self, tmp_path: Path) -> Store:
-        return Store(HelpdeskBackend(str(tmp_path / "helpdesk.sqlite")))
+        return Store(
+            HelpdeskBackend(str(tmp_path / "helpdesk.sqlite")), indexed_attributes=("customer",)
+        )

@@ -27,13 +27,13 @@ def postgres_url() -> str | None:
 class TestMemoryStore(StoreContract):
     @pytest.fixture
     def store(self) -> Store:
-        return MemoryStore()
+        return MemoryStore(indexed_attributes=("customer",))
 
 
 class TestSqliteFile(StoreContract):
     @pytest.fixture
     def store(self, tmp_path: Path) -> Iterator[Store]:
-        store = SqliteStore(tmp_path / "helpdesk.sqlite")
+        store = SqliteStore(tmp_path / "helpdesk.sqlite", indexed_attributes=("customer",))
         yield store
         store.close()
 
@@ -41,7 +41,7 @@ class TestSqliteFile(StoreContract):
 class TestSqliteInMemory(StoreContract):
     @pytest.fixture
     def store(self) -> Iterator[Store]:
-        store = SqliteStore(":memory:")
+        store = SqliteStore(":memory:", indexed_attributes=("customer",))
         yield store
         store.close()
 
@@ -51,7 +51,7 @@ class TestSqlAlchemyOnSqlite(StoreContract):
     def store(self, tmp_path: Path) -> Iterator[Store]:
         engine = create_engine(f"sqlite:///{tmp_path / 'sa.sqlite'}")
         metadata.create_all(engine)
-        yield SqlAlchemyStore(engine)
+        yield SqlAlchemyStore(engine, indexed_attributes=("customer",))
         engine.dispose()
 
 
@@ -70,4 +70,4 @@ class TestSqlAlchemyOnPostgres(StoreContract):
         with postgres_engine.begin() as conn:  # type: ignore[attr-defined]
             for table in ("itil_cis", "itil_events", "itil_heads"):
                 conn.execute(text(f"DELETE FROM {table}"))
-        return SqlAlchemyStore(postgres_engine)  # type: ignore[arg-type]
+        return SqlAlchemyStore(postgres_engine, indexed_attributes=("customer",))  # type: ignore[arg-type]

@@ -7,6 +7,8 @@ owns and migrates itself. The adapter implements the two row-level ports,
 decoding). This one uses
 plain `sqlite3` and filters queries in Python with `Query.matches`, which is
 fine for a small helpdesk; a bigger one turns the `Query` into a WHERE clause.
+The head keeps every `Head` field, the entity's view too, so `list` returns
+stored views without replay (the store lists through `select`, in Python).
 """
 
 from __future__ import annotations
@@ -40,6 +42,11 @@ def head_json(head: Head) -> str:
         "priority": head.priority,
         "category": head.category,
         "ci_refs": list(head.ci_refs),
+        # what a list shows without replay: the entity's view (JSON text) and its search keys
+        "assignee": head.assignee,
+        "caller": head.caller,
+        "title_key": head.title_key,
+        "view": head.view,
     }
     for name in ("opened_at", "resolved_at", "updated_at"):
         value = getattr(head, name)
@@ -54,6 +61,8 @@ def head_from(ident: str, version: int, text: str) -> Head:
         if data[name] is not None:
             data[name] = datetime.fromisoformat(data[name])
     data["ci_refs"] = tuple(data["ci_refs"])
+    for name in ("assignee", "caller", "title_key", "view"):
+        data.setdefault(name, None)  # rows written before views were stored
     return Head(id=ident, version=version, **data)
 
 

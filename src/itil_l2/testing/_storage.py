@@ -16,7 +16,10 @@ metacharacters), tenants that never see each other, entities that stay in
 the tenant they were loaded or added in, loads that check the stored
 head against the replayed history (so the adapter must return the head row
 it stored, not one made up from the events), and the workflow config stored
-with the data (skipped for an adapter whose session has no `load_config`).
+with the data (skipped for an adapter whose session has no `load_config`),
+and lists of views (`ListChecks`: each listed view is the replayed entity's,
+filters and keyset paging agree with a brute-force filter; the fixture's store
+must declare `indexed_attributes=("customer",)` or another name).
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ from itil_l2.testing._cmdb import configuration_items
 from itil_l2.testing._common import assert_same
 from itil_l2.testing._config_checks import ConfigChecks
 from itil_l2.testing._knowledge import knowledge_articles, training_sessions
+from itil_l2.testing._list_checks import ListChecks
 from itil_l2.testing._outbox_checks import OutboxChecks
 from itil_l2.testing._problems import example_known_error, example_problem
 from itil_l2.testing._storage_checks import (
@@ -79,7 +83,7 @@ def _tenant() -> str:
     return f"t-{uuid.uuid4().hex[:12]}"
 
 
-class StoreContract(TenantAndLoadChecks, OutboxChecks, ConfigChecks):
+class StoreContract(TenantAndLoadChecks, OutboxChecks, ConfigChecks, ListChecks):
     """Contract tests for a `Store`; subclasses provide the `store` fixture."""
 
     @pytest.fixture
