@@ -199,12 +199,12 @@ def json_safe(value: object, where: str = "attributes", depth: int = 0) -> None:
     """Refuse anything that would not survive a JSON round trip unchanged.
 
     Values may nest `MAX_JSON_DEPTH` levels deep, whole numbers lie within
-    ±`MAX_JSON_INT`, and strings (keys too) hold no lone surrogate, which no
-    database stores; beyond that a `ValidationError`, never a recursion,
+    ±`MAX_JSON_INT`, and strings (keys too) hold no lone surrogate and no NUL,
+    which no database stores (PostgreSQL's JSON functions refuse `\\u0000`); beyond that a `ValidationError`, never a recursion,
     conversion or encoding error later, when the value is stored.
     """
     if type(value) in _PLAIN:
-        if type(value) is str and not value.isascii():
+        if type(value) is str and (not value.isascii() or "\x00" in value):
             _json_string(value, where)
         return
     if _scalar(value, where):
@@ -215,7 +215,7 @@ def json_safe(value: object, where: str = "attributes", depth: int = 0) -> None:
         for i, item in enumerate(value):
             if type(item) not in _PLAIN:  # the path is built only for what needs a look
                 json_safe(item, f"{where}[{i}]", depth + 1)
-            elif type(item) is str and not item.isascii():
+            elif type(item) is str and (not item.isascii() or "\x00" in item):
                 _json_string(item, where)
     elif isinstance(value, Mapping):
         _json_object(value, where, depth)
@@ -227,28 +227,34 @@ def _json_object(value: Mapping[Any, Any], where: str, depth: int) -> None:
     for key, item in value.items():
         if not isinstance(key, str):
             raise ValidationError(f"{where}: keys must be strings, got {key!r}")
-        if not key.isascii():
+        if not key.isascii() or "\x00" in key:
             _json_string(key, where)
         if type(item) not in _PLAIN:
             json_safe(item, f"{where}.{key}", depth + 1)
-        elif type(item) is str and not item.isascii():
+        elif type(item) is str and (not item.isascii() or "\x00" in item):
             _json_string(item, where)
 
 
 def _json_string(value: str, where: str) -> None:
-    """Refuse a lone surrogate in a JSON string (NUL is fine: JSON escapes it)."""
-    found = _SURROGATE.search(value)
+    """Refuse a lone surrogate or NUL in a JSON string.
+
+    JSON could escape NUL, but PostgreSQL's JSON functions refuse `\\u0000`
+    anywhere in a document, so a view holding one could not be filtered (or
+    indexed) there: NUL is refused here as in every other text.
+    """
+    found = _UNSTORABLE.search(value)
     if found is not None:
-        raise ValidationError(f"{where}: {found.group()!r} is a lone surrogate, not text")
+        what = "NUL" if found.group() == "\x00" else "a lone surrogate"
+        raise ValidationError(f"{where}: {found.group()!r} is {what}, not text")
 
 
-_SURROGATE = re.compile(r"[\ud800-\udfff]")
+_UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
 
 
 def _scalar(value: object, where: str) -> bool:
     """True for a JSON-safe number, string, bool or None; an unsafe number is refused."""
     if isinstance(value, str):
-        if not value.isascii():
+        if not value.isascii() or "\x00" in value:
             _json_string(value, where)
         return True
     if isinstance(value, bool) or value is None:
