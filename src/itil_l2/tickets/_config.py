@@ -5,6 +5,7 @@ The permissions policy is pluggable; the default is ITIL-minded.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 from enum import StrEnum
 from typing import Any, Protocol
@@ -43,7 +44,7 @@ class TicketFacts(EntityFacts, Protocol):
     @property
     def caller(self) -> str | None: ...
     @property
-    def links(self) -> tuple[Link, ...]: ...
+    def links(self) -> Sequence[Link]: ...
 
 
 class Permissions(Protocol):
