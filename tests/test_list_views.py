@@ -13,7 +13,6 @@ written. PostgreSQL runs where `ITIL_L2_POSTGRES_URL` is set (required in CI).
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import sqlite3
 import threading
@@ -32,20 +31,11 @@ from itil_l2.storage.sqlalchemy import SqlAlchemyStore, metadata
 from itil_l2.testing import example_article, example_problem
 from itil_l2.testing._tickets import fresh_ticket
 from itil_l2.views import view_of
+from test_storage_contract import postgres_url
 
 FIXTURE = Path(__file__).parent / "fixtures" / "v0_1_0" / "store.sqlite"
 REPOS = ("tickets", "problems", "changes", "articles", "configuration_items")
 VIEW_COLUMNS = ("assignee", "caller", "title_key", "view")
-
-
-def postgres_url() -> str:
-    """The test database URL; in CI (ITIL_L2_REQUIRE_POSTGRES=1) its absence is a failure."""
-    url = os.environ.get("ITIL_L2_POSTGRES_URL")
-    if url is None:
-        if os.environ.get("ITIL_L2_REQUIRE_POSTGRES"):
-            pytest.fail("ITIL_L2_REQUIRE_POSTGRES is set but ITIL_L2_POSTGRES_URL is not")
-        pytest.skip("no PostgreSQL: set ITIL_L2_POSTGRES_URL to run these tests")
-    return url
 
 
 Sql = Callable[[str, dict[str, Any]], None]
