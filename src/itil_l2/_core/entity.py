@@ -1,11 +1,14 @@
 """The event-sourced entity base: history, version, atomic triggers, replay.
 
 Every entity (Ticket, Problem, ChangeRequest, KnowledgeArticle, CI) changes
-only through triggers, and every trigger runs the same pipeline:
-check time and actor, route through the entity's compiled workflow table,
-ask its permissions, run the trigger's rule, then append one event and apply
-it. Applying is the last step and never fails, so a refused trigger leaves
-the entity exactly as it was.
+only through triggers, and every trigger runs the same pipeline: check the
+time and actor given, ask the permissions policy, check that time does not go
+back, route through the entity's compiled workflow table, run the trigger's
+rule and live checks, then append one event and apply it. Applying is the last
+step and never fails, so a refused trigger leaves the entity exactly as it
+was. Permissions come first: an actor the policy refuses gets `NotPermitted`
+in every state, never a workflow error (whose list of the allowed triggers
+would tell them where the entity is).
 
 One rule path: a trigger's own checks live in its entity's `_RULES` table
 (payload type -> rule), never in the trigger method, and replay (`_rebuild`)
@@ -160,9 +163,17 @@ class Entity(Generic[E]):
         config: Any
         """The entity's frozen config; its `permissions` policy is asked on every trigger."""
 
-    def _permits(self, actor: Actor, trigger: str) -> bool:
-        """Whether `actor` may fire `trigger` now."""
-        return bool(self.config.permissions.permits(actor, trigger, self))
+    def _authorize(self, actor: Actor, trigger: str) -> None:
+        """`NotPermitted` unless `actor` may fire `trigger` now (`_fire` asks again).
+
+        Triggers that read the entity to build their payload (an update's old
+        values, a known error's root cause) ask first: their refusals would tell.
+        """
+        if not isinstance(actor, Actor):
+            _not_an_actor(actor)
+        with self._lock:
+            if not self.config.permissions.permits(actor, trigger, self):
+                raise NotPermitted(actor.id, str(trigger), self.id)
 
     # -- facts -------------------------------------------------------------------
 
@@ -229,8 +240,9 @@ class Entity(Generic[E]):
     ) -> None:
         """Check everything, then append one event and apply it (atomic, one thread at a time).
 
-        `live` checks what only a live call can know (the actor's roles); every
-        other check is the payload's rule in `_RULES`, which replay runs too.
+        In order: time and actor given, permissions, time order, workflow, the
+        payload's rule in `_RULES` (replay runs it too), then `live`: what only a
+        live call knows (the actor's roles, another entity handed in).
         """
         trigger = payload.TRIGGER
         # Hot path: the common case is checked inline; the helpers raise the errors.
@@ -239,12 +251,12 @@ class Entity(Generic[E]):
         if not isinstance(actor, Actor):
             _not_an_actor(actor)
         with self._lock:
+            if not self.config.permissions.permits(actor, trigger, self):  # first: tells nothing
+                raise NotPermitted(actor.id, str(trigger), self.id)
             events = self._log
             if at < events[-1].at:
                 ensure_not_before(at, events[-1].at, self.id)
             dest = self._WORKFLOW.route(self, trigger, payload)
-            if not self._permits(actor, trigger):
-                raise NotPermitted(actor.id, str(trigger), self.id)
             rule = self._RULES.get(type(payload))
             if rule is not None:
                 rule(self, payload, actor.id, at)
@@ -256,19 +268,16 @@ class Entity(Generic[E]):
             events.append(event)
 
     def _vet(self, payload: Any, at: datetime, actor: Actor) -> str:
-        """Every check `_fire` makes before the trigger's own, firing nothing.
+        """Every check `_fire` makes but `live`, in its order (permissions first), firing nothing.
 
         For two-entity steps that must check both sides before changing either.
         Returns the state the trigger would lead to.
         """
         ensure_aware(at)
-        if not isinstance(actor, Actor):
-            _not_an_actor(actor)
         with self._lock:
+            self._authorize(actor, payload.TRIGGER)
             ensure_not_before(at, self._log[-1].at, self.id)
             dest = self._WORKFLOW.route(self, payload.TRIGGER, payload)
-            if not self._permits(actor, payload.TRIGGER):
-                raise NotPermitted(actor.id, str(payload.TRIGGER), self.id)
             rule = self._RULES.get(type(payload))
             if rule is not None:
                 rule(self, payload, actor.id, at)

@@ -1,7 +1,7 @@
 """The ChangeRequest entity: a request for change (RFC) raised from a problem or ticket.
 
 State changes only through trigger methods, each running the entity
-pipeline (time, route, permissions, the trigger's rule from `_rules.RULES`,
+pipeline (permissions, time, route, the trigger's rule from `_rules.RULES`,
 one event), so a refused trigger leaves the RFC untouched; replay runs the
 same rules. Triggers only build payloads. The change type chooses the
 path (see `_change_workflow`), the risk chooses the approving board (see
@@ -347,6 +347,7 @@ class ChangeRequest(Entity[ev.ChangeEvent]):  # type: ignore[override]  # attrs:
         either both sides gain the link or neither does.
         """
         check_instance(ticket, Ticket, "ticket")
+        self._authorize(actor, ChangeTrigger.LINK)  # before telling what is linked already
         link = ChangeLink(ChangeLinkKind.TICKET, ticket.id)
         here, there = link not in self.links, Link(LinkKind.CHANGE, self.id) not in ticket.links
         if not (here or there):

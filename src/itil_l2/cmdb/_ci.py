@@ -1,8 +1,8 @@
 """The ConfigurationItem entity: a CMDB record with a lifecycle, relations and history.
 
 A CI changes only through triggers, like a ticket: each one builds its
-payload (which checks its own values), and the entity engine checks time,
-routes through the compiled CI lifecycle, asks the permissions policy, runs
+payload (which checks its own values), and the entity engine asks the
+permissions policy, checks time, routes through the compiled CI lifecycle, runs
 the payload's rule (`_rules.RULES`, the same on replay) and only then
 appends exactly one event, so a refused trigger leaves the CI untouched. The
 history says who changed what, and for changes made while resolving a

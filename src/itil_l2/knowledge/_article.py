@@ -3,7 +3,7 @@
 An article moves through the lifecycle of `_workflow` (KCS confidence and
 publication in one machine) only through its trigger methods. Each trigger
 only builds its payload (which checks its own values); the entity engine
-checks time, routes through the compiled table, asks the permissions policy,
+asks the permissions policy, checks time, routes through the compiled table,
 runs the payload's rule from `_rules.RULES` (live and on replay alike), and
 only then appends exactly one event, so a refused trigger leaves the article
 untouched. Votes, open flags and reviewers are read from the history, never

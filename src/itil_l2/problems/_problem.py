@@ -1,6 +1,6 @@
 """The Problem entity: root cause analysis for recurring or major incidents (ITIL).
 
-A problem runs the same trigger pipeline as a ticket (time, route, permissions,
+A problem runs the same trigger pipeline as a ticket (permissions, time, route,
 the trigger's rule from `_rules.RULES`, then exactly one event), so a refused
 trigger leaves it untouched; replay runs the same route and rules. Triggers
 only build payloads, which check their own values. Two triggers also change
@@ -229,6 +229,7 @@ class Problem(Entity[ev.ProblemEvent]):  # type: ignore[override]  # attrs: no _
         Returns the KEDB entry for the host to store; the problem keeps it too.
         """
         check_keywords(details, KnownErrorDetails.__annotations__, "Problem.raise_known_error")
+        self._authorize(actor, ProblemTrigger.RAISE_KNOWN_ERROR)  # before reading the RCA
         known = KnownError.from_problem(self, id=id, **details)
         self._fire(ev.ProblemKnownErrorRaised(known), at, actor)
         return known

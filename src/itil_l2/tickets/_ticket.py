@@ -1,9 +1,10 @@
 """The Ticket entity: an incident or service request moving through L1→L2→L3.
 
 State changes only through trigger methods. Each trigger validates its input,
-checks time, routes through the compiled workflow, asks the permissions
-policy, checks the trigger's own rules, and only then appends exactly one
-event and applies it, so a refused trigger leaves the ticket untouched.
+asks the permissions policy (first, so a refused actor learns nothing of the
+ticket's state), checks time, routes through the compiled workflow, checks the
+trigger's own rules, and only then appends exactly one event and applies it,
+so a refused trigger leaves the ticket untouched.
 """
 
 from __future__ import annotations
@@ -315,6 +316,7 @@ class Ticket(Entity[ev.TicketEvent]):  # type: ignore[override]  # attrs: no __i
 
         Fields left out stay as they are; an update that changes nothing is refused.
         """
+        self._authorize(actor, Trigger.UPDATE)  # before reading the fields it compares
         given = {
             "title": title,
             "description": description,
