@@ -200,8 +200,9 @@ def json_safe(value: object, where: str = "attributes", depth: int = 0) -> None:
 
     Values may nest `MAX_JSON_DEPTH` levels deep, whole numbers lie within
     ±`MAX_JSON_INT`, and strings (keys too) hold no lone surrogate and no NUL,
-    which no database stores (PostgreSQL's JSON functions refuse `\\u0000`); beyond that a `ValidationError`, never a recursion,
-    conversion or encoding error later, when the value is stored.
+    which no database stores (PostgreSQL's JSON functions refuse an escaped
+    NUL); beyond that a `ValidationError`, never a recursion, conversion or
+    encoding error later, when the value is stored.
     """
     if type(value) in _PLAIN:
         if type(value) is str and (not value.isascii() or "\x00" in value):
@@ -238,8 +239,8 @@ def _json_object(value: Mapping[Any, Any], where: str, depth: int) -> None:
 def _json_string(value: str, where: str) -> None:
     """Refuse a lone surrogate or NUL in a JSON string.
 
-    JSON could escape NUL, but PostgreSQL's JSON functions refuse `\\u0000`
-    anywhere in a document, so a view holding one could not be filtered (or
+    JSON could escape NUL, but PostgreSQL's JSON functions refuse an escaped
+    NUL anywhere in a document, so a view holding one could not be filtered (or
     indexed) there: NUL is refused here as in every other text.
     """
     found = _UNSTORABLE.search(value)

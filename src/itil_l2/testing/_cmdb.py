@@ -40,7 +40,8 @@ _KINDS = st.sampled_from(RelationKind)
 _PROPAGATING = st.one_of(st.just(DEFAULT_PROPAGATING), st.frozensets(_KINDS))
 
 
-_JSON_CHARS = st.characters(codec="utf-8")  # JSON strings hold no lone surrogate
+_JSON_CHARS = st.characters(codec="utf-8", exclude_characters="\x00")
+"""What JSON strings may hold: no lone surrogate, no NUL (neither is storable text)."""
 
 
 def ci_refs(size: int = 8) -> st.SearchStrategy[str]:

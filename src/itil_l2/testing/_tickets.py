@@ -117,7 +117,7 @@ def handovers(*, complete: bool = True, min_description: int = 30) -> st.SearchS
 
 def l3_targets() -> st.SearchStrategy[L3Target]:
     """L3 targets of every kind, with or without an external reference."""
-    return st.builds(L3Target, st.sampled_from(L3TargetKind), _TEXT, st.none() | _NAMES)
+    return st.builds(L3Target, st.sampled_from(L3TargetKind), _NAMES, st.none() | _NAMES)
 
 
 def hold_reasons(config: WorkflowConfig | None = None) -> st.SearchStrategy[HoldReason]:
