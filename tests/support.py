@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -129,3 +131,18 @@ def chromium() -> str:
     if os.environ.get(REQUIRE_BROWSER_ENV):
         pytest.fail(f"{message}; {REQUIRE_BROWSER_ENV} is set, so this is an error")
     pytest.skip(f"{message}; set {REQUIRE_BROWSER_ENV}=1 to make this an error")
+
+
+def strip_view_columns(path: Path | str) -> None:
+    """Make a file what schema 5 left: no view columns, their indexes gone (version 5)."""
+    with sqlite3.connect(path) as conn:
+        for (index,) in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'itil_heads'"
+            " AND (sql LIKE '%assignee%' OR sql LIKE '%caller%' OR sql LIKE '%updated_at%'"
+            " OR sql LIKE '%priority%' OR sql LIKE '%view%')"
+        ).fetchall():
+            conn.execute(f"DROP INDEX {index}")
+        for column in ("assignee", "caller", "title_key", "view"):
+            conn.execute(f"ALTER TABLE itil_heads DROP COLUMN {column}")
+        conn.execute("UPDATE itil_schema SET version = 5")
+    conn.close()

@@ -57,6 +57,7 @@ from itil_l2.testing._common import T1
 from itil_l2.testing._config_checks import SKIP, skipping_ticket
 from itil_l2.testing._tickets import fresh_ticket
 from itil_l2.tickets import DefaultPermissions, EntryPolicy, HoldReason, ResolutionCode
+from support import strip_view_columns
 
 CLI = [sys.executable, "-m", "itil_l2.cli"]
 
@@ -77,6 +78,7 @@ def _skipping_db(path: Path, n: int = 3) -> Path:
 
 def _as_schema_4(path: Path) -> None:
     """Make the file what the release before schema 5 left: no itil_configs table."""
+    strip_view_columns(path)
     db = sqlite3.connect(path)
     db.execute("DROP TABLE itil_configs")
     db.execute("UPDATE itil_schema SET version = 4")
@@ -172,7 +174,7 @@ def test_an_import_that_replaces_the_database_stores_its_own_config(tmp_path: Pa
 def test_an_old_schema_file_migrates_and_its_next_write_stores_the_config(tmp_path: Path) -> None:
     db = _skipping_db(tmp_path / "old.sqlite")
     _as_schema_4(db)
-    store = SqliteStore(db, configs={Ticket: SKIP})  # writable: migrated to schema 5
+    store = SqliteStore(db, configs={Ticket: SKIP})  # writable: migrated to schema 6
     assert store.stored_config(Ticket) is None
     with store.unit_of_work() as uow:
         assert uow.tickets.count() == 3
@@ -181,7 +183,7 @@ def test_an_old_schema_file_migrates_and_its_next_write_stores_the_config(tmp_pa
     assert store.stored_config(Ticket) == SKIP  # the writer's
     store.close()
     raw = sqlite3.connect(db)
-    assert raw.execute("SELECT version FROM itil_schema").fetchall() == [(5,)]
+    assert raw.execute("SELECT version FROM itil_schema").fetchall() == [(6,)]
     raw.close()
     reader = SqliteStore(db, read_only=True)
     with reader.unit_of_work() as uow:

@@ -31,6 +31,7 @@ from itil_l2.storage.sqlalchemy import SqlAlchemyStore, metadata
 from itil_l2.testing import example_article, example_problem
 from itil_l2.testing._tickets import fresh_ticket
 from itil_l2.views import view_of
+from support import strip_view_columns
 from test_storage_contract import postgres_url
 
 FIXTURE = Path(__file__).parent / "fixtures" / "v0_1_0" / "store.sqlite"
@@ -215,16 +216,7 @@ def _schema_5(path: Path) -> None:
         uow.articles.add(example_article())
         uow.commit()
     store.close()
-    with sqlite3.connect(path) as conn:
-        for (index,) in conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'itil_heads'"
-            " AND (sql LIKE '%assignee%' OR sql LIKE '%caller%' OR sql LIKE '%updated_at%'"
-            " OR sql LIKE '%priority%' OR sql LIKE '%view%')"
-        ).fetchall():
-            conn.execute(f"DROP INDEX {index}")
-        for column in VIEW_COLUMNS:
-            conn.execute(f"ALTER TABLE itil_heads DROP COLUMN {column}")
-        conn.execute("UPDATE itil_schema SET version = 5")
+    strip_view_columns(path)
 
 
 def _lists_as_replayed(store: SqliteStore, tenant: str | None) -> int:
