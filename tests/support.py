@@ -136,10 +136,10 @@ def chromium() -> str:
 def strip_view_columns(path: Path | str) -> None:
     """Make a file what schema 5 left: no view columns, their indexes gone (version 5)."""
     with sqlite3.connect(path) as conn:
-        for (index,) in conn.execute(
+        for (index,) in conn.execute(  # what migration 6 made, and host attributes' indexes
             "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'itil_heads'"
-            " AND (sql LIKE '%assignee%' OR sql LIKE '%caller%' OR sql LIKE '%updated_at%'"
-            " OR sql LIKE '%priority%' OR sql LIKE '%view%')"
+            " AND (name IN ('itil_heads_assignee', 'itil_heads_caller', 'itil_heads_updated',"
+            " 'itil_heads_priority', 'itil_heads_queue') OR name LIKE 'itil_heads_attr_%')"
         ).fetchall():
             conn.execute(f"DROP INDEX {index}")
         for column in ("assignee", "caller", "title_key", "view"):

@@ -33,6 +33,8 @@ MIGRATION = (
     "CREATE INDEX itil_heads_caller ON itil_heads (kind, tenant, caller, updated_at)",
     "CREATE INDEX itil_heads_updated ON itil_heads (kind, tenant, updated_at)",
     "CREATE INDEX itil_heads_priority ON itil_heads (kind, tenant, priority)",
+    # a tier's queue in one state (L2.queued, L2.on_hold), oldest first: no sort
+    "CREATE INDEX itil_heads_queue ON itil_heads (kind, tenant, state, tier, opened_at)",
 )
 """Schema 5 → 6: the view columns and the indexes lists order and filter by."""
 
@@ -53,21 +55,22 @@ class Statistics:
     doubled since. O(1) per refresh, never per write.
     """
 
-    SHAPE: ClassVar[
-        dict[str, float | int]
-    ] = {  # index -> rows per value of its last column (an int: rows; a float: share)
-        "itil_heads_state": 1 / 8,
-        "itil_heads_tier": 1 / 3,
-        "itil_heads_grp": 1 / 20,
-        "itil_heads_priority": 1 / 5,
-        "itil_heads_category": 1 / 30,
-        "itil_heads_opened": 1,
-        "itil_heads_resolved": 2,
-        "itil_heads_updated": 1,
-        "itil_heads_assignee": 20,
-        "itil_heads_caller": 5,
+    SHAPE: ClassVar[dict[str, tuple[float | int, ...]]] = {
+        # index -> rows per value of each column after (kind, tenant), prefix by prefix
+        # (an int: rows; a float: a share of the heads)
+        "itil_heads_state": (1 / 8,),
+        "itil_heads_tier": (1 / 3,),
+        "itil_heads_grp": (1 / 20,),
+        "itil_heads_priority": (1 / 5,),
+        "itil_heads_category": (1 / 30,),
+        "itil_heads_opened": (1,),
+        "itil_heads_resolved": (2,),
+        "itil_heads_updated": (1,),
+        "itil_heads_assignee": (20, 1),
+        "itil_heads_caller": (5, 1),
+        "itil_heads_queue": (1 / 8, 1 / 24, 1),
     }
-    ATTRIBUTE = 20  # a declared host attribute (a customer, a site): rows per value
+    ATTRIBUTE = (20,)  # a declared host attribute (a customer, a site): rows per value
 
     def __init__(self, db: sqlite3.Connection) -> None:
         self._heads = db.execute("SELECT count(*) FROM itil_heads").fetchone()[0]
@@ -97,9 +100,9 @@ class Statistics:
         for _seq, name, _unique, origin, *_rest in indexes:
             # a WITHOUT ROWID table's key has its row under the table's name
             index = "itil_heads" if origin == "pk" else name
-            shape = 1 if origin == "pk" else self.SHAPE.get(name, self.ATTRIBUTE)
-            per = max(1, round(n * shape)) if isinstance(shape, float) else shape
-            rows.append(("itil_heads", index, f"{n} {n // 2} {n // 2} {per}"))
+            shape = (1,) if origin == "pk" else self.SHAPE.get(name, self.ATTRIBUTE)
+            per = [max(1, round(n * f)) if isinstance(f, float) else f for f in shape]
+            rows.append(("itil_heads", index, " ".join(map(str, [n, n // 2, n // 2, *per]))))
         try:
             db.execute("BEGIN IMMEDIATE")
             try:
@@ -153,7 +156,7 @@ def list_views(
     )
     rows = db.execute(sql, (kind, tenant, *params, limit)).fetchall()
     if timed:
-        return [(id, time(value), view) for id, value, view in rows]
+        return [(id, time(value), text) for id, value, text in rows]
     return rows
 
 

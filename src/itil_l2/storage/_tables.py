@@ -63,10 +63,11 @@ heads = Table(
     Index("itil_heads_priority", "kind", "tenant", "priority"),
     Index("itil_heads_assignee", "kind", "tenant", "assignee", "updated_at"),
     Index("itil_heads_caller", "kind", "tenant", "caller", "updated_at"),
+    Index("itil_heads_queue", "kind", "tenant", "state", "tier", "opened_at"),
 )
 """One row per aggregate: its version, the facts queries filter on, and its view (JSON text).
 
-Since 0.2 the view columns `assignee`, `caller`, `title_key`, `view` and four
+Since 0.2 the view columns `assignee`, `caller`, `title_key`, `view` and five
 indexes (an Alembic migration adds them to an existing database; rows
 without a view are listed by replay until they are next saved).
 """
