@@ -81,7 +81,9 @@ def _make_old(path: Path) -> None:
         "UPDATE itil_events SET schema = 0, data = ? WHERE version = 1", (json.dumps(event),)
     )
     # a release that wrote schema 0 stored no views
-    db.execute("UPDATE itil_heads SET assignee = NULL, caller = NULL, title_key = NULL, view = NULL")
+    db.execute(
+        "UPDATE itil_heads SET assignee = NULL, caller = NULL, title_key = NULL, view = NULL"
+    )
     db.commit()
     db.close()
 
