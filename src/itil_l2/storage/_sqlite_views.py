@@ -7,6 +7,12 @@ migrated from an older schema has NULL there; opening it writable fills
 them in one transaction by replaying each entity once (`fill_views`). A
 read-only opening of an older file reads NULL and lists by replay.
 
+A stored view is checked against the replayed entity's on every load, text
+for text, so changing what a view holds is a schema change: its migration
+sets the view columns to NULL, and the writable opening that runs it fills
+them again (a SQLAlchemy host's migration does the same, then
+`store.fill_views()`). Otherwise every stored view would read as tampered.
+
 A host attribute named in `indexed_attributes` gets an expression index on
 the attribute's text (`attribute_sql`), created when the store opens.
 """
