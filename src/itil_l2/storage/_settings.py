@@ -48,9 +48,20 @@ def _data(config: Any) -> dict[str, Any]:
     cls = type(config)
     if not attrs.has(cls):
         raise ValidationError(f"a stored workflow config must be an attrs class, got {cls!r}")
-    return {
-        f.name: converter.unstructure(getattr(config, f.name), f.type) for f in data_fields(cls)
-    }
+    return {f.name: _field_data(getattr(config, f.name), f.type) for f in data_fields(cls)}
+
+
+def _field_data(value: Any, kind: Any) -> Any:
+    """A field's unstructured data; a set's members sorted, so one config has one text.
+
+    Two equal frozensets may iterate in different orders (their hash tables
+    grew differently), which made an unchanged config read back "not as
+    written" now and then.
+    """
+    data = converter.unstructure(value, kind)
+    if isinstance(value, (set, frozenset)):
+        return sorted(data, key=_dumps)
+    return data
 
 
 class ConfigTexts:
