@@ -78,6 +78,11 @@ class Order:
         return order
 
     @property
+    def timed(self) -> bool:
+        """Whether the order value is a time (stored as the adapter stores times)."""
+        return self.key in ("opened_at", "updated_at")
+
+    @property
     def text(self) -> str:
         """The order as `order_by` spells it."""
         return f"-{self.key}" if self.descending else self.key
@@ -105,7 +110,7 @@ class Order:
                 raise TypeError(cursor)
             raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
             order, value, id = json.loads(raw)
-            if self.key in ("opened_at", "updated_at"):
+            if self.timed:
                 value = datetime.fromisoformat(value)
                 if value.utcoffset() is None:
                     raise ValueError(value)

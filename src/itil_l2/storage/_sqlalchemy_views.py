@@ -24,7 +24,7 @@ def list_views(
     """The statement of a page: (id, order value, view) of matching heads after (value, id)."""
     column = heads.c[order.key]
     if after is not None:
-        value = utc(after[0]) if order.key in ("opened_at", "updated_at") else after[0]
+        value = utc(after[0]) if order.timed else after[0]
         if order.key == "id":
             where.append(heads.c.id < after[1] if order.descending else heads.c.id > after[1])
         else:
@@ -37,7 +37,7 @@ def list_views(
 
 def rows_of(rows: Sequence[Sequence[Any]], order: Order) -> list[Listed]:
     """List rows from a page's result (times aware: SQLite gives back naive UTC)."""
-    if order.key in ("opened_at", "updated_at"):
+    if order.timed:
         return [(r[0], aware(r[1]), r[2]) for r in rows]
     return [(r[0], r[1], r[2]) for r in rows]
 

@@ -124,9 +124,6 @@ class Statistics:
             return
 
 
-_COLUMN = {"id": "id", "opened_at": "opened_at", "updated_at": "updated_at", "priority": "priority"}
-
-
 def list_views(
     db: sqlite3.Connection,
     view: str,
@@ -142,9 +139,9 @@ def list_views(
     `view` is the view column's name, or "NULL" for a file older than views.
     """
     clauses, params = where(query)
-    column = _COLUMN[order.key]
+    column = order.key  # one of ORDER_KEYS: a column name, never user text
     direction = "DESC" if order.descending else "ASC"
-    timed = order.key in ("opened_at", "updated_at")
+    timed = order.timed
     if after is not None:
         value = micros(after[0]) if timed else after[0]
         compare = "<" if order.descending else ">"
