@@ -135,6 +135,7 @@ def test_paging_while_others_write_lists_each_entity_once(db: tuple[Store, Sql])
     errors: list[BaseException] = []
 
     written = [0, 0]
+    wrote = [threading.Event(), threading.Event()]  # each writer's first commit
 
     def write(offset: int) -> None:
         n = 0
@@ -148,6 +149,7 @@ def test_paging_while_others_write_lists_each_entity_once(db: tuple[Store, Sql])
                     uow.tickets.add(fresh_ticket(f"NEW-{offset}-{n}"))
                     uow.commit()
                 written[offset] += 1
+                wrote[offset].set()
             except ConcurrencyError:
                 continue  # the other writer saved that ticket first
             except Exception as exc:  # any other error fails the test below
@@ -158,6 +160,8 @@ def test_paging_while_others_write_lists_each_entity_once(db: tuple[Store, Sql])
     for thread in writers:
         thread.start()
     try:
+        for event in wrote:  # both writers are under way before the pages are read
+            event.wait(timeout=30)
         for order_by in ("id", "-id", "opened_at", "-opened_at"):
             seen: list[str] = []
             cursor = None
