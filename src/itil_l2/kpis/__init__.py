@@ -15,6 +15,9 @@ from ._engine import (
 from ._facts import (
     KpiFacts,
     kpi_facts,
+)
+from ._kept import (
+    FactsWithoutTicket,
     tier_intervals,
 )
 from ._knowledge import (
@@ -56,6 +59,13 @@ from ._sla import (
     sla_compliance,
     sla_compliance_metric,
 )
+from ._stored import (
+    FACTS_COLUMNS,
+    FACTS_VERSION,
+    OutdatedFacts,
+    facts_from_row,
+    facts_row,
+)
 from ._table import (
     DIMENSIONS,
     Dimension,
@@ -74,6 +84,10 @@ from ._time import (
 __all__ = [
     "DIMENSIONS",
     "Dimension",
+    "FACTS_COLUMNS",
+    "FACTS_VERSION",
+    "FactsWithoutTicket",
+    "OutdatedFacts",
     "Granularity",
     "BusinessClock",
     "Distribution",
@@ -85,6 +99,8 @@ __all__ = [
     "backlog",
     "closed_without_rca",
     "escalation_rate",
+    "facts_from_row",
+    "facts_row",
     "first_contact_resolution",
     "hand_back_rate",
     "kb_contributions",

@@ -19,18 +19,16 @@ Terms used by every KPI definition:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from itil_l2._core.tier import SupportGroup, Tier
+from itil_l2.kpis._kept import GROUP_EVENTS, FactsWithoutTicket, Interval, Kept, tier_intervals
 from itil_l2.tickets import Resolution, Ticket
 from itil_l2.tickets import events as ev
 
-__all__ = ["Interval", "KpiFacts", "tier_intervals", "kpi_facts"]
-
-Part = Literal["queue", "work", "hold"]
-Interval = tuple[Tier, Part, datetime, datetime]
-"""(tier, part, start, end): a stretch of a ticket's life at one tier."""
+__all__ = ["KpiFacts", "kpi_facts"]
 
 _HOUR = timedelta(hours=1)
 PARTS = ("queue", "work", "hold", "total")
@@ -72,6 +70,8 @@ class KpiFacts:
     """
 
     __slots__ = (
+        "_resolution",
+        "_ticket",
         "end_at",
         "end_group",
         "end_kind",
@@ -81,26 +81,25 @@ class KpiFacts:
         "hours",
         "id",
         "intervals_cache",
+        "kept",
         "opened_at",
         "ping_pongs",
         "reopens",
-        "resolution",
         "resolved_tier",
         "restored_at",
-        "ticket",
+        "successful",
         "tier_mask",
     )
 
-    def __init__(self, ticket: Ticket) -> None:
-        self.ticket = ticket
-        self.id: str = ticket.id
-        self.opened_at: datetime = ticket.history[0].at
+    def __init__(self, ticket: Ticket | None) -> None:
+        self._ticket = ticket
         self.end_at: datetime | None = None
         self.end_kind: Literal["resolved", "cancelled"] | None = None
-        self.end_group: SupportGroup = ticket.owner_group
-        self.resolution: Resolution | None = None
+        self._resolution: Resolution | None = None
         self.resolved_tier: Tier | None = None
         self.restored_at: datetime | None = None
+        self.successful = False
+        """Whether the standing resolution's code counts as solved."""
         self.tier_mask = 0
         self.escalation_mask = 0
         self.hand_back_mask = 0
@@ -109,6 +108,87 @@ class KpiFacts:
         self.reopens = 0
         self.hours = [0.0] * 16  # wall-clock hours by 4 * tier level + part index
         self.intervals_cache: list[Interval] | None = None
+        self.kept: Kept | None = None  # what facts without a ticket keep of it
+        if ticket is not None:
+            self.id: str = ticket.id
+            self.opened_at: datetime = ticket.history[0].at
+            self.end_group: SupportGroup = ticket.owner_group
+
+    @classmethod
+    def from_row(cls, row: Sequence[Any]) -> KpiFacts:
+        """Facts without a ticket behind them, from a `facts_row` (e.g. read from storage).
+
+        Every metric of `standard_metrics()` and their clocked or coded
+        variants read them as they read a ticket's facts; what needs the
+        ticket itself (`ticket`, `resolution`, SLA compliance, a report's
+        recorded flags) raises `FactsWithoutTicket`. A row of another
+        `FACTS_VERSION` is refused (`ValidationError`).
+
+        >>> from itil_l2.kpis import KpiFacts, facts_row, kpi_facts
+        >>> from itil_l2.testing import example_printer_ticket
+        >>> f = kpi_facts(example_printer_ticket(resolved=True))
+        >>> g = KpiFacts.from_row(facts_row(f))
+        >>> (g.id, g.end_kind, g.category, g.successful) == (f.id, f.end_kind, f.category, True)
+        True
+        """
+        from itil_l2.kpis._stored import facts_from_row
+
+        return facts_from_row(row)
+
+    @property
+    def ticket(self) -> Ticket:
+        """The ticket these facts were read from (`FactsWithoutTicket` for stored facts)."""
+        if self._ticket is None:
+            raise FactsWithoutTicket(f"ticket {self.id!r}: the ticket")
+        return self._ticket
+
+    @property
+    def resolution(self) -> Resolution | None:
+        """The standing resolution (stored facts: `FactsWithoutTicket`; see `resolution_code`)."""
+        if self._ticket is None:
+            raise FactsWithoutTicket(f"ticket {self.id!r}: its resolution")
+        return self._resolution
+
+    @property
+    def resolution_code(self) -> str | None:
+        """The standing resolution's code string (None: no standing resolution)."""
+        if self.kept is not None:
+            return self.kept.resolution_code
+        res = self._resolution
+        return None if res is None else res.code.code
+
+    @property
+    def category(self) -> str | None:
+        """The ticket's category."""
+        return self.kept.category if self.kept is not None else self.ticket.category
+
+    @property
+    def priority(self) -> str:
+        """The ticket's priority name, "P1" .. "P5"."""
+        return self.kept.priority if self.kept is not None else self.ticket.priority.name
+
+    @property
+    def ci_refs(self) -> tuple[str, ...]:
+        """The ticket's distinct configuration items, in order."""
+        if self.kept is not None:
+            return self.kept.ci_refs()
+        return tuple(dict.fromkeys(self.ticket.ci_refs))
+
+    @property
+    def owner_tier(self) -> Tier:
+        """The tier of the ticket's owner group."""
+        return self.kept.owner_tier if self.kept is not None else self.ticket.owner_group.tier
+
+    @property
+    def resolves(self) -> tuple[tuple[datetime, str], ...]:
+        """Every resolve of the history, in order: (when, resolution code string)."""
+        if self.kept is not None:
+            return self.kept.resolves()
+        return tuple(
+            (e.at, e.payload.resolution.code.code)
+            for e in self.ticket.history
+            if type(e.payload) is ev.Resolved
+        )
 
     @property
     def tiers(self) -> frozenset[Tier]:
@@ -139,21 +219,21 @@ class KpiFacts:
     def intervals(self) -> list[Interval]:
         """`tier_intervals(ticket)`, read once and kept for the next metric."""
         if self.intervals_cache is None:
-            self.intervals_cache = tier_intervals(self.ticket)
+            kept = self.kept
+            self.intervals_cache = (
+                kept.intervals() if kept is not None else tier_intervals(self.ticket)
+            )
         return self.intervals_cache
 
     @property
     def responded_at(self) -> datetime | None:
         """When an agent first started work on it, or resolved it unstarted (None: neither)."""
+        if self.kept is not None:
+            return self.kept.responded_at
         for event in self.ticket.history:
             if type(event.payload) in _RESPONSES:
                 return event.at
         return None
-
-    @property
-    def successful(self) -> bool:
-        """Whether the standing resolution's code counts as solved."""
-        return self.resolution is not None and self.resolution.code.successful
 
 
 # For the one pass: which part of the clock an event starts (0 queue, 1 work,
@@ -173,7 +253,7 @@ _NEXT = {
     ev.Closed: -1,
 }
 _RESPONSES = frozenset({ev.Started, ev.Resolved})
-_GROUP_EVENTS = frozenset({ev.Assigned, ev.Reassigned, ev.Escalated, ev.HandedBack})
+_GROUP_EVENTS = GROUP_EVENTS
 
 
 def kpi_facts(ticket: Ticket) -> KpiFacts:
@@ -208,7 +288,7 @@ def kpi_facts(ticket: Ticket) -> KpiFacts:
                 group = owner
                 facts.tier_mask |= 1 << level
             resolution: Resolution = p.resolution  # type: ignore[union-attr]
-            facts.resolution = resolution
+            facts._resolution = resolution
             facts.resolved_tier = group.tier
             resolved_at = at
             if facts.restored_at is None and resolution.code.successful:
@@ -222,9 +302,18 @@ def kpi_facts(ticket: Ticket) -> KpiFacts:
                 facts.tier_mask |= 1 << level
             facts.end_kind = "cancelled"
             facts.end_at = at
-    if facts.resolution is not None:
+    return _finished(facts, resolved_at, group, names)
+
+
+def _finished(
+    facts: KpiFacts, resolved_at: datetime | None, group: SupportGroup | None, names: list[str]
+) -> KpiFacts:
+    """What the end of the history decides: the standing resolution, the last group."""
+    standing = facts._resolution
+    if standing is not None:
         facts.end_kind = "resolved"
         facts.end_at = resolved_at
+        facts.successful = standing.code.successful
     if group is not None:
         facts.end_group = group
     facts.ping_pongs = _bounces(names)
@@ -245,7 +334,7 @@ def _moved(facts: KpiFacts, cls: type, had_group: bool, old: int, new: int) -> i
 
 def _reopened(facts: KpiFacts) -> None:
     """A reopen undoes the standing resolution."""
-    facts.resolution = None
+    facts._resolution = None
     facts.resolved_tier = None
     facts.reopens += 1
 
@@ -255,45 +344,3 @@ def _bounces(names: list[str]) -> int:
     return sum(
         1 for i in range(2, len(names)) if names[i] == names[i - 2] and names[i] != names[i - 1]
     )
-
-
-_NEXT_PART: dict[type, Part | None] = {
-    ev.Assigned: "queue",
-    ev.Reassigned: "queue",
-    ev.Escalated: "queue",
-    ev.HandedBack: "queue",
-    ev.Requeued: "queue",
-    ev.Started: "work",
-    ev.Resumed: "work",
-    ev.Reopened: "work",
-    ev.Held: "hold",
-    ev.Resolved: None,
-    ev.Cancelled: None,
-    ev.Closed: None,
-}
-
-
-def tier_intervals(ticket: Ticket) -> list[Interval]:
-    """The stretches of `ticket`'s life per tier: queue, work and hold time.
-
-    Queue time runs while the ticket is new (at its owner group's tier) or
-    queued, work time while in progress, hold time while on hold. Time
-    between a resolution and a reopen, and after the ticket ended, is not
-    counted. Stretches of zero length are left out.
-    """
-    out: list[Interval] = []
-    tier = ticket.owner_group.tier
-    part: Part | None = "queue"
-    since = ticket.history[0].at
-    for event in ticket.history[1:]:
-        p = event.payload
-        cls = type(p)
-        if cls not in _NEXT_PART:
-            continue
-        at = event.at
-        if part is not None and at > since:
-            out.append((tier, part, since, at))
-        if cls in _GROUP_EVENTS:
-            tier = p.group.tier  # type: ignore[union-attr]
-        part, since = _NEXT_PART[cls], at
-    return out

@@ -109,9 +109,9 @@ def _keyers(by: Sequence[str], tz: tzinfo) -> list[Callable[[KpiFacts], list[str
         "month": period("month"),
         "group": lambda f: [f.end_group.name],
         "tier": lambda f: [f.end_group.tier.value],
-        "category": lambda f: [f.ticket.category or NONE],
-        "priority": lambda f: [f.ticket.priority.name],
-        "ci": lambda f: list(dict.fromkeys(f.ticket.ci_refs)) or [NONE],
+        "category": lambda f: [f.category or NONE],
+        "priority": lambda f: [f.priority],
+        "ci": lambda f: list(f.ci_refs) or [NONE],
     }
     unknown = [d for d in by if d not in table]
     if unknown or len(set(by)) != len(by):

@@ -22,7 +22,6 @@ from itil_l2.kpis._engine import STILL_OPEN, Metric, measure_one
 from itil_l2.kpis._facts import KpiFacts, tier_bit
 from itil_l2.kpis._result import KpiResult
 from itil_l2.tickets import Ticket
-from itil_l2.tickets import events as ev
 
 __all__ = [
     "BusinessClock",
@@ -143,10 +142,9 @@ def response_time(
 
 
 def _first_resolve(f: KpiFacts, codes: Collection[str]) -> datetime | None:
-    for event in f.ticket.history:
-        p = event.payload
-        if isinstance(p, ev.Resolved) and p.resolution.code.code in codes:
-            return event.at
+    for at, code in f.resolves:
+        if code in codes:
+            return at
     return None
 
 
@@ -200,7 +198,7 @@ def tier_time_metric(
     def rule(f: KpiFacts) -> float | str:
         if f.end_kind is None:
             return STILL_OPEN
-        if not f.tier_mask & bit and f.ticket.owner_group.tier is not tier:
+        if not f.tier_mask & bit and f.owner_tier is not tier:
             return never
         if clock is None:
             return f.hours[slot]

@@ -13,6 +13,7 @@ from sqlalchemy import (
     BigInteger,
     Column,
     DateTime,
+    Double,
     Index,
     Integer,
     MetaData,
@@ -22,7 +23,7 @@ from sqlalchemy import (
     event,
 )
 
-__all__ = ["cis", "configs", "events", "heads", "metadata", "positions"]
+__all__ = ["cis", "configs", "events", "heads", "kpi_facts", "metadata", "positions"]
 
 metadata = MetaData()
 """The library's tables, for `create_all` or the host's Alembic `target_metadata`."""
@@ -122,3 +123,47 @@ configs = Table(
     Column("data", Text, nullable=False),
 )
 """The workflow config each entity kind's stored entities were written with (JSON text)."""
+
+_HOURS = [
+    Column(f"l{level}_{part}_h", Double, nullable=False)
+    for level in (1, 2, 3)
+    for part in ("queue", "work", "hold", "total")
+]
+kpi_facts = Table(
+    "itil_kpi_facts",
+    metadata,
+    Column("tenant", String(200), primary_key=True),
+    Column("id", String(200), primary_key=True),
+    Column("facts_version", Integer, nullable=False),
+    Column("opened_us", BigInteger, nullable=False),
+    Column("end_kind", String(16)),
+    Column("end_us", BigInteger),
+    Column("end_group", String(200), nullable=False),
+    Column("end_tier", String(8), nullable=False),
+    Column("owner_tier", String(8), nullable=False),
+    Column("resolved_tier", String(8)),
+    Column("resolution_code", String(200)),
+    Column("successful", Integer, nullable=False),
+    Column("restored_us", BigInteger),
+    Column("responded_us", BigInteger),
+    Column("tier_mask", Integer, nullable=False),
+    Column("escalation_mask", Integer, nullable=False),
+    Column("hand_back_mask", Integer, nullable=False),
+    Column("group_changes", Integer, nullable=False),
+    Column("ping_pongs", Integer, nullable=False),
+    Column("reopens", Integer, nullable=False),
+    *_HOURS,
+    Column("category", String(200)),
+    Column("priority", String(8), nullable=False),
+    Column("ci_refs", Text, nullable=False),
+    Column("detail", Text, nullable=False),
+    Index("itil_kpi_facts_end", "tenant", "end_us"),
+    Index("itil_kpi_facts_group", "tenant", "end_group"),
+    Index("itil_kpi_facts_tier", "tenant", "end_tier"),
+)
+"""One row of KPI facts per stored ticket (`itil_l2.kpis.FACTS_COLUMNS` after the tenant).
+
+Written with the ticket's head in the same transaction; rows of another
+`facts_version` are never read (`Store.rebuild_facts()` recomputes them).
+Times are integer microseconds since 1970-01-01 UTC.
+"""

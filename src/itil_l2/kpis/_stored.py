@@ -1,0 +1,224 @@
+"""KPI facts as one flat row per ticket: what a store keeps beside the events.
+
+Reading facts instead of replaying histories is what makes KPIs over a
+million stored tickets fast, and a flat row is what SQL, Arrow or a
+warehouse reads. The row is `FACTS_COLUMNS` in order (`facts_row`); times
+are integer microseconds since 1970-01-01 UTC, so a duration in hours is
+one division of two integers in any engine. `KpiFacts.from_row` (or
+`facts_from_row`) gives facts without a ticket behind them, which every
+metric of `standard_metrics()` and its clocked or coded variants read.
+
+`FACTS_VERSION` numbers the facts definition: it moves whenever what a
+fact means changes (a new column, a changed rule), so facts written under
+another definition are never read as if they were current
+(`OutdatedFacts`; a store recomputes them with `rebuild_facts`).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import msgspec
+
+from itil_l2._core.tier import SupportGroup, Tier
+from itil_l2.errors import StorageError, ValidationError
+from itil_l2.kpis._facts import KpiFacts
+from itil_l2.kpis._kept import Kept
+from itil_l2.tickets import events as ev
+
+__all__ = ["FACTS_COLUMNS", "FACTS_VERSION", "OutdatedFacts", "facts_from_row", "facts_row"]
+
+FACTS_VERSION = 1
+"""The facts definition's version: moves when what a stored fact means changes."""
+
+_HOURS = tuple(
+    f"l{level}_{part}_h" for level in (1, 2, 3) for part in ("queue", "work", "hold", "total")
+)
+FACTS_COLUMNS: tuple[str, ...] = (
+    "id",
+    "facts_version",
+    "opened_us",
+    "end_kind",
+    "end_us",
+    "end_group",
+    "end_tier",
+    "owner_tier",
+    "resolved_tier",
+    "resolution_code",
+    "successful",
+    "restored_us",
+    "responded_us",
+    "tier_mask",
+    "escalation_mask",
+    "hand_back_mask",
+    "group_changes",
+    "ping_pongs",
+    "reopens",
+    *_HOURS,
+    "category",
+    "priority",
+    "ci_refs",
+    "detail",
+)
+"""The columns of a facts row, in order (a store adds its tenant in front)."""
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+_encode = msgspec.json.Encoder().encode
+_PART = {"queue": 0, "work": 1, "hold": 2}
+_LEVEL = {Tier.L1: 1, Tier.L2: 2, Tier.L3: 3}
+_ENDS = frozenset({"resolved", "cancelled", None})
+
+
+class OutdatedFacts(StorageError):
+    """Stored KPI facts were computed under another `FACTS_VERSION` (or are missing).
+
+    They are never read as current: recompute them by replaying the stored
+    histories, `store.rebuild_facts()` or `itil-l2 rebuild-facts --db FILE`.
+    """
+
+
+def _us(value: datetime) -> int:
+    return (value - _EPOCH) // _MICROSECOND
+
+
+def _opt(value: datetime | None) -> int | None:
+    return None if value is None else (value - _EPOCH) // _MICROSECOND
+
+
+def _time(value: int | None) -> datetime | None:
+    return None if value is None else _EPOCH + timedelta(0, 0, value)
+
+
+def facts_row(facts: KpiFacts) -> tuple[Any, ...]:
+    """`facts` as a row of `FACTS_COLUMNS` (times in integer microseconds since the epoch).
+
+    >>> from itil_l2.kpis import FACTS_COLUMNS, facts_row, kpi_facts
+    >>> from itil_l2.testing import example_printer_ticket
+    >>> row = dict(zip(FACTS_COLUMNS, facts_row(kpi_facts(example_printer_ticket(resolved=True)))))
+    >>> row["end_kind"], row["end_tier"], row["successful"], row["priority"]
+    ('resolved', 'L1', 1, 'P4')
+    >>> (row["end_us"] - row["opened_us"]) / 3_600_000_000 > 0
+    True
+    """
+    opened = _us(facts.opened_at)
+    kept = facts.kept
+    if kept is not None:
+        detail, responded, ci_text = kept.detail, facts.responded_at, kept.ci_text
+    else:
+        detail, responded = _detail(facts, opened)
+        ci_text = _encode(facts.ci_refs).decode()
+    group, resolved = facts.end_group, facts.resolved_tier
+    return (
+        facts.id,
+        FACTS_VERSION,
+        opened,
+        facts.end_kind,
+        _opt(facts.end_at),
+        group.name,
+        group.tier.value,
+        facts.owner_tier.value,
+        None if resolved is None else resolved.value,
+        facts.resolution_code,
+        1 if facts.successful else 0,
+        _opt(facts.restored_at),
+        _opt(responded),
+        facts.tier_mask,
+        facts.escalation_mask,
+        facts.hand_back_mask,
+        facts.group_changes,
+        facts.ping_pongs,
+        facts.reopens,
+        *facts.hours[4:16],
+        facts.category,
+        facts.priority,
+        ci_text,
+        detail,
+    )
+
+
+def _detail(facts: KpiFacts, opened: int) -> tuple[str, datetime | None]:
+    """The detail JSON (intervals and resolves as offsets from opened) and responded_at."""
+    responded: datetime | None = None
+    resolves: list[tuple[int, str]] = []
+    for event in facts.ticket.history:
+        cls = type(event.payload)
+        if cls is ev.Resolved:
+            resolves.append((_us(event.at) - opened, event.payload.resolution.code.code))  # type: ignore[union-attr]
+            if responded is None:
+                responded = event.at
+        elif cls is ev.Started and responded is None:
+            responded = event.at
+    intervals = [
+        (_LEVEL[tier], _PART[part], _us(start) - opened, _us(end) - opened)
+        for tier, part, start, end in facts.intervals
+    ]
+    return _encode({"i": intervals, "r": resolves}).decode(), responded
+
+
+@functools.lru_cache(maxsize=4096)
+def _group(name: str, tier: str) -> SupportGroup:
+    return SupportGroup(name, Tier(tier))
+
+
+def _tier(value: Any) -> Tier | None:
+    return None if value is None else Tier(value)
+
+
+def facts_from_row(row: Sequence[Any]) -> KpiFacts:
+    """Facts without a ticket from a row of `FACTS_COLUMNS` (see `KpiFacts.from_row`).
+
+    A row of another `FACTS_VERSION` is `OutdatedFacts`; a row that is not a
+    facts row (wrong length, a time that is not an integer, an unknown tier)
+    is a `ValidationError`.
+    """
+    if len(row) != len(FACTS_COLUMNS):
+        raise ValidationError(f"a facts row has {len(FACTS_COLUMNS)} columns, got {len(row)}")
+    version = row[1]
+    if version != FACTS_VERSION or type(version) is not int:
+        raise OutdatedFacts(
+            f"the facts of ticket {row[0]!r} are of version {version!r}; this library reads"
+            f" version {FACTS_VERSION}: recompute them (store.rebuild_facts(), or"
+            " itil-l2 rebuild-facts --db FILE)"
+        )
+    try:
+        return _parsed(row)
+    except (TypeError, ValueError, KeyError, OverflowError, ValidationError) as exc:
+        raise ValidationError(f"the facts row of ticket {row[0]!r} is malformed: {exc}") from None
+
+
+def _parsed(row: Sequence[Any]) -> KpiFacts:
+    (id, _v, opened, end_kind, end, group, end_tier, owner, resolved, code, successful) = row[:11]
+    (restored, responded, tiers, escalations, hand_backs, changes, pongs, reopens) = row[11:19]
+    category, priority, ci_text, detail = row[31:]
+    for name, value in (("opened_us", opened), ("end_us", end), ("restored_us", restored)):
+        if value is not None and type(value) is not int:
+            raise TypeError(f"{name} is not an integer: {value!r}")
+    if end_kind not in _ENDS or (end_kind is None) != (end is None):
+        raise ValueError(f"end_kind {end_kind!r} with end_us {end!r}")
+    if type(id) is not str or type(ci_text) is not str or type(detail) is not str:
+        raise TypeError("id, ci_refs and detail are text")
+    f = KpiFacts(None)
+    f.id = id
+    f.opened_at = _EPOCH + timedelta(0, 0, opened)
+    f.end_kind = end_kind
+    f.end_at = _time(end)
+    f.end_group = _group(group, end_tier)
+    f.resolved_tier = _tier(resolved)
+    f.successful = bool(successful)
+    f.restored_at = _time(restored)
+    f.tier_mask = int(tiers)
+    f.escalation_mask = int(escalations)
+    f.hand_back_mask = int(hand_backs)
+    f.group_changes = int(changes)
+    f.ping_pongs = int(pongs)
+    f.reopens = int(reopens)
+    f.hours = [0.0, 0.0, 0.0, 0.0, *map(float, row[19:31])]
+    owner_tier = Tier(owner)
+    f.kept = Kept(
+        category, str(priority), ci_text, owner_tier, _time(responded), code, opened, detail
+    )
+    return f
