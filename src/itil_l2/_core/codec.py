@@ -44,7 +44,7 @@ import msgspec
 
 from itil_l2.errors import ValidationError
 
-__all__ = ["EventCodec", "trusted_structurer"]
+__all__ = ["EventCodec", "field_types", "trusted_structurer"]
 
 Structurer = Callable[[Any], Any]
 
@@ -226,7 +226,7 @@ def _plain(cls: type) -> bool:
     )
 
 
-def _hints(cls: type) -> dict[str, Any]:
+def field_types(cls: type) -> dict[str, Any]:
     """`cls`'s field types; names imported only for type checkers are looked up in the library."""
     try:
         return typing.get_type_hints(cls)
@@ -241,16 +241,49 @@ def _hints(cls: type) -> dict[str, Any]:
 _INLINE = {str: "a string", int: "a whole number", bool: "true or false"}
 
 
-def _check(tp: Any) -> str | None:
-    """An inline type check of `v` for a plain or optional str/int/bool field (else None)."""
-    if tp in _INLINE:
-        return f"if type(v) is not {tp.__name__}: raise _wrong(v, {_INLINE[tp]!r})"
+def _inline(tp: Any, n: int, scope: dict[str, Any]) -> list[str] | None:
+    """Inline code checking (and building) `v` for the commonest field types, else None.
+
+    Plain and optional strings, numbers, flags, enums and times, and tuples
+    of strings: a call less per field, which is most of a small event's cost.
+    """
     args = typing.get_args(tp)
-    if typing.get_origin(tp) in (typing.Union, types.UnionType) and len(args) == 2:
+    optional = typing.get_origin(tp) in (typing.Union, types.UnionType) and type(None) in args
+    if optional:
         inner = [a for a in args if a is not type(None)]
-        if len(inner) == 1 and inner[0] in _INLINE:
-            name = inner[0].__name__
-            return f"if v is not None and type(v) is not {name}: raise _wrong(v, 'null or {name}')"
+        if len(inner) != 1:
+            return None
+        tp = inner[0]
+    lines = _plain_lines(tp, n, scope)
+    if lines is None or not optional:
+        return lines
+    return ["if v is not None:", *(f"    {line}" for line in lines)]
+
+
+def _plain_lines(tp: Any, n: int, scope: dict[str, Any]) -> list[str] | None:
+    if tp in _INLINE:
+        return [f"if type(v) is not {tp.__name__}: raise _wrong(v, {_INLINE[tp]!r})"]
+    if tp is datetime:
+        scope["_iso"] = _fromisoformat
+        return [
+            "if type(v) is not str: raise _wrong(v, 'an ISO 8601 time')",
+            "v = _iso(v)",  # a ValueError for a string that is not a time
+            "if v.tzinfo is None: raise _wrong(v, 'a time with an offset')",
+        ]
+    if isinstance(tp, type) and issubclass(tp, enum.Enum):
+        scope[f"_e{n}"], scope[f"_t{n}"] = dict(tp._value2member_map_), {type(m.value) for m in tp}
+        return [
+            f"w = _e{n}.get(v) if type(v) in _t{n} else None",
+            f"if w is None: raise _wrong(v, 'a {tp.__name__} value')",
+            "v = w",
+        ]
+    if typing.get_origin(tp) is tuple and typing.get_args(tp) == (str, Ellipsis):
+        return [
+            "if type(v) is not list: raise _wrong(v, 'a list')",
+            "for w in v:",
+            "    if type(w) is not str: raise _wrong(w, 'a string')",
+            "v = tuple(v)",
+        ]
     return None
 
 
@@ -259,7 +292,7 @@ def _attrs_class(
 ) -> Structurer:
     """Generated code building `cls` field by field, types checked, defaults for absent keys."""
     try:
-        hints = _hints(cls)
+        hints = field_types(cls)
     except NameError:  # pragma: no cover - an annotation no module of the library names
         return lambda value: fallback(value, cls)
     ready: list[Structurer] = []
@@ -297,12 +330,10 @@ def _field_lines(
     overrides: dict[str, Structurer],
 ) -> list[str]:
     name = field.name
-    check = None if name in overrides else _check(tp)
-    if check is None:
+    build = None if name in overrides else _inline(tp, n, scope)
+    if build is None:
         scope[f"_f{n}"] = overrides.get(name) or trusted_structurer(tp, fallback)
         build = [f"v = _f{n}(v)"]
-    else:
-        build = [check]
     if field.default is attrs.NOTHING:
         return [
             f"    v = d[{name!r}]",
@@ -332,19 +363,17 @@ class EventCodec:
 
     `event_type` is the kind's envelope (`TicketEvent`, ...), `payloads` its
     payload classes, tagged in the JSON by their trigger under `"type"`;
-    `unstructure` the converter's (the text is the converter's format).
+    `converter` the library's cattrs converter, whose format the text is.
     """
 
     def __init__(
-        self,
-        event_type: type[Any],
-        payloads: tuple[type[Any], ...],
-        unstructure: Callable[[Any, Any], Any],
-        fallback: Callable[[Any, Any], Any],
+        self, event_type: type[Any], payloads: tuple[type[Any], ...], converter: Any
     ) -> None:
-        self._type = event_type
-        self._unstructure = unstructure
+        from itil_l2._core.encoding import unstructurer  # it imports this module
+
+        fallback = converter.structure
         tagged = {str(p.TRIGGER): trusted_structurer(p, fallback) for p in payloads}
+        flat = {p: unstructurer(p, converter, str(p.TRIGGER)) for p in payloads}
 
         def payload(value: Any) -> Any:
             build = tagged.get(str(value.get("type"))) if type(value) is dict else None
@@ -353,14 +382,22 @@ class EventCodec:
             return build(value)
 
         self._build = _attrs_class(event_type, fallback, {"payload": payload})
+        self._flat = lambda e: {
+            "entity_id": e.entity_id,
+            "version": e.version,
+            "at": e.at.isoformat(),
+            "actor_id": e.actor_id,
+            "payload": flat[type(e.payload)](e.payload),
+            "schema": e.schema,
+        }
 
     def encode(self, event: Any) -> str:
         """The stored text of `event` (compact JSON, unicode verbatim)."""
-        return _encode(self._unstructure(event, self._type)).decode()
+        return _encode(self._flat(event)).decode()
 
     def decode(self, text: str | bytes) -> Any:
         """The event stored as `text` in the current schema (types checked, no validators)."""
-        return self.structure(_parse(text))
+        return self._build(_parse(text))
 
     def structure(self, data: Any) -> Any:
         """The event from decoded JSON `data` in the current schema."""

@@ -282,7 +282,7 @@ def _entity_kind(cls: type[Any], index: Callable[[Any], Head]) -> Any:
     """An event-sourced entity's kind: its key, schema and envelope come from the class."""
     register_entity(cls)
     payloads = typing.get_args(cls._PAYLOADS)
-    codec = EventCodec(cls._EVENT, payloads, converter.unstructure, converter.structure)
+    codec = EventCodec(cls._EVENT, payloads, converter)
     return AggregateKind(cls._KIND, cls, cls._SCHEMA, index, cls._EVENT, codec)
 
 

@@ -233,10 +233,9 @@ class _Repo(Generic[T]):
             batch = self._uow._session().select(
                 self._kind.name, self._uow._key, query, after, batch_size
             )
-            for stream in batch:
-                with collection_paused():  # never across the yield
-                    item = self._decode(stream)
-                yield item
+            with collection_paused():  # one pause a batch, never across a yield
+                items = [self._decode(stream) for stream in batch]
+            yield from items
             if len(batch) < batch_size:
                 return
             after = batch[-1].head.id
