@@ -304,6 +304,8 @@ def frozen(value: Any) -> Any:
     """
     if type(value) in _PLAIN or type(value) is float:
         return value
+    if type(value) is dict and not value:  # most tickets' attributes: no ABC check needed
+        return FrozenDict()
     if isinstance(value, Mapping):
         return FrozenDict({k: frozen(v) for k, v in value.items()})
     if isinstance(value, (list, tuple)):

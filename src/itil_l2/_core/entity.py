@@ -33,10 +33,12 @@ policy is asked before every trigger.
 from __future__ import annotations
 
 import typing
+from collections import deque
 from collections.abc import Callable, Iterable, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
+from itertools import starmap
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, NoReturn, Protocol, Self, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, NoReturn, Self, TypeVar
 
 import attrs
 from attrs import frozen
@@ -44,6 +46,7 @@ from attrs import frozen
 from itil_l2._core.actor import Actor
 from itil_l2._core.chain import Chain
 from itil_l2._core.lock import EntityLock
+from itil_l2._core.protocols import EntityEvent, EntityFacts
 from itil_l2._core.time import ensure_aware, ensure_not_before
 from itil_l2._core.values import check_envelope, check_values
 from itil_l2._core.workflow import Workflow
@@ -83,34 +86,6 @@ class Event(Generic[P]):
     def kind(self) -> str:
         """The trigger that produced this event (`"escalate"`, `"resolve"`, ...)."""
         return str(self.payload.TRIGGER)  # type: ignore[attr-defined]
-
-
-class EntityFacts(Protocol):
-    """What every permissions policy may look at: the entity's id and workflow state.
-
-    Each entity kind's facts protocol (`TicketFacts`, `ChangeFacts`, ...)
-    adds what its default policy reads.
-    """
-
-    @property
-    def id(self) -> str: ...
-    @property
-    def state(self) -> str: ...
-
-
-class EntityEvent(Protocol):
-    """What the base needs of an event: its entity, version, time, actor and payload."""
-
-    @property
-    def entity_id(self) -> str: ...
-    @property
-    def version(self) -> int: ...
-    @property
-    def at(self) -> datetime: ...
-    @property
-    def actor_id(self) -> str: ...
-    @property
-    def payload(self) -> Any: ...
 
 
 E = TypeVar("E", bound=EntityEvent)
@@ -246,26 +221,36 @@ class Entity(Generic[E]):
         """
         trigger = payload.TRIGGER
         # Hot path: the common case is checked inline; the helpers raise the errors.
-        if not isinstance(at, datetime) or at.utcoffset() is None:
+        if (type(at) is not datetime or at.tzinfo is not UTC) and (  # UTC: aware, no call
+            not isinstance(at, datetime) or at.utcoffset() is None
+        ):
             ensure_aware(at)
         if not isinstance(actor, Actor):
             _not_an_actor(actor)
-        with self._lock:
+        lock = self._lock
+        lock.acquire()  # as `with`, minus its cost; released whatever happens
+        try:
             if not self.config.permissions.permits(actor, trigger, self):  # first: tells nothing
                 raise NotPermitted(actor.id, str(trigger), self.id)
             events = self._log
             if at < events[-1].at:
                 ensure_not_before(at, events[-1].at, self.id)
-            dest = self._WORKFLOW.route(self, trigger, payload)
-            rule = self._RULES.get(type(payload))
+            workflow = self._WORKFLOW  # a route without conditions: one lookup, no call
+            dest = workflow.direct.get((self.state, trigger)) or workflow.route(
+                self, trigger, payload
+            )
+            kind = type(payload)
+            rule = self._RULES.get(kind)
             if rule is not None:
                 rule(self, payload, actor.id, at)
             if live is not None:
                 live()
             event = self._EVENT(self.id, len(events) + 1, at, actor.id, payload)
-            self._APPLIERS[type(payload)](self, payload, at)
+            self._APPLIERS[kind](self, payload, at)
             _set(self, "state", dest)
             events.append(event)
+        finally:
+            lock.release()
 
     def _vet(self, payload: Any, at: datetime, actor: Actor) -> str:
         """Every check `_fire` makes but `live`, in its order (permissions first), firing nothing.
@@ -314,13 +299,11 @@ class Entity(Generic[E]):
     def _start(cls, event: E, fields: Iterable[tuple[str, Any]]) -> Self:
         """A new entity whose history is just its creation event."""
         entity = cls.__new__(cls)
-        for name, value in fields:
-            _set(entity, name, value)
-        _set(entity, "_log", [event])
-        _set(entity, "_frozen", ())
-        _set(entity, "_persisted", 0)
-        _set(entity, "_tenant", None)
-        _set(entity, "_lock", EntityLock())
+        put = _set.__get__(entity)  # one bound setter, driven from C: no Python loop
+        deque(starmap(put, fields), 0)
+        deque(starmap(put, (("_log", [event]), ("_frozen", ()), ("_persisted", 0))), 0)
+        put("_tenant", None)
+        put("_lock", EntityLock())
         return entity
 
     @classmethod
@@ -361,17 +344,25 @@ class Entity(Generic[E]):
             raise CorruptHistory(f"{self.id}: event {number} is {got}")
         try:
             payload = event.payload
+            kind = type(payload)
+            at = event.at
             check_envelope(event, self._SCHEMA, type(self).__name__)
-            ensure_not_before(event.at, self._log[-1].at, self.id)
-            if type(payload) not in self._APPLIERS:
-                raise ValidationError(f"{type(payload).__name__} is not a {self._KIND} event")
+            last = self._log[-1].at
+            if at < last:
+                ensure_not_before(at, last, self.id)
+            applier = self._APPLIERS.get(kind)
+            if applier is None:
+                raise ValidationError(f"{kind.__name__} is not a {self._KIND} event")
             if not decoded:
                 check_values(payload)  # its values, as the trigger's payload checked them
-            dest = self._WORKFLOW.route(self, payload.TRIGGER, payload)
-            rule = self._RULES.get(type(payload))
+            workflow, trigger = self._WORKFLOW, payload.TRIGGER
+            dest = workflow.direct.get((self.state, trigger)) or workflow.route(
+                self, trigger, payload
+            )
+            rule = self._RULES.get(kind)
             if rule is not None:
-                rule(self, payload, event.actor_id, event.at)
-            self._APPLIERS[type(payload)](self, payload, event.at)
+                rule(self, payload, event.actor_id, at)
+            applier(self, payload, at)
         except UnknownSchema:
             raise
         except _BROKEN as exc:

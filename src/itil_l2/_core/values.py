@@ -8,13 +8,13 @@ checks on every event, so a value a constructor refuses never loads.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import attrs
 
 from itil_l2._core.chain import Chain
-from itil_l2._core.checks import check_identifier
+from itil_l2._core.checks import MAX_ID_LENGTH, check_identifier
 from itil_l2._core.time import ensure_aware
 from itil_l2.errors import UnknownSchema, ValidationError
 
@@ -23,9 +23,18 @@ __all__ = ["check_envelope", "check_values"]
 
 def check_envelope(event: Any, schema: int, kind: str) -> None:
     """The envelope as a trigger writes it: an actor, an aware time, the current schema."""
-    at = event.at
-    check_identifier(event.actor_id, "actor_id")  # as an `Actor`'s id is
-    if not isinstance(at, datetime) or at.utcoffset() is None:
+    at, actor_id = event.at, event.actor_id
+    # As an `Actor`'s id is; the common case (a short printable str) without a call.
+    if (
+        type(actor_id) is not str
+        or not actor_id.isprintable()
+        or not 0 < len(actor_id) <= MAX_ID_LENGTH
+        or actor_id.isspace()
+    ):
+        check_identifier(actor_id, "actor_id")
+    if (type(at) is not datetime or at.tzinfo is not UTC) and (  # UTC: aware, no call
+        not isinstance(at, datetime) or at.utcoffset() is None
+    ):
         ensure_aware(at)
     if type(event.version) is not int:
         raise ValidationError(f"an event's version is a whole number, got {event.version!r}")

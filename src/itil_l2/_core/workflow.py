@@ -89,6 +89,20 @@ def allowed_triggers(table: Table, as_trigger: Callable[[str], T]) -> dict[str, 
     return {state: tuple(map(as_trigger, sorted(names))) for state, names in allowed.items()}
 
 
+def direct_routes(table: Table) -> dict[tuple[str, str], str]:
+    """`{(state, trigger): destination}` where one unconditional candidate decides.
+
+    The trigger engine looks here first; every other pair goes through `route`.
+    Derived from the compiled table, so both agree by construction.
+    """
+    return {
+        (state, trigger): state if dest is None else dest
+        for (state, trigger), candidates in table.items()
+        for dest, conditions in candidates[:1]
+        if len(candidates) == 1 and not conditions
+    }
+
+
 def first_match(
     candidates: tuple[Candidate, ...], entity: Any, payload: Any, state: str
 ) -> str | None:
@@ -211,6 +225,8 @@ class Workflow(Generic[Tr]):
         self.title = title
         self.machine, self.table = shared_machine(kind, states, transitions, initial)
         self.allowed: dict[str, tuple[Tr, ...]] = allowed_triggers(self.table, triggers)
+        self.direct: dict[tuple[str, str], str] = direct_routes(self.table)
+        """The routes that need no condition: one dict lookup and no call (the hot path)."""
         self._where = where
         self._diagnose = diagnose
         if register:  # `diagram(kind)` draws it
@@ -257,7 +273,11 @@ class Workflow(Generic[Tr]):
         the compiled table.
         """
         state: str = entity.state
-        candidates = self.table.get((state, trigger))  # a StrEnum hashes as its value
+        key = (state, trigger)  # a StrEnum hashes as its value
+        dest = self.direct.get(key)
+        if dest is not None:
+            return dest
+        candidates = self.table.get(key)
         if candidates is None:
             raise self.invalid(entity, trigger)
         dest = first_match(candidates, entity, payload, state)

@@ -33,7 +33,7 @@ from itil_l2.tickets import events as ev
 from itil_l2.tickets._apply import APPLIERS
 from itil_l2.tickets._config import WorkflowConfig
 from itil_l2.tickets._fields import Channel, Link, LinkKind, NoteVisibility, TicketKind
-from itil_l2.tickets._handover import Handover, L3Target
+from itil_l2.tickets._handover import Handover, HandoverSource, L3Target
 from itil_l2.tickets._hold import HoldReason
 from itil_l2.tickets._resolution import Resolution
 from itil_l2.tickets._rules import RULES, check_opened, imported_handover
@@ -211,7 +211,8 @@ class Ticket(Entity[ev.TicketEvent]):  # type: ignore[override]  # attrs: no __i
 
     def start(self, *, at: datetime, actor: Actor) -> None:
         """Start work on a queued ticket; an unassigned ticket goes to the actor."""
-        check_instance(actor, Actor, "actor")
+        if not isinstance(actor, Actor):  # before reading its id
+            check_instance(actor, Actor, "actor")
         self._fire(ev.Started(self.assignee or actor.id), at, actor)
 
     def requeue(self, *, at: datetime, actor: Actor, reason: str | None = None) -> None:
@@ -244,7 +245,10 @@ class Ticket(Entity[ev.TicketEvent]):  # type: ignore[override]  # attrs: no __i
         the system actor may submit them.
         """
         payload = ev.Escalated(group, handover, target)
-        self._fire(payload, at, actor, lambda: imported_handover(self, payload, actor))
+        if handover.source is HandoverSource.IMPORTED:  # what `imported_handover` looks at
+            self._fire(payload, at, actor, lambda: imported_handover(self, payload, actor))
+        else:
+            self._fire(payload, at, actor)
 
     def hand_back(
         self,
