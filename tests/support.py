@@ -144,5 +144,6 @@ def strip_view_columns(path: Path | str) -> None:
             conn.execute(f"DROP INDEX {index}")
         for column in ("assignee", "caller", "title_key", "view"):
             conn.execute(f"ALTER TABLE itil_heads DROP COLUMN {column}")
+        conn.execute("DROP TABLE IF EXISTS itil_kpi_facts")  # schema 7's
         conn.execute("UPDATE itil_schema SET version = 5")
     conn.close()

@@ -184,7 +184,7 @@ def test_an_old_schema_file_migrates_and_its_next_write_stores_the_config(tmp_pa
     assert store.stored_config(Ticket) == SKIP  # the writer's
     store.close()
     raw = sqlite3.connect(db)
-    assert raw.execute("SELECT version FROM itil_schema").fetchall() == [(6,)]
+    assert raw.execute("SELECT version FROM itil_schema").fetchall() == [(7,)]  # facts: 7
     raw.close()
     reader = SqliteStore(db, read_only=True)
     with reader.unit_of_work() as uow:

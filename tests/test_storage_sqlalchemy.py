@@ -63,6 +63,7 @@ def test_metadata_names_the_library_tables_for_alembic() -> None:
         "itil_cis",
         "itil_positions",
         "itil_configs",
+        "itil_kpi_facts",
     }
 
 

@@ -65,7 +65,7 @@ def _import_options(cmd: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The `itil-l2` parser with its six commands."""
+    """The `itil-l2` parser with all its commands."""
     parser = _Parser(prog="itil-l2", description="ITIL L2 tickets: import, KPIs, report.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
@@ -95,6 +95,9 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--tickets", type=int, required=True, metavar="N")
     sim.add_argument("--seed", type=int, default=0, metavar="S")
     sim.add_argument("--db", metavar="F.sqlite", help="store the tickets here (default: memory)")
+
+    facts = sub.add_parser("rebuild-facts", help="recompute a database's stored KPI facts")
+    facts.add_argument("--db", required=True, metavar="F.sqlite", help="the itil-l2 database")
 
     dia = sub.add_parser("diagram", help="a workflow's mermaid state diagram")
     dia.add_argument("kind", nargs="?", default="ticket", choices=DIAGRAM_KINDS)

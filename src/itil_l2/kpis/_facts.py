@@ -122,7 +122,8 @@ class KpiFacts:
         variants read them as they read a ticket's facts; what needs the
         ticket itself (`ticket`, `resolution`, SLA compliance, a report's
         recorded flags) raises `FactsWithoutTicket`. A row of another
-        `FACTS_VERSION` is refused (`ValidationError`).
+        `FACTS_VERSION` is `OutdatedFacts`, one that is no facts row
+        `CorruptHistory`.
 
         >>> from itil_l2.kpis import KpiFacts, facts_row, kpi_facts
         >>> from itil_l2.testing import example_printer_ticket

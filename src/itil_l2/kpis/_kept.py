@@ -8,7 +8,7 @@ from typing import Any, Literal
 import msgspec
 
 from itil_l2._core.tier import Tier
-from itil_l2.errors import ValidationError
+from itil_l2.errors import CorruptHistory, ValidationError
 from itil_l2.tickets import Ticket
 from itil_l2.tickets import events as ev
 
@@ -61,15 +61,23 @@ class Kept:
 
     def ci_refs(self) -> tuple[str, ...]:
         """The distinct CI references, in order."""
-        refs = _loads(self.ci_text)
+        try:
+            refs = _loads(self.ci_text)
+        except msgspec.DecodeError as exc:
+            raise CorruptHistory(f"stored facts: ci_refs is not JSON: {exc}") from None
         if type(refs) is not list or not all(type(r) is str for r in refs):
-            raise ValidationError(f"ci_refs is not a JSON list of strings: {self.ci_text!r}")
+            raise CorruptHistory(
+                f"stored facts: ci_refs is not a JSON list of strings: {self.ci_text!r}"
+            )
         return tuple(refs)
 
     def _detail(self) -> dict[str, Any]:
-        data = _loads(self.detail)
+        try:
+            data = _loads(self.detail)
+        except msgspec.DecodeError as exc:
+            raise CorruptHistory(f"stored facts: detail is not JSON: {exc}") from None
         if type(data) is not dict:
-            raise ValidationError(f"detail is not a JSON object: {self.detail[:80]!r}")
+            raise CorruptHistory(f"stored facts: detail is not a JSON object: {self.detail[:80]!r}")
         return data
 
     def intervals(self) -> list[Interval]:
@@ -81,7 +89,9 @@ class Kept:
                 for level, part, a, b in self._detail()["i"]
             ]
         except (KeyError, IndexError, TypeError, ValueError, OverflowError) as exc:
-            raise ValidationError(f"detail holds no readable intervals: {exc!r}") from None
+            raise CorruptHistory(
+                f"stored facts: detail holds no readable intervals: {exc!r}"
+            ) from None
 
     def resolves(self) -> tuple[tuple[datetime, str], ...]:
         """Every resolve: (when, code string)."""
@@ -89,9 +99,11 @@ class Kept:
         try:
             found = tuple((_time(base + at), code) for at, code in self._detail()["r"])
         except (KeyError, TypeError, ValueError, OverflowError) as exc:
-            raise ValidationError(f"detail holds no readable resolves: {exc!r}") from None
+            raise CorruptHistory(
+                f"stored facts: detail holds no readable resolves: {exc!r}"
+            ) from None
         if not all(type(code) is str for _, code in found):
-            raise ValidationError("detail holds a resolve whose code is not a string")
+            raise CorruptHistory("stored facts: detail holds a resolve whose code is not a string")
         return found
 
 

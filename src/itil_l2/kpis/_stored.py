@@ -24,7 +24,7 @@ from typing import Any
 import msgspec
 
 from itil_l2._core.tier import SupportGroup, Tier
-from itil_l2.errors import StorageError, ValidationError
+from itil_l2.errors import CorruptHistory, StorageError, ValidationError
 from itil_l2.kpis._facts import KpiFacts
 from itil_l2.kpis._kept import Kept
 from itil_l2.tickets import events as ev
@@ -87,10 +87,6 @@ def _us(value: datetime) -> int:
 
 def _opt(value: datetime | None) -> int | None:
     return None if value is None else (value - _EPOCH) // _MICROSECOND
-
-
-def _time(value: int | None) -> datetime | None:
-    return None if value is None else _EPOCH + timedelta(0, 0, value)
 
 
 def facts_row(facts: KpiFacts) -> tuple[Any, ...]:
@@ -164,8 +160,14 @@ def _group(name: str, tier: str) -> SupportGroup:
     return SupportGroup(name, Tier(tier))
 
 
-def _tier(value: Any) -> Tier | None:
-    return None if value is None else Tier(value)
+_TIER_OF: dict[Any, Tier | None] = {"L1": Tier.L1, "L2": Tier.L2, "L3": Tier.L3}
+_new = object.__new__
+
+
+def _int_or_none(value: Any, name: str) -> int | None:
+    if value is not None and type(value) is not int:
+        raise TypeError(f"{name} is not an integer: {value!r}")
+    return value
 
 
 def facts_from_row(row: Sequence[Any]) -> KpiFacts:
@@ -173,10 +175,11 @@ def facts_from_row(row: Sequence[Any]) -> KpiFacts:
 
     A row of another `FACTS_VERSION` is `OutdatedFacts`; a row that is not a
     facts row (wrong length, a time that is not an integer, an unknown tier)
-    is a `ValidationError`.
+    is `CorruptHistory` (its CI list and detail are read, and checked, when a
+    metric first asks for them).
     """
     if len(row) != len(FACTS_COLUMNS):
-        raise ValidationError(f"a facts row has {len(FACTS_COLUMNS)} columns, got {len(row)}")
+        raise CorruptHistory(f"a facts row has {len(FACTS_COLUMNS)} columns, got {len(row)}")
     version = row[1]
     if version != FACTS_VERSION or type(version) is not int:
         raise OutdatedFacts(
@@ -187,38 +190,47 @@ def facts_from_row(row: Sequence[Any]) -> KpiFacts:
     try:
         return _parsed(row)
     except (TypeError, ValueError, KeyError, OverflowError, ValidationError) as exc:
-        raise ValidationError(f"the facts row of ticket {row[0]!r} is malformed: {exc}") from None
+        raise CorruptHistory(f"the facts row of ticket {row[0]!r} is malformed: {exc}") from None
 
 
 def _parsed(row: Sequence[Any]) -> KpiFacts:
-    (id, _v, opened, end_kind, end, group, end_tier, owner, resolved, code, successful) = row[:11]
-    (restored, responded, tiers, escalations, hand_backs, changes, pongs, reopens) = row[11:19]
-    category, priority, ci_text, detail = row[31:]
-    for name, value in (("opened_us", opened), ("end_us", end), ("restored_us", restored)):
-        if value is not None and type(value) is not int:
-            raise TypeError(f"{name} is not an integer: {value!r}")
+    """The facts of a row whose length and version are checked (the read path: kept lean)."""
+    id, opened, end_kind, end = row[0], row[2], row[3], _int_or_none(row[4], "end_us")
+    if type(id) is not str or type(opened) is not int:
+        raise TypeError(f"id {id!r} or opened_us {opened!r}")
     if end_kind not in _ENDS or (end_kind is None) != (end is None):
         raise ValueError(f"end_kind {end_kind!r} with end_us {end!r}")
-    if type(id) is not str or type(ci_text) is not str or type(detail) is not str:
-        raise TypeError("id, ci_refs and detail are text")
-    f = KpiFacts(None)
+    ci_text, detail = row[33], row[34]
+    if type(ci_text) is not str or type(detail) is not str:
+        raise TypeError("ci_refs and detail are text")
+    owner, resolved = _TIER_OF[row[7]], row[8]
+    restored = _int_or_none(row[11], "restored_us")
+    responded = _int_or_none(row[12], "responded_us")
+    f: KpiFacts = _new(KpiFacts)
+    f._ticket = f._resolution = f.intervals_cache = None
     f.id = id
     f.opened_at = _EPOCH + timedelta(0, 0, opened)
     f.end_kind = end_kind
-    f.end_at = _time(end)
-    f.end_group = _group(group, end_tier)
-    f.resolved_tier = _tier(resolved)
-    f.successful = bool(successful)
-    f.restored_at = _time(restored)
-    f.tier_mask = int(tiers)
-    f.escalation_mask = int(escalations)
-    f.hand_back_mask = int(hand_backs)
-    f.group_changes = int(changes)
-    f.ping_pongs = int(pongs)
-    f.reopens = int(reopens)
+    f.end_at = None if end is None else _EPOCH + timedelta(0, 0, end)
+    f.end_group = _group(row[5], row[6])
+    f.resolved_tier = None if resolved is None else _TIER_OF[resolved]
+    f.successful = bool(row[10])
+    f.restored_at = None if restored is None else _EPOCH + timedelta(0, 0, restored)
+    f.tier_mask = int(row[13])
+    f.escalation_mask = int(row[14])
+    f.hand_back_mask = int(row[15])
+    f.group_changes = int(row[16])
+    f.ping_pongs = int(row[17])
+    f.reopens = int(row[18])
     f.hours = [0.0, 0.0, 0.0, 0.0, *map(float, row[19:31])]
-    owner_tier = Tier(owner)
     f.kept = Kept(
-        category, str(priority), ci_text, owner_tier, _time(responded), code, opened, detail
+        row[31],
+        str(row[32]),
+        ci_text,
+        owner,  # type: ignore[arg-type]
+        None if responded is None else _EPOCH + timedelta(0, 0, responded),
+        row[9],
+        opened,
+        detail,
     )
     return f

@@ -135,7 +135,7 @@ def _metrics(metrics: Iterable[str | Metric]) -> list[Metric]:
 
 
 def kpi_table(
-    tickets: Iterable[Ticket],
+    tickets: Iterable[Ticket | KpiFacts],
     *,
     by: Sequence[Dimension] = (),
     metrics: Iterable[str | Metric] | None = None,
@@ -159,6 +159,10 @@ def kpi_table(
     For every other dimension, the sample sizes (and numerators) of a metric
     over all rows add up to the ungrouped `measure` figure.
 
+    `tickets` may hold `KpiFacts` instead of tickets, e.g. the facts a store
+    keeps (`itil_l2.storage.stored_facts(uow, query)`): the same table,
+    without replaying a history.
+
     >>> from itil_l2.testing import example_printer_ticket
     >>> rows = kpi_table([example_printer_ticket(resolved=True)], by=["tier", "category"],
     ...                  metrics=["resolution_rate"])
@@ -170,7 +174,7 @@ def kpi_table(
     chosen = list(standard_metrics().values()) if metrics is None else _metrics(metrics)
     groups: dict[tuple[str, ...], list[_Tally]] = {}
     for ticket in tickets:
-        facts = kpi_facts(ticket)
+        facts = ticket if type(ticket) is KpiFacts else kpi_facts(ticket)  # type: ignore[arg-type]
         for key in itertools.product(*(k(facts) for k in keyers)):
             tallies = groups.get(key)
             if tallies is None:

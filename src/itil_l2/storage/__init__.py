@@ -25,6 +25,7 @@ from itil_l2._core.serialization import (
     entity_from_json,
     entity_to_json,
 )
+from itil_l2.storage._facts import stored_facts
 from itil_l2.storage._kinds import KINDS, AggregateKind
 from itil_l2.storage._listing import ORDER_KEYS, Order, Page
 from itil_l2.storage._outbox import MAX_NOTIFICATIONS, Notification
@@ -89,6 +90,7 @@ __all__ = [
     "converter",
     "entity_from_json",
     "entity_to_json",
+    "stored_facts",
 ]
 
 _LAZY = {"SqliteBackend", "SqliteSession", "SqliteStore"}

@@ -24,7 +24,7 @@ from itil_l2.storage._rows import EventRow, Head
 
 __all__ = ["check_head", "check_rows"]
 
-_FIELDS = tuple(field.name for field in attrs.fields(Head))
+_FIELDS = tuple(field.name for field in attrs.fields(Head) if field.eq)
 _VIEW_FIELDS = ("assignee", "caller", "title_key", "view")
 """The columns stored since views: all None in older rows (then a list replays)."""
 

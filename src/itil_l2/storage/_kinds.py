@@ -31,6 +31,7 @@ from itil_l2.cmdb import ConfigurationItem
 from itil_l2.errors import CorruptHistory, ItilL2Error, UnknownSchema
 from itil_l2.knowledge import KnowledgeArticle, TrainingSession
 from itil_l2.problems import KnownError, Problem
+from itil_l2.storage._facts import TicketFacts
 from itil_l2.storage._integrity import check_head, check_rows
 from itil_l2.storage._rows import EventRow, Head, Stream
 from itil_l2.tickets import Ticket
@@ -200,6 +201,7 @@ def _ticket(t: Ticket) -> Head:
         category=t.category,
         resolved_at=t.resolved_at,
         ci_refs=t.ci_refs,
+        facts=TicketFacts(t),
     )
 
 

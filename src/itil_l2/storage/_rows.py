@@ -12,10 +12,20 @@ Adapters never look inside the JSON; the library encodes and decodes it.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, Protocol
 
-from attrs import frozen
+from attrs import field, frozen
 
-__all__ = ["EventRow", "Head", "Notice", "Stream"]
+__all__ = ["EventRow", "FactsRow", "Head", "Notice", "Stream"]
+
+
+class FactsRow(Protocol):
+    """What a head carries of a ticket's KPI facts (`itil_l2.storage.stored_facts`)."""
+
+    @property
+    def row(self) -> tuple[Any, ...]:
+        """The row of `itil_l2.kpis.FACTS_COLUMNS` an adapter stores with the head."""
+        ...
 
 
 @frozen
@@ -43,6 +53,11 @@ class Head:
     None in rows written before views were stored (and by adapters that do
     not keep them); such a row's other view columns are None too, and a list
     replays the entity instead.
+    """
+    facts: FactsRow | None = field(default=None, eq=False)
+    """A ticket's KPI facts (`facts.row`), which an adapter writes with the head.
+
+    Only on heads the store writes (None on read heads); not compared.
     """
 
 

@@ -23,6 +23,7 @@ from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from itil_l2.storage._rows import EventRow, Notice
+from itil_l2.storage._sqlalchemy_facts import PendingFacts
 from itil_l2.storage._sqlalchemy_reads import aware, utc
 from itil_l2.storage._tables import cis, events, positions
 
@@ -39,6 +40,7 @@ class Pending:
         self.last: dict[str, int] = {}  # each tenant's last position, while writing
         self.events: list[dict[str, Any]] = []
         self.cis: list[dict[str, Any]] = []
+        self.facts = PendingFacts()  # KPI facts rows, written with the events
 
     def add(
         self,
@@ -79,6 +81,7 @@ class Pending:
         if self.cis:
             conn.execute(insert(cis), self.cis)
             self.cis = []
+        self.facts.flush(conn)
 
     def finish(self, conn: Connection) -> None:
         """Write what is held and move the tenants' counters on (just before the commit)."""
@@ -92,6 +95,7 @@ class Pending:
         self.last.clear()
         self.events = []
         self.cis = []
+        self.facts.clear()
 
 
 def lock_counter(conn: Connection, tenant: str) -> int:

@@ -14,6 +14,7 @@ from typing import Any
 
 from itil_l2.errors import StorageError
 from itil_l2.storage._rows import EventRow, Notice
+from itil_l2.storage._sqlite_facts import PendingFacts
 from itil_l2.storage._sqlite_sql import INSERT_CI, micros, time
 
 __all__ = ["FLUSH_AT", "MIGRATION", "Pending", "notices_since"]
@@ -62,6 +63,7 @@ class Pending:
         self.last: dict[str, int] = {}
         self.events: list[tuple[Any, ...]] = []
         self.cis: list[tuple[str, str, str, str]] = []
+        self.facts = PendingFacts()  # KPI facts rows, written with the events
 
     def add(
         self,
@@ -93,12 +95,14 @@ class Pending:
         if self.cis:
             db.executemany(INSERT_CI, self.cis)
             self.cis = []
+        self.facts.flush(db)
 
     def clear(self) -> None:
         """Forget everything held (the write transaction ended)."""
         self.last.clear()
         self.events = []
         self.cis = []
+        self.facts.clear()
 
 
 def notices_since(db: sqlite3.Connection, tenant: str, after: int, limit: int) -> list[Notice]:

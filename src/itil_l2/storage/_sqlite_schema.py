@@ -8,8 +8,9 @@ correctly; the events' own JSON keeps their original offsets.
 A read-only opening never migrates: `check_readable` accepts a database of
 schema `READABLE_FROM` up to `SCHEMA_VERSION` as it is (migrations 2 to 5
 only added an index or a table the read paths do without; before 6 the view
-columns are read as NULL, and lists replay) and refuses anything else with a
-typed error.
+columns are read as NULL, and lists replay; before 7 there are no KPI facts,
+and reading them is `OutdatedFacts`) and refuses anything else with a typed
+error.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import sqlite3
 
 from itil_l2.errors import StorageError, UnknownSchema
 from itil_l2.storage._sqlite_configs import MIGRATION as CONFIG_MIGRATION
+from itil_l2.storage._sqlite_facts import MIGRATION as FACTS_MIGRATION
 from itil_l2.storage._sqlite_log import MIGRATION as LOG_MIGRATION
 from itil_l2.storage._sqlite_views import MIGRATION as VIEW_MIGRATION
 
@@ -79,13 +81,22 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     CONFIG_MIGRATION,
     # 6: each entity's view and the columns lists filter on (rows filled on a writable open)
     VIEW_MIGRATION,
+    # 7: each ticket's KPI facts (rows computed on a writable open)
+    FACTS_MIGRATION,
 )
 """Each entry: the statements that take the schema from version n to n + 1."""
 
 SCHEMA_VERSION = len(MIGRATIONS)
 READABLE_FROM = 1
 """The oldest schema a read-only opening reads as it is (older: open it writable once)."""
-DATA_TABLES = ("itil_cis", "itil_configs", "itil_events", "itil_heads", "itil_imports")
+DATA_TABLES = (
+    "itil_cis",
+    "itil_configs",
+    "itil_events",
+    "itil_heads",
+    "itil_imports",
+    "itil_kpi_facts",
+)
 """Every table with stored data (not the schema version): what emptying a database deletes."""
 _CORE_TABLES = {"itil_heads", "itil_events", "itil_cis"}
 

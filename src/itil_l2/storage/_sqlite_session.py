@@ -15,6 +15,8 @@ from itil_l2.storage._listing import Listed, Order
 from itil_l2.storage._query import Query
 from itil_l2.storage._rows import EventRow, Head, Notice, Stream
 from itil_l2.storage._sqlite_configs import ConfigRows
+from itil_l2.storage._sqlite_facts import PUT as PUT_FACTS
+from itil_l2.storage._sqlite_facts import facts_rows, put_rows, ticket_tenants
 from itil_l2.storage._sqlite_log import Pending, notices_since
 from itil_l2.storage._sqlite_sql import INSERT_HEAD as _INSERT_HEAD
 from itil_l2.storage._sqlite_sql import LOAD as _LOAD
@@ -92,6 +94,8 @@ class SqliteSession(ConfigRows):
             self._db.execute(_INSERT_HEAD, (kind, tenant, *_head_values(head)))
         except sqlite3.IntegrityError as exc:
             raise AlreadyExists(f"{kind} {head.id!r} is already stored") from exc
+        if head.facts is not None:
+            self._pending.facts.add(tenant, head.facts.row)
         self._pending.add(self._db, (kind, tenant, head.id), events, head.ci_refs)
 
     def append(
@@ -114,6 +118,8 @@ class SqliteSession(ConfigRows):
             "DELETE FROM itil_cis WHERE kind = ? AND tenant = ? AND id = ?",
             (kind, tenant, head.id),
         )
+        if head.facts is not None:
+            self._pending.facts.add(tenant, head.facts.row)
         self._pending.add(self._db, (kind, tenant, head.id), events, head.ci_refs)
 
     def select(
@@ -159,6 +165,23 @@ class SqliteSession(ConfigRows):
         """Write a head's view columns where it has none; 1 if written."""
         values = (head.assignee, head.caller, head.title_key, head.view, kind, tenant, head.id)
         return self._write(SET_VIEW, values)
+
+    def facts(
+        self, tenant: str, query: Query, after: str | None, limit: int
+    ) -> list[tuple[str, tuple[Any, ...] | None]]:
+        """(id, stored facts row or None) of the matching tickets (`stored_facts`)."""
+        self._where(query)
+        return facts_rows(self._read(), tenant, query, after, limit)
+
+    def put_facts(self, tenant: str, rows: Sequence[tuple[Any, ...]]) -> None:
+        """Replace stored tickets' facts rows (`Store.rebuild_facts`)."""
+        if rows:
+            self._begin_write()
+            self._read().executemany(PUT_FACTS, put_rows(tenant, rows))
+
+    def ticket_tenants(self) -> list[str]:
+        """The tenants with stored tickets."""
+        return ticket_tenants(self._read())
 
     def _where(self, query: Query) -> tuple[list[str], list[Any]]:
         if not self._backend.views and query.uses_view_columns:

@@ -165,6 +165,12 @@ class Store:
 
         return fill_views(self)
 
+    def rebuild_facts(self) -> int:
+        """Recompute every stored ticket's KPI facts by replay; how many (see `stored_facts`)."""
+        from itil_l2.storage._facts import rebuild_facts
+
+        return rebuild_facts(self)
+
     def close(self) -> None:
         """Release the backend's resources (connections), if it holds any."""
         close = getattr(self.backend, "close", None)

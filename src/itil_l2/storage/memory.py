@@ -18,8 +18,11 @@ from bisect import bisect_right, insort
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
+import attrs
+
 from itil_l2._core.serialization import UPCASTERS, Upcasters
 from itil_l2.errors import AlreadyExists, ConcurrencyError, NotFound, StorageError
+from itil_l2.storage._facts import TicketFacts
 from itil_l2.storage._query import Query
 from itil_l2.storage._rows import EventRow, Head, Notice, Stream
 from itil_l2.storage._store import OnCommit, Store
@@ -110,6 +113,8 @@ class MemorySession:
         self._lock()
         if self.load(kind, tenant, head.id) is not None:
             raise AlreadyExists(f"{kind} {head.id!r} is already stored")
+        if head.facts is not None:
+            head.facts.row  # noqa: B018 (computed now: the ticket may change before commit)
         self._overlay[((kind, tenant), head.id)] = Stream(head, tuple(events))
         self._written.append(((kind, tenant), head.id, tuple(events)))
 
@@ -125,6 +130,8 @@ class MemorySession:
                 f"{kind} {head.id!r} is at version {stored.head.version}, "
                 f"this copy was loaded at {expected}"
             )
+        if head.facts is not None:
+            head.facts.row  # noqa: B018 (computed now: the ticket may change before commit)
         self._overlay[((kind, tenant), head.id)] = Stream(head, stored.events + tuple(events))
         self._written.append(((kind, tenant), head.id, tuple(events)))
 
@@ -163,6 +170,30 @@ class MemorySession:
 
     def count(self, kind: str, tenant: str, query: Query) -> int:
         return sum(1 for _ in self.select(kind, tenant, query, None, 2**62))
+
+    def facts(
+        self, tenant: str, query: Query, after: str | None, limit: int
+    ) -> list[tuple[str, tuple[Any, ...] | None]]:
+        """(id, stored facts row or None) of the matching tickets (`stored_facts`)."""
+        return [
+            (s.head.id, None if s.head.facts is None else s.head.facts.row)
+            for s in self.select("ticket", tenant, query, after, limit)
+        ]
+
+    def put_facts(self, tenant: str, rows: Sequence[tuple[Any, ...]]) -> None:
+        """Replace stored tickets' facts rows (`Store.rebuild_facts`)."""
+        self._lock()
+        for row in rows:
+            stored = self.load("ticket", tenant, row[0])
+            if stored is not None:
+                head = attrs.evolve(stored.head, facts=TicketFacts(row=tuple(row)))
+                self._overlay[(("ticket", tenant), row[0])] = Stream(head, stored.events)
+
+    def ticket_tenants(self) -> list[str]:
+        """The tenants with stored tickets."""
+        with self._backend._read:
+            tenants = {t for (k, t), rows in self._backend._rows.items() if k == "ticket" and rows}
+        return sorted(tenants | {t for ((k, t), _) in self._overlay if k == "ticket"})
 
     def events_since(self, tenant: str, after: int, limit: int) -> list[Notice]:
         return self._backend._notices(tenant, after, limit)

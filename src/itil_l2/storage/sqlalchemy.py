@@ -66,6 +66,7 @@ from itil_l2.storage._query import Query
 from itil_l2.storage._rows import EventRow, Head, Notice, Stream
 from itil_l2.storage._sqlalchemy_configs import ConfigRows
 from itil_l2.storage._sqlalchemy_errors import translated
+from itil_l2.storage._sqlalchemy_facts import FactsRows
 from itil_l2.storage._sqlalchemy_held import held_events
 from itil_l2.storage._sqlalchemy_json import attribute_index
 from itil_l2.storage._sqlalchemy_log import Pending, notices_since
@@ -131,7 +132,7 @@ def _head_values(head: Head) -> dict[str, Any]:
     }
 
 
-class SqlAlchemySession(ConfigRows):
+class SqlAlchemySession(ConfigRows, FactsRows):
     """One unit of work on one SQLAlchemy connection (own transaction or a SAVEPOINT)."""
 
     def __init__(self, backend: SqlAlchemyBackend) -> None:
@@ -164,6 +165,8 @@ class SqlAlchemySession(ConfigRows):
             values = {"kind": kind, "tenant": tenant, "id": head.id, **_head_values(head)}
             if not self._insert_new(conn, values):
                 raise AlreadyExists(f"{kind} {head.id!r} is already stored")
+            if head.facts is not None:
+                self._pending.facts.add(tenant, head.facts.row)
             self._pending.add(conn, (kind, tenant, head.id), rows, head.ci_refs)
 
     def _insert_new(self, conn: Connection, values: dict[str, Any]) -> bool:
@@ -209,6 +212,8 @@ class SqlAlchemySession(ConfigRows):
             conn.execute(
                 delete(cis).where(cis.c.kind == kind, cis.c.tenant == tenant, cis.c.id == head.id)
             )
+            if head.facts is not None:
+                self._pending.facts.add(tenant, head.facts.row)
             self._pending.add(conn, (kind, tenant, head.id), rows, head.ci_refs)
 
     def select(

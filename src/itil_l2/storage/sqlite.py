@@ -32,6 +32,7 @@ from typing import Any
 from itil_l2._core.public import expose
 from itil_l2._core.serialization import UPCASTERS, Upcasters
 from itil_l2.errors import StorageError, ValidationError
+from itil_l2.storage._sqlite_facts import FACTS_SCHEMA
 from itil_l2.storage._sqlite_imports import ImportLog, ImportRecord, IncompleteImport
 from itil_l2.storage._sqlite_open import Snapshot, read_only_uri
 from itil_l2.storage._sqlite_schema import NotAnItilDatabase, check_readable, migrate
@@ -209,6 +210,8 @@ class SqliteStore(Store):
         """The import runs recorded in this database."""
         if not read_only and 0 < backend.schema < VIEW_SCHEMA:
             self.fill_views()  # rows of an older schema get their views, once
+        if not read_only and 0 < backend.schema < FACTS_SCHEMA:
+            self.rebuild_facts()  # and their tickets' KPI facts
 
     @property
     def read_only(self) -> bool:

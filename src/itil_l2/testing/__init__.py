@@ -35,6 +35,7 @@ from itil_l2.testing._cmdb import (
     relation_kinds,
 )
 from itil_l2.testing._common import assert_same, snapshot
+from itil_l2.testing._facts_checks import FactsChecks
 from itil_l2.testing._knowledge import (
     article_snapshot,
     example_article,
@@ -135,6 +136,7 @@ __all__ = [
     "propagating_kinds",
     "relation_kinds",
     # storage
+    "FactsChecks",
     "NASTY",
     "StoreContract",
 ]

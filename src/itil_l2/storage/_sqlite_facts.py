@@ -1,0 +1,115 @@
+"""The SQLite adapter's KPI facts: the `itil_kpi_facts` table, written with each ticket.
+
+Schema 7 adds the table (one row per ticket and tenant, `itil_l2.kpis.
+FACTS_COLUMNS` after the tenant). A unit of work holds its facts rows with
+its event rows (`PendingFacts`) and writes them with `INSERT OR REPLACE` in
+the same transaction. A file migrated from an older schema has no rows: its
+first writable opening computes them by replay (`Store.rebuild_facts`); a
+read-only opening of such a file refuses to read facts (`OutdatedFacts`).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from operator import itemgetter
+from typing import Any
+
+from itil_l2.kpis import FACTS_COLUMNS, OutdatedFacts
+from itil_l2.storage._query import Query
+from itil_l2.storage._sqlite_sql import where
+
+__all__ = ["FACTS_SCHEMA", "MIGRATION", "PendingFacts", "facts_rows", "ticket_tenants"]
+
+FACTS_SCHEMA = 7
+"""The schema that added `itil_kpi_facts`."""
+
+_HOURS = ",\n".join(
+    f"l{level}_{part}_h REAL NOT NULL"
+    for level in (1, 2, 3)
+    for part in ("queue", "work", "hold", "total")
+)
+MIGRATION = (
+    f"""CREATE TABLE itil_kpi_facts (
+        tenant TEXT NOT NULL, id TEXT NOT NULL, facts_version INTEGER NOT NULL,
+        opened_us INTEGER NOT NULL, end_kind TEXT, end_us INTEGER,
+        end_group TEXT NOT NULL, end_tier TEXT NOT NULL, owner_tier TEXT NOT NULL,
+        resolved_tier TEXT, resolution_code TEXT, successful INTEGER NOT NULL,
+        restored_us INTEGER, responded_us INTEGER,
+        tier_mask INTEGER NOT NULL, escalation_mask INTEGER NOT NULL,
+        hand_back_mask INTEGER NOT NULL, group_changes INTEGER NOT NULL,
+        ping_pongs INTEGER NOT NULL, reopens INTEGER NOT NULL,
+        {_HOURS},
+        category TEXT, priority TEXT NOT NULL, ci_refs TEXT NOT NULL, detail TEXT NOT NULL,
+        PRIMARY KEY (tenant, id)
+    ) WITHOUT ROWID""",
+    "CREATE INDEX itil_kpi_facts_end ON itil_kpi_facts (tenant, end_us)",
+    "CREATE INDEX itil_kpi_facts_group ON itil_kpi_facts (tenant, end_group)",
+    "CREATE INDEX itil_kpi_facts_tier ON itil_kpi_facts (tenant, end_tier)",
+)
+"""Schema 6 → 7: the KPI facts table (its rows are computed on the first writable opening)."""
+
+_COLUMNS = ", ".join(FACTS_COLUMNS)
+PUT = (
+    f"INSERT OR REPLACE INTO itil_kpi_facts (tenant, {_COLUMNS})"
+    f" VALUES (?{', ?' * len(FACTS_COLUMNS)})"
+)
+_READ = ", ".join(f"f.{c}" for c in FACTS_COLUMNS)
+_ID = itemgetter(0)
+
+
+class PendingFacts:
+    """A unit of work's facts rows not yet written: the last one per ticket."""
+
+    def __init__(self) -> None:
+        self.rows: dict[tuple[str, str], tuple[Any, ...]] = {}
+
+    def add(self, tenant: str, row: tuple[Any, ...]) -> None:
+        self.rows[tenant, row[0]] = (tenant, *row)
+
+    def flush(self, db: sqlite3.Connection) -> None:
+        if self.rows:
+            db.executemany(PUT, self.rows.values())
+            self.rows = {}
+
+    def clear(self) -> None:
+        self.rows = {}
+
+
+def facts_rows(
+    db: sqlite3.Connection, tenant: str, query: Query, after: str | None, limit: int
+) -> list[tuple[str, tuple[Any, ...] | None]]:
+    """(id, facts row or None) of up to `limit` matching tickets after id `after`, by id."""
+    clauses, params = where(query)
+    if after is not None:
+        clauses.append("id > ?")
+        params.append(after)
+    sql = (
+        f"SELECT q.id, {_READ} FROM (SELECT id FROM itil_heads h"
+        " WHERE kind = 'ticket' AND tenant = ?"
+        + "".join(f" AND {c}" for c in clauses)
+        + " ORDER BY id LIMIT ?) q"
+        " LEFT JOIN itil_kpi_facts f ON f.tenant = ? AND f.id = q.id"
+    )
+    try:
+        rows = db.execute(sql, (tenant, *params, limit, tenant)).fetchall()
+    except sqlite3.OperationalError as exc:
+        if "itil_kpi_facts" not in str(exc):
+            raise
+        raise OutdatedFacts(
+            "the database predates stored KPI facts: open it writable once"
+            " (it computes them), or run itil-l2 rebuild-facts --db FILE"
+        ) from None
+    rows.sort(key=_ID)  # in id order already (a sort in SQL would copy every row first)
+    return [(r[0], None if r[1] is None else r[1:]) for r in rows]
+
+
+def ticket_tenants(db: sqlite3.Connection) -> list[str]:
+    """The tenants with stored tickets."""
+    rows = db.execute("SELECT DISTINCT tenant FROM itil_heads WHERE kind = 'ticket'")
+    return sorted(r[0] for r in rows)
+
+
+def put_rows(tenant: str, rows: Sequence[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """Rows for `PUT`: the tenant in front of each facts row."""
+    return [(tenant, *row) for row in rows]
