@@ -237,14 +237,11 @@ class _Halves:
         return (b - a) / 2
 
 
-@settings(max_examples=25, deadline=None)
-@given(made=st.lists(tickets(max_steps=10), min_size=1, max_size=6, unique_by=lambda t: t.id))
-def test_clocked_and_coded_metrics_read_stored_facts_as_they_read_tickets(
-    made: list[Ticket],
-) -> None:
+def _same_tables(made: list[Ticket]) -> None:
     clock = _Halves()
+    parts = ("queue", "work", "hold", "total")
     metrics = [
-        *(tier_time_metric(t, p, clock=clock) for t in Tier for p in ("queue", "work", "total")),
+        *(tier_time_metric(t, p, clock=clock) for t in Tier for p in parts),
         time_to_restore_metric("p90", clock, codes={"solved_workaround", "not_solved"}),
         response_time_metric("median", clock),
         resolution_time_metric("mean", clock),
@@ -260,3 +257,16 @@ def test_clocked_and_coded_metrics_read_stored_facts_as_they_read_tickets(
     for by in ([], ["tier", "ci"]):
         want = [r.flat() for r in kpi_table(made, by=by, metrics=metrics)]  # type: ignore[arg-type]
         assert [r.flat() for r in kpi_table(stored, by=by, metrics=metrics)] == want
+
+
+@settings(max_examples=40, deadline=None)
+@given(made=st.lists(tickets(max_steps=12), min_size=1, max_size=6, unique_by=lambda t: t.id))
+def test_clocked_and_coded_metrics_read_stored_facts_as_they_read_tickets(
+    made: list[Ticket],
+) -> None:
+    _same_tables(made)
+
+
+def test_clocked_and_coded_metrics_agree_on_simulated_histories() -> None:
+    """Realistic histories: holds, escalations, hand-backs, reopens, workarounds."""
+    _same_tables(list(simulate(400, seed=3)))

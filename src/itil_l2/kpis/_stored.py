@@ -26,7 +26,7 @@ import msgspec
 from itil_l2._core.tier import SupportGroup, Tier
 from itil_l2.errors import CorruptHistory, StorageError, ValidationError
 from itil_l2.kpis._facts import KpiFacts
-from itil_l2.kpis._kept import Kept
+from itil_l2.kpis._kept import GROUP_EVENTS, Kept
 from itil_l2.tickets import events as ev
 
 __all__ = ["FACTS_COLUMNS", "FACTS_VERSION", "OutdatedFacts", "facts_from_row", "facts_row"]
@@ -68,8 +68,8 @@ FACTS_COLUMNS: tuple[str, ...] = (
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 _encode = msgspec.json.Encoder().encode
-_PART = {"queue": 0, "work": 1, "hold": 2}
 _LEVEL = {Tier.L1: 1, Tier.L2: 2, Tier.L3: 3}
+_NAME = {t: t.value for t in Tier}  # a dict lookup: an Enum's `value` is a Python-level call
 _ENDS = frozenset({"resolved", "cancelled", None})
 
 
@@ -115,9 +115,9 @@ def facts_row(facts: KpiFacts) -> tuple[Any, ...]:
         facts.end_kind,
         _opt(facts.end_at),
         group.name,
-        group.tier.value,
-        facts.owner_tier.value,
-        None if resolved is None else resolved.value,
+        _NAME[group.tier],
+        _NAME[facts.owner_tier],
+        None if resolved is None else _NAME[resolved],
         facts.resolution_code,
         1 if facts.successful else 0,
         _opt(facts.restored_at),
@@ -136,22 +136,51 @@ def facts_row(facts: KpiFacts) -> tuple[Any, ...]:
     )
 
 
+_NEXT_PART = {
+    ev.Assigned: 0,
+    ev.Reassigned: 0,
+    ev.Escalated: 0,
+    ev.HandedBack: 0,
+    ev.Requeued: 0,
+    ev.Started: 1,
+    ev.Resumed: 1,
+    ev.Reopened: 1,
+    ev.Held: 2,
+    ev.Resolved: -1,
+    ev.Cancelled: -1,
+    ev.Closed: -1,
+}
+"""The part of the clock an event starts (as `tier_intervals` reads it; -1: none)."""
+
+
 def _detail(facts: KpiFacts, opened: int) -> tuple[str, datetime | None]:
-    """The detail JSON (intervals and resolves as offsets from opened) and responded_at."""
+    """The detail JSON and responded_at, in one pass over the history.
+
+    Detail: the tier intervals (`tier_intervals`) as [level, part, start, end]
+    and every resolve as [at, code], times as microseconds after opened.
+    """
+    ticket = facts.ticket
+    level, part, since = _LEVEL[ticket.owner_group.tier], 0, 0
     responded: datetime | None = None
+    intervals: list[tuple[int, int, int, int]] = []
     resolves: list[tuple[int, str]] = []
-    for event in facts.ticket.history:
-        cls = type(event.payload)
-        if cls is ev.Resolved:
-            resolves.append((_us(event.at) - opened, event.payload.resolution.code.code))  # type: ignore[union-attr]
-            if responded is None:
-                responded = event.at
-        elif cls is ev.Started and responded is None:
-            responded = event.at
-    intervals = [
-        (_LEVEL[tier], _PART[part], _us(start) - opened, _us(end) - opened)
-        for tier, part, start, end in facts.intervals
-    ]
+    for event in ticket.history:
+        p = event.payload
+        cls = type(p)
+        nxt = _NEXT_PART.get(cls)
+        if nxt is None:
+            continue
+        at = (event.at - _EPOCH) // _MICROSECOND - opened
+        if part >= 0 and at > since:
+            intervals.append((level, part, since, at))
+        if cls in GROUP_EVENTS:
+            level = _LEVEL[p.group.tier]  # type: ignore[union-attr]
+        elif cls is ev.Resolved:
+            resolves.append((at, p.resolution.code.code))  # type: ignore[union-attr]
+            responded = responded or event.at
+        elif cls is ev.Started:
+            responded = responded or event.at
+        part, since = nxt, at
     return _encode({"i": intervals, "r": resolves}).decode(), responded
 
 
