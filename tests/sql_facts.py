@@ -1,0 +1,97 @@
+"""Test helpers for the SQL KPIs: fill the facts table directly, and compare results.
+
+`fill(conn, tickets)` writes `facts_row(kpi_facts(ticket))` for each ticket,
+the row a store writes beside the events, without storing every history, so
+a test can put the SQL side against the Python side on many tickets.
+`assert_same_rows` compares `sql_kpi_table` rows with `kpi_table` rows: same
+keys, same sample sizes and numerators, rates exactly, other values within
+1e-9 (relative, or absolute near zero).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import pytest
+from sqlalchemy import Connection, Engine, create_engine, insert, text
+
+from itil_l2 import Ticket
+from itil_l2.kpis import FACTS_COLUMNS, KpiFacts, KpiRow, facts_row, kpi_facts
+from itil_l2.storage.sqlalchemy import metadata
+
+TABLE = metadata.tables["itil_kpi_facts"]
+
+
+def postgres_url() -> str:
+    """The test database URL; in CI (ITIL_L2_REQUIRE_POSTGRES=1) its absence is a failure."""
+    url = os.environ.get("ITIL_L2_POSTGRES_URL")
+    if url is None:
+        if os.environ.get("ITIL_L2_REQUIRE_POSTGRES"):
+            pytest.fail("ITIL_L2_REQUIRE_POSTGRES is set but ITIL_L2_POSTGRES_URL is not")
+        pytest.skip("no PostgreSQL: set ITIL_L2_POSTGRES_URL to run these tests")
+    return url
+
+
+def fresh_postgres() -> Engine:
+    """An engine on the test database without a facts table (dropped if one is left)."""
+    engine = create_engine(postgres_url())
+    with engine.begin() as conn:
+        conn.execute(text("DROP TABLE IF EXISTS itil_kpi_facts"))
+    return engine
+
+
+def facts_rows(
+    tickets: Iterable[Ticket | KpiFacts], tenant: str = "", version: int | None = None
+) -> list[dict[str, Any]]:
+    """The facts rows of `tickets` (or of facts already read) as the store writes them."""
+    rows = []
+    for t in tickets:
+        facts = t if isinstance(t, KpiFacts) else kpi_facts(t)
+        row = dict(zip(FACTS_COLUMNS, facts_row(facts), strict=True))
+        row["tenant"] = tenant
+        if version is not None:
+            row["facts_version"] = version
+        rows.append(row)
+    return rows
+
+
+def fill(
+    conn: Connection,
+    tickets: Iterable[Ticket | KpiFacts],
+    tenant: str = "",
+    version: int | None = None,
+    *,
+    rows: list[dict[str, Any]] | None = None,
+) -> None:
+    """Write the facts of `tickets`, or `rows` made before (creating the table if needed)."""
+    TABLE.create(conn, checkfirst=True)
+    rows = facts_rows(tickets, tenant, version) if rows is None else rows
+    if rows:
+        conn.execute(insert(TABLE), rows)
+
+
+def close(a: float | None, b: float | None) -> bool:
+    if a is None or b is None:
+        return a is b
+    return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
+
+
+def assert_same_rows(sql: Sequence[KpiRow], python: Sequence[KpiRow]) -> None:
+    """SQL rows equal the Python engine's: counts and rates exactly, the rest within 1e-9."""
+    assert [dict(r.key) for r in sql] == [dict(r.key) for r in python]
+    for s, p in zip(sql, python, strict=True):
+        assert list(s.results) == list(p.results)
+        for name, want in p.results.items():
+            got = s.results[name]
+            where = f"{name} at {dict(p.key)}"
+            assert got.definition == want.definition, where
+            assert got.unit == want.unit, where
+            assert got.sample_size == want.sample_size, where
+            assert got.numerator == want.numerator, where
+            if want.numerator is not None:  # a rate: the same division of the same counts
+                assert got.value == want.value, where
+            else:
+                assert close(got.value, want.value), (where, got.value, want.value)
