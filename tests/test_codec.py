@@ -16,8 +16,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from itil_l2 import SYSTEM, Priority, Tier
-from itil_l2._core import codec as codec_module
+from itil_l2 import SYSTEM, Priority, Tier, ValidationError
+from itil_l2._core import structuring
 from itil_l2.storage import KINDS, UPCASTERS, converter
 from itil_l2.testing import (
     change_requests,
@@ -109,7 +109,7 @@ def test_every_library_value_class_is_built_by_generated_code_not_the_slow_path(
     """The speed promise: only these classes (with hooks of their own) go through cattrs."""
     slow = {
         getattr(tp, "__name__", str(tp))
-        for tp, build in codec_module._CACHE.items()
+        for tp, build in structuring._CACHE.items()
         if getattr(build, "__name__", "") == "<lambda>"
     }
     assert slow <= {"HoldReason", "ProblemResolutionCode", "date", _ANALYSIS}, slow
@@ -124,5 +124,5 @@ _ANALYSIS = (
 
 @pytest.mark.parametrize("text", ["{not json", "[1,2]", '{"payload": 5}', "null", '"text"'])
 def test_text_that_is_not_an_event_is_a_typed_error(text: str) -> None:
-    with pytest.raises((msgspec.DecodeError, KeyError, codec_module.ValidationError)):
+    with pytest.raises((msgspec.DecodeError, KeyError, ValidationError)):
         KINDS["ticket"].codec.decode(text)

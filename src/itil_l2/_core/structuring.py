@@ -1,32 +1,10 @@
-"""The stored-event codec: msgspec underneath, the cattrs format on the outside.
+"""Generated structuring: stored JSON data built into events without their validators.
 
-Events are written as the JSON the library's cattrs converter gives
-(`itil_l2.storage.converter`), byte for byte as before, so rows written by
-every earlier release and rows written now are one format. What changed is
-the machinery:
-
-- **Encoding**: the converter's unstructured data is encoded by msgspec (a C
-  encoder; the same text as the standard library's compact encoder with
-  unicode verbatim, five times as fast).
-- **Decoding**: msgspec parses the text, then code generated once per class
-  builds the event **without re-running the field validators**: they ran
-  when the event was made, before it was ever written. Each value's *type*
-  is still checked (a string where a string belongs, a member of the enum, an
-  aware time), so a row of the wrong shape is `CorruptHistory`, never a
-  half-built event; and replay still runs every workflow rule on every
-  event, so a stored history can never hold a state the rules forbid. What a
-  decoded event is not re-checked for is what only a validator knows (a
-  blank title, a badly formed identifier): such a value can only come from
-  a row edited by hand, and loads as it is written.
-
-JSON handed in from outside (`entity_from_json`, files) is not a row the
-store wrote: it goes through the converter, validators and all.
-
-Why not msgspec's own attrs support: msgspec 0.19+ runs attrs validators on
-decode (what this module avoids), and its encoding of times, durations and
-sets differs from the stored format. Why not orjson: it parses to dicts
-like msgspec does (measured the same on these events) and has no typed
-decoding; one fast codec is a core dependency, not two.
+Code generated once per attrs class builds an instance field by field,
+checking each value's type (a string, a whole number and not a bool, a
+member of the enum, a time with an offset, a list) but not running the
+field validators: they ran when the event was made, before it was written.
+See `itil_l2._core.codec` for why, and for what still checks a stored event.
 """
 
 from __future__ import annotations
@@ -44,44 +22,43 @@ import msgspec
 
 from itil_l2.errors import ValidationError
 
-__all__ = ["EventCodec", "field_types", "trusted_structurer"]
+__all__ = ["Structurer", "attrs_structurer", "field_types", "parse", "trusted_structurer", "wrong"]
 
 Structurer = Callable[[Any], Any]
 
 _new = object.__new__
 _set = object.__setattr__
 _MISSING = object()
-_encode = msgspec.json.Encoder().encode
-_parse = msgspec.json.Decoder().decode
+parse = msgspec.json.Decoder().decode
 _fromisoformat = datetime.fromisoformat
 _CACHE: dict[Any, Structurer] = {}
 
 
-def _wrong(value: Any, expected: str) -> ValidationError:
+def wrong(value: Any, expected: str) -> ValidationError:
     return ValidationError(f"expected {expected}, got {type(value).__name__} {value!r:.60}")
 
 
 def _str(value: Any) -> str:
     if type(value) is not str:
-        raise _wrong(value, "a string")
+        raise wrong(value, "a string")
     return value
 
 
 def _int(value: Any) -> int:
     if type(value) is not int:
-        raise _wrong(value, "a whole number")
+        raise wrong(value, "a whole number")
     return value
 
 
 def _bool(value: Any) -> bool:
     if type(value) is not bool:
-        raise _wrong(value, "true or false")
+        raise wrong(value, "true or false")
     return value
 
 
 def _float(value: Any) -> float:
     if type(value) is not float and type(value) is not int:
-        raise _wrong(value, "a number")
+        raise wrong(value, "a number")
     return float(value)
 
 
@@ -91,12 +68,12 @@ def _any(value: Any) -> Any:
 
 def _none(value: Any) -> None:
     if value is not None:
-        raise _wrong(value, "null")
+        raise wrong(value, "null")
 
 
 def _datetime(value: Any) -> datetime:
     if type(value) is not str:
-        raise _wrong(value, "an ISO 8601 time")
+        raise wrong(value, "an ISO 8601 time")
     moment = _fromisoformat(value)
     if moment.tzinfo is None:
         raise ValidationError(f"a stored time must have an offset, got {value!r}")
@@ -105,7 +82,7 @@ def _datetime(value: Any) -> datetime:
 
 def _timedelta(value: Any) -> timedelta:
     if type(value) is not float and type(value) is not int:
-        raise _wrong(value, "a duration in seconds")
+        raise wrong(value, "a duration in seconds")
     return timedelta(seconds=value)
 
 
@@ -151,7 +128,7 @@ def _make(tp: Any, fallback: Callable[[Any, Any], Any]) -> Structurer:
     if isinstance(tp, type) and issubclass(tp, enum.Enum):
         return _member(tp)
     if isinstance(tp, type) and attrs.has(tp) and _plain(tp) and _generated(tp, fallback):
-        return _attrs_class(tp, fallback)
+        return attrs_structurer(tp, fallback)
     return lambda value: fallback(value, tp)
 
 
@@ -172,17 +149,17 @@ def _sequence(kind: Callable[[Any], Any], item: Structurer) -> Structurer:
 
         def strings(value: Any) -> Any:
             if type(value) is not list:
-                raise _wrong(value, "a list")
+                raise wrong(value, "a list")
             for x in value:
                 if type(x) is not str:
-                    raise _wrong(x, "a string")
+                    raise wrong(x, "a string")
             return kind(value)
 
         return strings
 
     def items(value: Any) -> Any:
         if type(value) is not list:
-            raise _wrong(value, "a list")
+            raise wrong(value, "a list")
         return kind([item(x) for x in value])
 
     return items
@@ -190,7 +167,7 @@ def _sequence(kind: Callable[[Any], Any], item: Structurer) -> Structurer:
 
 def _json_object(value: Any) -> dict[str, Any]:
     if type(value) is not dict:
-        raise _wrong(value, "an object")
+        raise wrong(value, "an object")
     return value
 
 
@@ -201,7 +178,7 @@ def _member(cls: type[enum.Enum]) -> Structurer:
     def member(value: Any) -> Any:
         found = members.get(value) if type(value) in types_ else None
         if found is None:
-            raise _wrong(value, f"a {cls.__name__} value")
+            raise wrong(value, f"a {cls.__name__} value")
         return found
 
     return member
@@ -262,32 +239,32 @@ def _inline(tp: Any, n: int, scope: dict[str, Any]) -> list[str] | None:
 
 def _plain_lines(tp: Any, n: int, scope: dict[str, Any]) -> list[str] | None:
     if tp in _INLINE:
-        return [f"if type(v) is not {tp.__name__}: raise _wrong(v, {_INLINE[tp]!r})"]
+        return [f"if type(v) is not {tp.__name__}: raise wrong(v, {_INLINE[tp]!r})"]
     if tp is datetime:
         scope["_iso"] = _fromisoformat
         return [
-            "if type(v) is not str: raise _wrong(v, 'an ISO 8601 time')",
+            "if type(v) is not str: raise wrong(v, 'an ISO 8601 time')",
             "v = _iso(v)",  # a ValueError for a string that is not a time
-            "if v.tzinfo is None: raise _wrong(v, 'a time with an offset')",
+            "if v.tzinfo is None: raise wrong(v, 'a time with an offset')",
         ]
     if isinstance(tp, type) and issubclass(tp, enum.Enum):
         scope[f"_e{n}"], scope[f"_t{n}"] = dict(tp._value2member_map_), {type(m.value) for m in tp}
         return [
             f"w = _e{n}.get(v) if type(v) in _t{n} else None",
-            f"if w is None: raise _wrong(v, 'a {tp.__name__} value')",
+            f"if w is None: raise wrong(v, 'a {tp.__name__} value')",
             "v = w",
         ]
     if typing.get_origin(tp) is tuple and typing.get_args(tp) == (str, Ellipsis):
         return [
-            "if type(v) is not list: raise _wrong(v, 'a list')",
+            "if type(v) is not list: raise wrong(v, 'a list')",
             "for w in v:",
-            "    if type(w) is not str: raise _wrong(w, 'a string')",
+            "    if type(w) is not str: raise wrong(w, 'a string')",
             "v = tuple(v)",
         ]
     return None
 
 
-def _attrs_class(
+def attrs_structurer(
     cls: type, fallback: Callable[[Any, Any], Any], overrides: dict[str, Structurer] | None = None
 ) -> Structurer:
     """Generated code building `cls` field by field, types checked, defaults for absent keys."""
@@ -303,11 +280,11 @@ def _attrs_class(
 
         _CACHE[cls] = later
     scope: dict[str, Any] = {"_new": _new, "_set": _set, "_M": _MISSING, "_cls": cls}
-    scope["_wrong"], scope["_dict"] = _wrong, dict
+    scope["wrong"], scope["_dict"] = wrong, dict
     lines = [
         "def build(d):",
         "    if type(d) is not _dict:",
-        f"        raise _wrong(d, 'a {cls.__name__} object')",
+        f"        raise wrong(d, 'a {cls.__name__} object')",
         "    o = _new(_cls)",
     ]
     for n, field in enumerate(attrs.fields(cls)):
@@ -356,49 +333,3 @@ def _field_lines(
         *(f"        {line}" for line in build),
         f"    _set(o, {name!r}, v)",
     ]
-
-
-class EventCodec:
-    """Encodes one entity kind's events to stored JSON text and decodes them back.
-
-    `event_type` is the kind's envelope (`TicketEvent`, ...), `payloads` its
-    payload classes, tagged in the JSON by their trigger under `"type"`;
-    `converter` the library's cattrs converter, whose format the text is.
-    """
-
-    def __init__(
-        self, event_type: type[Any], payloads: tuple[type[Any], ...], converter: Any
-    ) -> None:
-        from itil_l2._core.encoding import unstructurer  # it imports this module
-
-        fallback = converter.structure
-        tagged = {str(p.TRIGGER): trusted_structurer(p, fallback) for p in payloads}
-        flat = {p: unstructurer(p, converter, str(p.TRIGGER)) for p in payloads}
-
-        def payload(value: Any) -> Any:
-            build = tagged.get(str(value.get("type"))) if type(value) is dict else None
-            if build is None:
-                raise _wrong(value, "a payload object tagged with a known type")
-            return build(value)
-
-        self._build = _attrs_class(event_type, fallback, {"payload": payload})
-        self._flat = lambda e: {
-            "entity_id": e.entity_id,
-            "version": e.version,
-            "at": e.at.isoformat(),
-            "actor_id": e.actor_id,
-            "payload": flat[type(e.payload)](e.payload),
-            "schema": e.schema,
-        }
-
-    def encode(self, event: Any) -> str:
-        """The stored text of `event` (compact JSON, unicode verbatim)."""
-        return _encode(self._flat(event)).decode()
-
-    def decode(self, text: str | bytes) -> Any:
-        """The event stored as `text` in the current schema (types checked, no validators)."""
-        return self._build(_parse(text))
-
-    def structure(self, data: Any) -> Any:
-        """The event from decoded JSON `data` in the current schema."""
-        return self._build(data)

@@ -21,7 +21,7 @@ from typing import Any
 
 import attrs
 
-from itil_l2._core.codec import field_types
+from itil_l2._core.structuring import field_types
 
 __all__ = ["unstructurer"]
 
