@@ -10,17 +10,19 @@ escalate to L2, start, escalate to L3, start, resolve):
 1. Bulk save: one unit of work adding N tickets, committed, against raw
    `sqlite3.executemany` of exactly the rows the adapter writes (the head,
    event and CI rows, already encoded) into the same schema, in one
-   transaction. Target: the library reaches >= 50 % of the raw rate. The
-   library's time includes encoding every event to JSON (cattrs), which the
-   raw baseline is handed for free; the report splits that out.
+   transaction. Target (issue 18): the library reaches >= 60 % of the raw
+   rate. The library's time includes encoding every event to JSON and
+   building the head's view, which the raw baseline is handed for free; the
+   report splits that out.
 2. Bulk load: streaming every ticket back with `find()` (decoding JSON,
-   structuring events with cattrs, replaying each history through the
-   workflow) against a raw `SELECT` of the same rows.
+   building the events, replaying each history through the workflow,
+   checking the head and view) against a raw `SELECT` of the same rows.
+   Target: >= 20 % of the raw rate.
 3. get-by-id: the median latency of `uow.tickets.get(id)` over G random ids
-   (target < 100 µs on SQLite), against a raw `SELECT` of one ticket's rows:
+   against a raw `SELECT` of one ticket's event rows (target: at most 5x):
    cold (a new store, every event decoded from JSON) and warm (the same ids
-   again: the store's cache of decoded events skips JSON and cattrs, while
-   the rows are still read and the history still replayed).
+   again: the store's cache of decoded events skips decoding, while the rows
+   are still read and the history still replayed).
 4. The same on PostgreSQL through the SQLAlchemy adapter when
    `ITIL_L2_POSTGRES_URL` is set (baseline: SQLAlchemy Core `executemany`).
 
@@ -48,6 +50,7 @@ from bench_workflow import itil_open, make_fixture, ticket_ids
 
 from itil_l2 import Ticket
 from itil_l2.storage import KINDS, SqliteStore
+from itil_l2.storage._sqlite_facts import PUT as _PUT_FACTS
 from itil_l2.storage._sqlite_log import _INSERT as _INSERT_EVENT
 from itil_l2.storage._sqlite_schema import migrate
 from itil_l2.storage._sqlite_sql import INSERT_CI as _INSERT_CI
@@ -71,10 +74,13 @@ def make_tickets(n: int) -> list[Ticket]:
     return tickets
 
 
-def encoded_rows(tickets: Sequence[Ticket]) -> tuple[list[Any], list[Any], list[Any]]:
-    """Exactly the head, event and CI rows the SQLite adapter writes for `tickets`."""
+Rows = tuple[list[Any], list[Any], list[Any], list[Any]]
+
+
+def encoded_rows(tickets: Sequence[Ticket]) -> Rows:
+    """Exactly the head, event, CI and KPI facts rows the SQLite adapter writes for `tickets`."""
     kind = KINDS["ticket"]
-    heads, events, cis = [], [], []
+    heads, events, cis, facts = [], [], [], []
     for t in tickets:
         head, rows = kind.encode(t, t.history)
         heads.append(("ticket", "", *_head_values(head)))
@@ -93,7 +99,8 @@ def encoded_rows(tickets: Sequence[Ticket]) -> tuple[list[Any], list[Any], list[
             for n, r in enumerate(rows, start=1)
         ]  # with the position each row gets in the notification log
         cis += [("ticket", "", ci, t.id) for ci in head.ci_refs]
-    return heads, events, cis
+        facts.append(("", *head.facts.row))  # type: ignore[union-attr]
+    return heads, events, cis, facts
 
 
 def timed(fn: Callable[[], Any]) -> float:
@@ -114,16 +121,17 @@ def fresh_db(folder: Path, name: str) -> Path:
     return path
 
 
-def raw_sqlite_save(path: Path, rows: tuple[list[Any], list[Any], list[Any]]) -> None:
+def raw_sqlite_save(path: Path, rows: Rows) -> None:
     db = sqlite3.connect(path, isolation_level=None)
     db.execute("PRAGMA journal_mode = WAL")
     db.execute("PRAGMA synchronous = NORMAL")
     migrate(db)
-    heads, events, cis = rows
+    heads, events, cis, facts = rows
     db.execute("BEGIN IMMEDIATE")
     db.executemany(_INSERT_HEAD, heads)
     db.executemany(_INSERT_EVENT, events)
     db.executemany(_INSERT_CI, cis)
+    db.executemany(_PUT_FACTS, facts)
     db.execute("COMMIT")
     db.close()
 
@@ -194,11 +202,10 @@ def bench_sqlite(tickets: list[Ticket], gets: int, repeat: int, folder: Path) ->
         )
         db.close()
         store.close()
-    report("SQLite", n, save, raw_save, encode, load, raw_load, get, raw_get, target_get=100)
-    verdict = "PASS" if statistics.median(warm) * 1e6 < 100 else "MISS"
+    report("SQLite", n, save, raw_save, encode, load, raw_load, get, raw_get)
     print(
         f"get by id   warm (events already decoded once, the store's event cache)"
-        f" {statistics.median(warm) * 1e6:,.0f} µs   target < 100 µs: {verdict}"
+        f" {statistics.median(warm) * 1e6:,.0f} µs"
     )
 
 
@@ -212,7 +219,6 @@ def report(
     raw_load: list[float],
     get: list[float],
     raw_get: list[float],
-    target_get: float | None = None,
 ) -> None:
     med = statistics.median
     rate = [rs / s for s, rs in zip(save, raw_save, strict=True)]
@@ -221,8 +227,8 @@ def report(
     print(
         f"bulk save   library {n / med(save):>10,.0f} tickets/s   raw {n / med(raw_save):>10,.0f}"
     )
-    verdict = "PASS" if med(rate) >= 0.5 else "MISS"
-    print(f"            library/raw rate {med(rate):.1%} (target >= 50 %: {verdict})")
+    verdict = "met" if med(rate) >= 0.6 else "MISS"
+    print(f"            library/raw rate {med(rate):.1%} (target >= 60 %: {verdict})")
     print(
         f"            of which encoding {med(encode) / med(save):.0%} of the library's time;"
         f" without it {med(write_only):.1%} of raw"
@@ -231,25 +237,27 @@ def report(
         f"bulk load   library {n / med(load):>10,.0f} tickets/s   raw {n / med(raw_load):>10,.0f}"
     )
     load_rate = med([r / lo for lo, r in zip(load, raw_load, strict=True)])
-    print(f"            library/raw rate {load_rate:.1%}")
-    line = (
+    verdict = "met" if load_rate >= 0.2 else "MISS"
+    print(f"            library/raw rate {load_rate:.1%} (target >= 20 %: {verdict})")
+    times = med(get) / med(raw_get)
+    verdict = "met" if times <= 5 else "MISS"
+    print(
         f"get by id   library {med(get) * 1e6:,.0f} µs   raw {med(raw_get) * 1e6:,.0f} µs (medians)"
+        f"   {times:.1f}x (target <= 5x: {verdict})"
     )
-    if target_get is not None:
-        verdict = "PASS" if med(get) * 1e6 < target_get else "MISS"
-        line += f"   target < {target_get:.0f} µs: {verdict}"
-    print(line)
 
 
 def bench_postgres(url: str, tickets: list[Ticket], gets: int, repeat: int) -> None:
     from sqlalchemy import create_engine, insert, select
 
+    from itil_l2.kpis import FACTS_COLUMNS
+    from itil_l2.storage._tables import kpi_facts
     from itil_l2.storage.sqlalchemy import SqlAlchemyStore, cis, events, heads, metadata
 
     engine = create_engine(url)
     kind = KINDS["ticket"]
     n = len(tickets)
-    head_rows, event_rows, ci_rows = [], [], []
+    head_rows, event_rows, ci_rows, fact_rows = [], [], [], []
     from itil_l2.storage.sqlalchemy import _head_values as sa_head
     from itil_l2.storage.sqlalchemy import _utc
 
@@ -271,6 +279,8 @@ def bench_postgres(url: str, tickets: list[Ticket], gets: int, repeat: int) -> N
             for n, r in enumerate(rows, start=1)
         ]
         ci_rows += [{"kind": "ticket", "tenant": "", "ci": ci, "id": t.id} for ci in head.ci_refs]
+        facts = dict(zip(FACTS_COLUMNS, head.facts.row, strict=True))  # type: ignore[union-attr]
+        fact_rows.append({"tenant": "", **facts})
     sample = random.Random(7).sample([t.id for t in tickets], min(gets, n))
     save, raw_save, encode, load, raw_load, get, raw_get = ([] for _ in range(7))
     for _ in range(repeat):
@@ -283,6 +293,7 @@ def bench_postgres(url: str, tickets: list[Ticket], gets: int, repeat: int) -> N
                 conn.execute(insert(events), event_rows)
                 if ci_rows:
                     conn.execute(insert(cis), ci_rows)
+                conn.execute(insert(kpi_facts), fact_rows)
 
         raw_save.append(timed(raw))
         raw_load.append(
