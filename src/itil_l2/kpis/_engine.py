@@ -14,7 +14,9 @@ Ticket KPIs measure ended tickets in the period in which they ended (see
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from typing import Literal
+from itertools import compress, repeat
+from operator import is_, not_
+from typing import Any, Literal
 
 from attrs import frozen
 
@@ -113,6 +115,48 @@ def _feed(facts: KpiFacts, tallies: Sequence[_Tally], period: Period | None) -> 
             tally.values.append(outcome)  # type: ignore[arg-type]
 
 
+_CHUNK = 4096
+"""Facts measured together: `map` runs each rule over them with no Python loop per ticket."""
+
+
+def _measure_chunk(
+    chunk: list[KpiFacts], reasons: list[str | None] | None, tallies: Sequence[_Tally]
+) -> None:
+    """Every tally over `chunk`, in ticket order, exactly as `_feed` ticket by ticket.
+
+    `reasons` says, per ticket, why the period leaves it out (None: measured);
+    None for no period. Each rule runs through `map`; the outcomes are sorted
+    into exclusions, counts and values by C-level tools, not a Python loop.
+    """
+    inside = (
+        chunk if reasons is None else [f for f, r in zip(chunk, reasons, strict=True) if r is None]
+    )
+    ids: list[str] = []
+    for tally in tallies:
+        outcomes: list[Any] = list(map(tally.metric.rule, inside))
+        if reasons is not None:
+            measured = iter(outcomes)
+            outcomes = [next(measured) if r is None else r for r in reasons]
+        is_reason = list(map(is_, map(type, outcomes), repeat(str)))
+        if any(is_reason):
+            ids = ids or [f.id for f in chunk]
+            pairs = compress(zip(ids, outcomes, strict=True), is_reason)
+            tally.excluded.extend(map(_exclusion, repeat(Exclusion), pairs))
+            outcomes = list(compress(outcomes, map(not_, is_reason)))
+        if tally.is_rate:
+            tally.n += len(outcomes)
+            tally.hits += sum(map(is_, outcomes, repeat(True)))
+        else:
+            tally.values.extend(outcomes)
+
+
+def _period_reason(facts: KpiFacts, period: Period) -> str | None:
+    """Why `period` leaves `facts` out, or None when the ticket ended inside it."""
+    if facts.end_at is None:
+        return STILL_OPEN
+    return None if facts.end_at in period else OUTSIDE
+
+
 def measure_facts(
     facts: Iterable[KpiFacts], metrics: Sequence[Metric], *, period: Period | None = None
 ) -> dict[str, KpiResult]:
@@ -120,9 +164,23 @@ def measure_facts(
     tallies = [_Tally(m) for m in metrics]
     if len({m.name for m in metrics}) != len(tallies):
         raise ValidationError("metric names must be unique")
+    chunk: list[KpiFacts] = []
+    reasons: list[str | None] | None = None if period is None else []
     for f in facts:
-        _feed(f, tallies, period)
+        chunk.append(f)
+        if reasons is not None:
+            reasons.append(_period_reason(f, period))  # type: ignore[arg-type]
+        if len(chunk) == _CHUNK:
+            _measure_chunk(chunk, _some(reasons), tallies)
+            chunk.clear()
+            reasons = None if reasons is None else []
+    _measure_chunk(chunk, _some(reasons), tallies)
     return {t.metric.name: t.result() for t in tallies}
+
+
+def _some(reasons: list[str | None] | None) -> list[str | None] | None:
+    """`reasons`, or None when the period leaves no ticket out (the fast path)."""
+    return None if reasons is None or not any(reasons) else reasons
 
 
 def measure(

@@ -45,7 +45,7 @@ def percentile(ordered: tuple[float, ...] | list[float], p: float) -> float:
 
 
 def _sorted(values: Iterable[float]) -> tuple[float, ...]:
-    return tuple(sorted(float(v) for v in values))
+    return tuple(sorted(map(float, values)))
 
 
 @frozen
