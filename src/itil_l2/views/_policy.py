@@ -32,7 +32,13 @@ __all__ = ["Choice", "Format", "enum_text", "iso", "iso_or_none", "seconds", "te
 
 def enum_text(member: Enum) -> str:
     """The policy's text for an enum member: its value, or a number-valued member's name."""
-    return member.name if isinstance(member, IntEnum) else str(member.value)
+    text = _TEXTS.get(member)
+    if text is None:  # each member's text is worked out once (views are built on every save)
+        text = _TEXTS[member] = member.name if isinstance(member, IntEnum) else str(member.value)
+    return text
+
+
+_TEXTS: dict[Enum, str] = {}
 
 
 def text_or_none(member: Enum | None) -> str | None:
@@ -53,10 +59,14 @@ def iso(moment: datetime) -> str:
     >>> iso(datetime(1890, 1, 1, tzinfo=timezone(timedelta(minutes=53, seconds=28))))
     '1889-12-31T23:06:32+00:00'
     """
-    offset = moment.utcoffset()
-    if offset is not None and offset % timedelta(minutes=1):
-        moment = moment.astimezone(UTC)
+    if moment.tzinfo is not UTC:
+        offset = moment.utcoffset()
+        if offset is not None and offset % _MINUTE:
+            moment = moment.astimezone(UTC)
     return moment.isoformat()
+
+
+_MINUTE = timedelta(minutes=1)
 
 
 def iso_or_none(moment: datetime | None) -> str | None:
