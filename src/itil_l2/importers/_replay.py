@@ -55,6 +55,7 @@ identifier is left out, and a case whose id is none is skipped whole
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from itil_l2._core.priority import Impact, Urgency
 from itil_l2._core.tier import SupportGroup, Tier
@@ -123,6 +124,7 @@ class Replayer(Vetting):
         self.default_code = resolution_code
         self.impact, self.urgency = _defaults(defaults)
         self._actor = Actors()  # one actor per updater name
+        self._actors = self._actor.made  # read directly on the hot path (`_step`)
         self._groups: dict[tuple[str, Tier, tuple[str, ...]], SupportGroup] = {}
         self._faults: dict[str, str | None] = {}
         self._seen: set[str] = set()  # case ids read so far: a later case with one is a duplicate
@@ -200,24 +202,31 @@ class Replayer(Vetting):
         return run.ticket
 
     def _tiers(self, case: Case) -> tuple[dict[str, SupportGroup], str]:
-        names = [s.group for s in case.steps if s.group is not None and s.error is None]
+        names: list[str] = []  # the usable rows' groups
+        resolvers: list[str] = []  # the group holding the ticket at each usable resolved row
+        current, tiered = None, False
+        for step in case.steps:  # one pass for what the three sources need
+            group = step.group
+            if group is not None:
+                if step.error is None:
+                    names.append(group)
+                if group:
+                    current = group
+                    tiered = tiered or bool(step.tier)
+            if step.phase is Phase.RESOLVED and current is not None and step.error is None:
+                resolvers.append(current)
         if self.directory is not None:
             unknown = {n for n in names if not self.directory.knows(n)}
             self.tally.figures["group names not in the tier directory"] += len(unknown)
             return {n: self.directory.group(n) for n in names}, "directory"
-        given = {s.group: s for s in reversed(case.steps) if s.group and s.tier}
-        if given:
+        if tiered:
+            given = {s.group: s for s in reversed(case.steps) if s.group and s.tier}
             found = {}
             for n in names:
                 s = given.get(n)
                 specs = s.specialisations if s is not None else ()
                 found[n] = self._group(n, s.tier if s and s.tier else Tier.L1, specs)
             return found, "export"
-        resolvers, current = [], None
-        for s in case.steps:
-            current = s.group or current
-            if s.phase is Phase.RESOLVED and current is not None and s.error is None:
-                resolvers.append(current)
         inferred = _inferred_tiers(names, resolvers)
         return {n: self._group(n, tier) for n, tier in inferred.items()}, "inferred"
 
@@ -277,7 +286,7 @@ class Replayer(Vetting):
             )
             at = ticket.updated_at
         run.at = at
-        actor = self._actor(step.actor)
+        actor = self._actors.get(step.actor or "") or self._actor(step.actor)  # None: the system
         phase = ticket.phase
         for link in step.links:
             if link not in ticket.links:
@@ -290,7 +299,7 @@ class Replayer(Vetting):
             elif (change := _ended_change(ticket, step, group)) is not None:
                 self._deviate(run, f"{change} on a {phase.value} ticket", "not replayed")
             return
-        context = StepContext(run, ticket, step, group, at, actor)
+        context = _context((run, ticket, step, group, at, actor))
         target = step.phase
         if phase is Phase.RESOLVED and target in _TIERED:  # the reopen first, then the move
             self._attempt(run, "reopen", lambda: _reopen(context))
@@ -310,7 +319,13 @@ class Replayer(Vetting):
                 )
         self._fields(context)
         self._phase(context, premature_close)
-        self._texts(context)
+        if step.vendor_text is not None or step.note is not None:
+            self._texts(context)
+
+
+def _context(fields: tuple[Any, ...]) -> StepContext:
+    """`StepContext(*fields)` without the named tuple's Python-level `__new__` (once per row)."""
+    return tuple.__new__(StepContext, fields)
 
 
 def _defaults(given: Mapping[str, str] | None) -> tuple[Impact | None, Urgency | None]:

@@ -20,13 +20,11 @@ from __future__ import annotations
 
 import csv
 import zlib
-from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, tzinfo
+from collections.abc import Iterator
+from datetime import UTC, tzinfo
 from pathlib import Path
 from typing import Any, Unpack
 
-from itil_l2._core.priority import Impact, Urgency
-from itil_l2.errors import ValidationError
 from itil_l2.importers._conformance import ImportPolicy, MalformedExport, Tally
 from itil_l2.importers._reading import (
     ImportOptions,
@@ -36,10 +34,9 @@ from itil_l2.importers._reading import (
     policy_of,
     start_import,
 )
-from itil_l2.importers._replay import LINK_COLUMNS
 from itil_l2.importers._run import ImportRun
-from itil_l2.importers._steps import Case, Step
-from itil_l2.tickets import Channel, HoldReason, Link, Phase
+from itil_l2.importers._servicenow_rows import SERVICENOW_STATES, RowMapper
+from itil_l2.importers._steps import Case
 
 __all__ = [
     "DEFAULT_MAX_ROWS_PER_INCIDENT",
@@ -48,7 +45,6 @@ __all__ = [
     "read_servicenow",
 ]
 
-MISSING = "?"
 DEFAULT_MAX_ROWS_PER_INCIDENT = 100_000
 """How many rows of one incident `read_servicenow` holds by default."""
 REQUIRED_COLUMNS = (
@@ -61,41 +57,6 @@ REQUIRED_COLUMNS = (
     "assignment_group",
 )
 """Columns without which the export cannot be read (a `MalformedExport` names them)."""
-
-SERVICENOW_STATES: dict[str, tuple[Phase, HoldReason | None]] = {
-    "New": (Phase.NEW, None),
-    "Active": (Phase.IN_PROGRESS, None),
-    "Awaiting User Info": (Phase.ON_HOLD, HoldReason.AWAITING_CALLER),
-    "Awaiting Vendor": (Phase.ON_HOLD, HoldReason.AWAITING_VENDOR),
-    "Awaiting Problem": (Phase.ON_HOLD, HoldReason.AWAITING_PROBLEM),
-    "Awaiting Evidence": (Phase.ON_HOLD, HoldReason.AWAITING_EVIDENCE),
-    "Resolved": (Phase.RESOLVED, None),
-    "Closed": (Phase.CLOSED, None),
-}
-"""`incident_state` → (phase, hold reason). Anything else is a deviation (row ignored)."""
-
-_LEVELS = {"1 - High": "high", "2 - Medium": "medium", "3 - Low": "low"}
-_CHANNELS = {
-    "Phone": Channel.PHONE,
-    "Email": Channel.EMAIL,
-    "Self service": Channel.SELF_SERVICE,
-    "IVR": Channel.PHONE,
-    "Direct opening": Channel.WALK_IN,
-}
-_FLAGS = ("made_sla", "knowledge", "u_priority_confirmation", "active")
-_COUNTS = ("reassignment_count", "reopen_count")
-_TEXTS = (
-    "notify",
-    "location",
-    "contact_type",
-    "opened_by",
-    "closed_code",
-    "resolved_by",
-    "priority",
-    "vendor",
-    "resolved_at",
-    "closed_at",
-)
 
 
 def read_servicenow(
@@ -164,7 +125,7 @@ def _group(
     missing = [name for name in REQUIRED_COLUMNS if name not in index]
     if missing:
         raise MalformedExport(source, 1, f"missing columns: {', '.join(missing)}")
-    builder = _Builder(index, len(header), zone)
+    builder = RowMapper(index, len(header), zone)
     policy, max_rows = limits
 
     def build(number: str, lines: list[int], rows: list[list[str]]) -> Case | None:
@@ -207,194 +168,3 @@ def _group(
         tally.rows_read = read
     if rows and (case := build(current or "", lines, rows)) is not None:
         yield case
-
-
-_STEP_COLUMNS = (
-    "incident_state",
-    "sys_updated_at",
-    "sys_mod_count",
-    "impact",
-    "urgency",
-    "sys_updated_by",
-    "assignment_group",
-    "assigned_to",
-    "category",
-    "subcategory",
-    "u_symptom",
-    "cmdb_ci",
-    "closed_code",
-    "vendor",
-)
-_IMPACTS = {text: Impact(level) for text, level in _LEVELS.items()}
-_URGENCIES = {text: Urgency(level) for text, level in _LEVELS.items()}
-_MEMO_LIMIT = 1_000_000
-_COUNT_DIGITS = 18  # any such count fits a 64-bit integer, as JSON attributes must
-
-
-class _Builder:
-    """Turns one incident's raw rows into a `Case`.
-
-    Columns the export lacks point one past the row's end, where every row
-    gets a `?` appended, so each lookup is a plain index. Why it is built
-    for speed (a real log has 100,000s of rows): the column indices are
-    computed once, and the values that repeat (times, group and user names,
-    categories, CIs) are looked up in memo dicts, so each distinct text is
-    parsed once and every row shares the same objects.
-    """
-
-    def __init__(self, index: dict[str, int], width: int, zone: tzinfo) -> None:
-        self.width = width
-        self.columns = tuple(index.get(name, width) for name in _STEP_COLUMNS)
-        self.link_columns = tuple(
-            (index.get(name, width), kind) for name, kind in LINK_COLUMNS.items()
-        )
-        self.opening = tuple(
-            index.get(n, width) for n in ("opened_at", "caller_id", "contact_type")
-        )
-        self.flags = tuple((n, index.get(n, width)) for n in _FLAGS)
-        self.counts = tuple((n, index.get(n, width)) for n in _COUNTS)
-        self.texts = tuple((n, index.get(n, width)) for n in _TEXTS)
-        self.known = _Memo(_known)
-        self.dates = _Memo(_date_parser(zone))
-        self.ci_refs = _Memo(_one)
-        self.notes = _Memo(_closed_code_note)
-        self.faults: list[str] = []
-
-    def case(self, number: str, lines: list[int], rows: list[list[str]]) -> Case:
-        steps: list[Step] = []
-        mods: list[int] = []
-        mod = -1
-        step_of = self.step
-        for line, row in zip(lines, rows, strict=True):
-            step, mod = step_of(line, row, mod)
-            steps.append(step)
-            mods.append(mod)
-        if mods != sorted(mods):  # stable: ties keep file order
-            order = sorted(range(len(steps)), key=mods.__getitem__)
-            steps = [steps[i] for i in order]
-        case = Case(number, steps)
-        self._fields(case, rows)
-        return case
-
-    def step(self, line: int, row: list[str], mod: int) -> tuple[Step, int]:
-        if len(row) != self.width:
-            step = Step(line, None, None, "")
-            step.error = f"malformed row: {len(row)} fields, the header has {self.width}"
-            return step, mod
-        row.append(MISSING)
-        (i_state, i_at, i_mod, i_impact, i_urgency, i_actor, i_group, i_assignee, i_cat, i_sub,
-         i_symptom, i_ci, i_code, i_vendor) = self.columns  # fmt: skip
-        known = self.known
-        raw_state = row[i_state]
-        at = self.dates[row[i_at]]
-        mapped = SERVICENOW_STATES.get(raw_state)
-        step = Step(line, at, mapped[0] if mapped else None, raw_state)
-        error = None
-        try:
-            mod = int(row[i_mod])
-        except ValueError:
-            error = f"sys_mod_count {row[i_mod]!r} is not a number"
-        if at is None:
-            error = f"sys_updated_at {row[i_at]!r} is not d/m/yyyy HH:MM"
-        elif mapped is None:
-            kind = "corrupt" if raw_state.lstrip("-").isdigit() else "unknown"
-            error = f"{kind} incident_state {raw_state!r}"
-        else:
-            step.hold_reason = mapped[1]
-        impact, urgency = row[i_impact], row[i_urgency]
-        step.impact = impact_level = _IMPACTS.get(impact)
-        if impact_level is None and impact != MISSING:
-            error = error or f"unknown impact {impact!r}"
-        step.urgency = urgency_level = _URGENCIES.get(urgency)
-        if urgency_level is None and urgency != MISSING:
-            error = error or f"unknown urgency {urgency!r}"
-        step.error = error
-        step.actor = known[row[i_actor]]
-        step.group = group = known[row[i_group]]
-        if group is not None and step.phase is Phase.NEW:
-            step.phase = Phase.QUEUED  # New with a group: in that group's queue
-        step.assignee = known[row[i_assignee]]
-        step.category = known[row[i_cat]]
-        step.subcategory = known[row[i_sub]]
-        step.symptom = known[row[i_symptom]]
-        step.ci_refs = self.ci_refs[known[row[i_ci]]]
-        links = [(kind, ref) for i, kind in self.link_columns if (ref := known[row[i]]) is not None]
-        if links:
-            try:
-                step.links = tuple(Link(kind, ref) for kind, ref in links)
-            except ValidationError as exc:  # a reference no ticket can hold: the row is unusable
-                step.error = step.error or f"unusable link: {exc}"
-        step.resolution_code = code = known[row[i_code]]
-        step.resolution_notes = self.notes[code]
-        step.l3_name = known[row[i_vendor]]
-        return step, mod
-
-    def _fields(self, case: Case, rows: list[list[str]]) -> None:
-        known = self.known
-        self.faults = []
-        first, last = rows[0], rows[-1]
-        if len(first) > self.width:  # a well-formed row (it got its `?` appended)
-            i_opened, i_caller, i_contact = self.opening
-            opened = known[first[i_opened]]
-            case.opened_at = self.dates[opened] if opened else None
-            case.caller = known[first[i_caller]]
-            case.channel = _CHANNELS.get(known[first[i_contact]] or "", Channel.PHONE)
-        if len(last) <= self.width:
-            return
-        attributes: dict[str, Any] = {}
-        for name, i in self.flags:
-            value = last[i]
-            if value in ("true", "false"):
-                attributes[name] = value == "true"
-        for name, i in self.counts:
-            value = last[i]
-            if value.isascii() and value.isdigit() and len(value) <= _COUNT_DIGITS:
-                attributes[name] = int(value)
-            elif value != MISSING and value.strip():
-                self.faults.append(f"{name} {value!r:.40} is not a count")
-        for name, i in self.texts:
-            value = known[last[i]]
-            if value is not None:
-                attributes[name] = value
-        case.attributes = attributes
-
-
-class _Memo(dict[Any, Any]):
-    """`memo[text]`: `compute(text)`, computed once per distinct text (up to a limit)."""
-
-    def __init__(self, compute: Callable[[Any], Any]) -> None:
-        super().__init__()
-        self.compute = compute
-
-    def __missing__(self, key: Any) -> Any:
-        value = self.compute(key)
-        if len(self) < _MEMO_LIMIT:
-            self[key] = value
-        return value
-
-
-def _known(value: str) -> str | None:
-    return None if value == MISSING or not value.strip() else value
-
-
-def _one(value: str | None) -> tuple[str, ...] | None:
-    return (value,) if value is not None else None
-
-
-def _closed_code_note(code: str | None) -> str | None:
-    return f"ServiceNow closed_code {code}" if code else None
-
-
-def _date_parser(zone: tzinfo) -> Callable[[str], datetime | None]:
-    """`d/m/yyyy HH:MM` → aware datetime in `zone` (or None)."""
-
-    def parse(text: str) -> datetime | None:
-        try:
-            day, month, rest = text.split("/")
-            year, clock = rest.split(" ")
-            hour, minute = clock.split(":")
-            return datetime(int(year), int(month), int(day), int(hour), int(minute), tzinfo=zone)
-        except (ValueError, OverflowError):  # OverflowError: a year of 20 digits
-            return None
-
-    return parse

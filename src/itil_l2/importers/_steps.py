@@ -128,12 +128,13 @@ class Actors:
     """
 
     def __init__(self) -> None:
-        self._made: dict[str, Actor] = {}
+        self.made: dict[str, Actor] = {}
+        """Name → actor, for a caller that looks names up itself (a hot loop)."""
 
     def __call__(self, name: str | None) -> Actor:
         if name is None:
             return SYSTEM
-        actor = self._made.get(name)
+        actor = self.made.get(name)
         if actor is None:
-            actor = self._made[name] = Actor(name, roles={Role.SYSTEM})
+            actor = self.made[name] = Actor(name, roles={Role.SYSTEM})
         return actor

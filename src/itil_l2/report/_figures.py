@@ -203,9 +203,10 @@ def _sla_months(
     facts: Sequence[KpiFacts], metric: Metric
 ) -> tuple[tuple[str, float | None, int, float | None, int], ...]:
     by_month: dict[str, list[KpiFacts]] = {}
+    month_of = _MonthLabels()
     for f in facts:
         if f.end_at is not None:
-            by_month.setdefault(period_of(f.end_at, "month").start.strftime("%Y-%m"), []).append(f)
+            by_month.setdefault(month_of(f.end_at), []).append(f)
     rows = []
     for month, members in sorted(by_month.items()):
         computed = measure_facts(members, [metric])[metric.name]
@@ -213,6 +214,38 @@ def _sla_months(
         share = sum(recorded) / len(recorded) if recorded else None
         rows.append((month, computed.value, computed.sample_size, share, len(recorded)))
     return tuple(rows)
+
+
+class _MonthLabels:
+    """`"%Y-%m"` of the UTC month `period_of` puts an instant in, made once per month.
+
+    The label depends on the instant's UTC year and month only (the month's
+    start is built from them), so it is computed by `period_of` for the first
+    instant of each month and looked up for the rest. An instant the fast key
+    cannot be read from (naive, or past the calendar's edge in UTC) goes
+    through `period_of` itself, which refuses or clamps it as ever.
+    """
+
+    def __init__(self) -> None:
+        self._labels: dict[tuple[int, int], str] = {}
+
+    def __call__(self, at: datetime) -> str:
+        try:
+            aware = isinstance(at, datetime) and at.utcoffset() is not None
+            utc = at.astimezone(UTC) if aware else None
+        except OverflowError:
+            utc = None
+        if utc is None:
+            return _month_label(at)
+        key = (utc.year, utc.month)
+        label = self._labels.get(key)
+        if label is None:
+            label = self._labels[key] = _month_label(at)
+        return label
+
+
+def _month_label(at: datetime) -> str:
+    return period_of(at, "month").start.strftime("%Y-%m")
 
 
 def _recurring(tickets: Sequence[Ticket], top: int) -> tuple[ProblemCandidate, ...]:
