@@ -36,9 +36,10 @@ def postgres_url() -> str:
 
 
 def fresh_postgres() -> Engine:
-    """An engine on the test database without a facts table (dropped if one is left)."""
+    """An engine on the test database without the library's tables (dropped if left)."""
     engine = create_engine(postgres_url())
     with engine.begin() as conn:
+        metadata.drop_all(conn)
         conn.execute(text("DROP TABLE IF EXISTS itil_kpi_facts"))
     return engine
 
@@ -66,8 +67,12 @@ def fill(
     *,
     rows: list[dict[str, Any]] | None = None,
 ) -> None:
-    """Write the facts of `tickets`, or `rows` made before (creating the table if needed)."""
-    TABLE.create(conn, checkfirst=True)
+    """Write the facts of `tickets`, or `rows` made before (creating the tables if needed).
+
+    Only facts rows: the library's other tables (its heads, which the SQL
+    reader counts tickets in) are created empty.
+    """
+    metadata.create_all(conn)
     rows = facts_rows(tickets, tenant, version) if rows is None else rows
     if rows:
         conn.execute(insert(TABLE), rows)

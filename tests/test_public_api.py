@@ -34,8 +34,10 @@ PUBLIC_MODULES = [
     "itil_l2.storage.memory",
     "itil_l2.storage.sqlite",
     "itil_l2.storage.sqlalchemy",
+    "itil_l2.storage.sql_kpis",
     "itil_l2.importers",
     "itil_l2.report",
+    "itil_l2.export",
     "itil_l2.cli",
     "itil_l2.testing",
 ]

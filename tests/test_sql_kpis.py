@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import attrs
 import pytest
@@ -19,12 +20,15 @@ from sqlalchemy import Engine, create_engine, text
 from itil_l2 import Ticket
 from itil_l2.errors import StorageError, ValidationError
 from itil_l2.importers import simulate
-from itil_l2.kpis import OutdatedFacts, kpi_table, standard_metrics
+from itil_l2.kpis import OutdatedFacts, _rates, kpi_table, standard_metrics
+from itil_l2.storage import SqliteStore, Store
+from itil_l2.storage._sql_kpi_defs import NO_GROUP_NAME
 from itil_l2.storage.sql_kpis import (
     SQL_DIMENSIONS,
     sql_kpi_table,
     sql_metric_names,
 )
+from itil_l2.storage.sqlalchemy import SqlAlchemyStore, metadata
 from itil_l2.testing import tickets
 from sql_facts import assert_same_rows, fill, fresh_postgres
 
@@ -62,6 +66,7 @@ def simulated() -> list[Ticket]:
 
 def test_every_standard_metric_is_a_sql_metric() -> None:
     assert set(sql_metric_names()) == set(standard_metrics())
+    assert NO_GROUP_NAME == _rates.NO_GROUP_NAME  # the SQL side's copy of the constant
 
 
 @pytest.mark.parametrize("by", [[], *([d] for d in SQL_DIMENSIONS), ["month", "tier"]])
@@ -201,3 +206,35 @@ def test_bad_arguments_are_refused(kwargs: dict, match: str) -> None:
         fill(conn, [])
     with pytest.raises(ValidationError, match=match):
         sql_kpi_table(engine, **kwargs)
+
+
+@pytest.mark.parametrize("adapter", ["sqlite-file", "sqlalchemy-postgresql"])
+def test_facts_the_store_wrote_agree(adapter: str, tmp_path: Path) -> None:
+    """Through a store: the facts rows its saves wrote, read by SQL, give kpi_table's figures."""
+    ts = list(simulate(400, seed=9, per_day=30))
+    if adapter == "sqlite-file":
+        path = tmp_path / "desk.sqlite"
+        store: Store = SqliteStore(path)
+        engine = create_engine(f"sqlite:///{path}")
+    else:
+        engine = fresh_postgres()
+        metadata.create_all(engine)
+        store = SqlAlchemyStore(engine)
+    with store.unit_of_work("acme") as uow:
+        for t in ts:
+            uow.tickets.add(t)
+        uow.commit()
+    with store.unit_of_work("acme") as uow:
+        replayed = list(uow.tickets.find())
+    store.close()
+    try:
+        assert_same_rows(
+            sql_kpi_table(engine, by=["tier"], tenant="acme", statistics=STATS),
+            python_table(replayed, ["tier"], STATS),
+        )
+        with engine.begin() as conn:
+            conn.execute(text("DELETE FROM itil_kpi_facts WHERE id = :id"), {"id": ts[5].id})
+        with pytest.raises(OutdatedFacts, match="1 have no KPI facts"):
+            sql_kpi_table(engine, tenant="acme")
+    finally:
+        engine.dispose()

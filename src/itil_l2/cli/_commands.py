@@ -9,6 +9,7 @@ from pathlib import Path
 
 from itil_l2._core.diagram import diagram
 from itil_l2.cli._errors import UsageError
+from itil_l2.cli._export import export_command
 from itil_l2.cli._facts import rebuild_facts_command
 from itil_l2.cli._importing import (
     NothingImported,
@@ -84,6 +85,7 @@ COMMANDS = {
     "simulate": simulate_command,
     "diagram": show_diagram,
     "rebuild-facts": rebuild_facts_command,
+    "export": export_command,
     "mapping": mapping_command,
 }
 """Command name → function(args) -> exit code."""

@@ -99,6 +99,10 @@ def build_parser() -> argparse.ArgumentParser:
     facts = sub.add_parser("rebuild-facts", help="recompute a database's stored KPI facts")
     facts.add_argument("--db", required=True, metavar="F.sqlite", help="the itil-l2 database")
 
+    export = sub.add_parser("export", help="a database's KPI facts and events as Parquet")
+    export.add_argument("--parquet", required=True, metavar="DIR", help="write the files here")
+    export.add_argument("--db", required=True, metavar="F.sqlite", help="the itil-l2 database")
+
     dia = sub.add_parser("diagram", help="a workflow's mermaid state diagram")
     dia.add_argument("kind", nargs="?", default="ticket", choices=DIAGRAM_KINDS)
 

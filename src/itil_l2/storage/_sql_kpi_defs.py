@@ -33,7 +33,6 @@ from sqlalchemy import (
 
 from itil_l2._core.tier import Tier
 from itil_l2.errors import ValidationError
-from itil_l2.kpis._rates import NO_GROUP_NAME
 from itil_l2.storage._tables import kpi_facts
 
 __all__ = [
@@ -48,6 +47,8 @@ FACTS = kpi_facts
 
 
 _C = FACTS.c
+NO_GROUP_NAME = "(no group)"
+"""The group an importer gives a ticket whose log names none (as the escalation rates read it)."""
 _ENDED = _C.end_kind.is_not(None)
 _HOUR_US = literal_column("3600000000.0", Float(53))
 

@@ -68,7 +68,6 @@ from itil_l2.kpis import (
     OutdatedFacts,
     standard_metrics,
 )
-from itil_l2.kpis._result import parse_percentile
 from itil_l2.storage._sql_kpi_defs import (
     FACTS,
     SQL_DIMENSIONS,
@@ -77,6 +76,7 @@ from itil_l2.storage._sql_kpi_defs import (
     sql_metrics,
 )
 from itil_l2.storage._store import _checked_tenant
+from itil_l2.storage._tables import heads
 
 __all__ = ["SQL_DIMENSIONS", "sql_kpi_table", "sql_metric_names"]
 
@@ -109,8 +109,9 @@ def sql_kpi_table(
     (default: all); `statistics` maps a distribution metric's name to the
     statistic its value is ("mean", "median", "sum", "count" or "pNN";
     default: the metric's own, as in `standard_metrics()`). Only the rows of
-    `tenant` are read. Facts of another definition version raise
-    `OutdatedFacts`; a database without the facts table a `StorageError`.
+    `tenant` are read. Facts of another definition version, or stored tickets
+    without facts (counted in `itil_heads`), raise `OutdatedFacts`; a database
+    without the library's tables a `StorageError`.
     """
     by = list(by)
     chosen = _chosen(metrics, statistics or {})
@@ -165,11 +166,7 @@ def _table(conn: Connection, by: list[str], chosen: list[Metric], tenant: str) -
     rows = conn.execute(stmt).all()
     if not by and rows and rows[0].rows == 0:
         rows = []
-    if any(row.stale for row in rows):
-        raise OutdatedFacts(
-            f"{sum(row.stale for row in rows)} stored KPI facts rows are not of definition"
-            f" version {FACTS_VERSION}; run `itil-l2 rebuild-facts --db F` first"
-        )
+    _check_complete(conn, tenant, sum(row.stale for row in rows), sum(row.rows for row in rows))
     ranked: dict[str, dict[tuple[str, ...], float | None]] = {}
     if rows and dialect != "postgresql":
         for name, p in percentiles.items():
@@ -185,11 +182,26 @@ def _table(conn: Connection, by: list[str], chosen: list[Metric], tenant: str) -
     return sorted(out, key=lambda r: tuple(r.key.values()))
 
 
+def _check_complete(conn: Connection, tenant: str, stale: int, facts: int) -> None:
+    """Refuse facts of another version, and stored tickets without facts (one index count)."""
+    (tickets,) = conn.execute(
+        select(func.count())
+        .select_from(heads)
+        .where(heads.c.kind == literal_column("'ticket'"), heads.c.tenant == tenant)
+    ).one()
+    if stale or tickets > facts:
+        raise OutdatedFacts(
+            f"of {tickets:,} stored tickets, {max(tickets - facts, 0):,} have no KPI facts and"
+            f" {stale:,} have facts of another version than {FACTS_VERSION}: recompute them"
+            " (store.rebuild_facts(), or itil-l2 rebuild-facts --db FILE)"
+        )
+
+
 def _rank(statistic: str) -> float | None:
     """The percentile a statistic reads (median: 50), None for mean, sum and count."""
     if statistic in ("mean", "sum", "count"):
         return None
-    return 50.0 if statistic == "median" else parse_percentile(statistic)
+    return 50.0 if statistic == "median" else float(statistic[1:])  # "pNN", checked by Metric
 
 
 def _aggregate(
