@@ -16,7 +16,8 @@ ISO week or month in which it ended ("(open)" while open).
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
@@ -26,10 +27,13 @@ from sqlalchemy import (
     and_,
     case,
     cast,
+    func,
     literal_column,
     not_,
     or_,
+    true,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 
 from itil_l2._core.tier import Tier
 from itil_l2.errors import ValidationError
@@ -39,7 +43,9 @@ __all__ = [
     "FACTS",
     "SQL_DIMENSIONS",
     "SqlMetric",
+    "ci_values",
     "dimension",
+    "source",
     "sql_metrics",
 ]
 
@@ -191,8 +197,17 @@ def sql_metrics() -> dict[str, SqlMetric]:
 
 NONE = "(none)"
 OPEN = "(open)"
-SQL_DIMENSIONS: tuple[str, ...] = ("day", "week", "month", "group", "tier", "category", "priority")
-"""The `kpi_table` dimensions SQL groups by (all but "ci"; periods in UTC)."""
+SQL_DIMENSIONS: tuple[str, ...] = (
+    "day",
+    "week",
+    "month",
+    "group",
+    "tier",
+    "category",
+    "priority",
+    "ci",
+)
+"""The `kpi_table` dimensions SQL groups by (all of them; periods in UTC)."""
 
 # The UTC second of end_us, floored (SQLite's integer division truncates toward zero).
 _SQLITE_SECOND = "((end_us - ((end_us % 1000000) + 1000000) % 1000000) / 1000000)"
@@ -218,8 +233,30 @@ _PLAIN: dict[str, Callable[[], ColumnElement[str]]] = {
 }
 
 
-def dimension(name: str, dialect: str) -> ColumnElement[str]:
-    """The key expression of dimension `name` on `dialect` ("sqlite" or "postgresql")."""
+def ci_values(dialect: str) -> Any:
+    """A ticket's CIs as rows (its `ci_refs` JSON array), to join each facts row with.
+
+    A ticket counts once under each of its CIs, and under "(none)" without
+    any (an outer join), as `kpi_table` groups by "ci".
+    """
+    if dialect == "postgresql":
+        values = func.jsonb_array_elements_text(cast(_C.ci_refs, JSONB))
+        return values.table_valued("value").lateral("ci")
+    return func.json_each(_C.ci_refs).table_valued("value").alias("ci")
+
+
+def source(by: Sequence[str], ci: Any) -> Any:
+    """What a query over the facts selects from: the table, joined with its CIs for "ci"."""
+    return FACTS.outerjoin(ci, true()) if "ci" in by else FACTS
+
+
+def dimension(name: str, dialect: str, ci: Any = None) -> ColumnElement[str]:
+    """The key expression of dimension `name` on `dialect` ("sqlite" or "postgresql").
+
+    `ci` is the `ci_values` joined to the facts (for "ci" only).
+    """
+    if name == "ci":
+        return func.coalesce((ci if ci is not None else ci_values(dialect)).c.value, _s(NONE))
     if name in _PLAIN:
         return _PLAIN[name]()
     periods = _SQLITE_PERIOD if dialect == "sqlite" else _PG_PERIOD
@@ -228,5 +265,4 @@ def dimension(name: str, dialect: str) -> ColumnElement[str]:
         return case((_C.end_us.is_(None), _s(OPEN)), else_=when)
     raise ValidationError(
         f"SQL KPIs group by distinct dimensions of {SQL_DIMENSIONS}, got {name!r}"
-        " (group by 'ci' with kpi_table)"
     )

@@ -4,9 +4,10 @@ The store writes one row of KPI facts per ticket (`itil_kpi_facts`) beside its
 events. Counts, rates, means, sums and percentiles over those rows are what
 a database computes best, so `sql_kpi_table` asks the database for the ticket
 metrics of `standard_metrics()` (all of them: they need no business clock)
-instead of loading and replaying histories, grouped by the dimensions SQL
-can express (`SQL_DIMENSIONS`: the group and tier that ended a ticket,
-category, priority, and the UTC day, ISO week or month in which it ended).
+instead of loading and replaying histories, grouped by every dimension of
+`kpi_table` (`SQL_DIMENSIONS`: the group and tier that ended a ticket,
+category, priority, configuration item, and the UTC day, ISO week or month
+in which it ended).
 
 The figures are the Python engine's, by the same definitions: counts and
 rates exactly, means and percentiles to the last bits of a floating-point
@@ -18,8 +19,8 @@ What comes back is what `kpi_table` returns, `KpiRow`s sorted by key with a
 `KpiResult` per metric, with two differences: a result lists no excluded
 records (`excluded` is empty; the figure, `sample_size` and `numerator` are
 complete) and keeps no `distribution` (its `value` is the statistic asked
-for). For those, or for "ci" rows, business hours or SLA compliance, use
-`kpi_table`.
+for). For those, for periods in another time zone, business hours or SLA
+compliance, use `kpi_table`.
 
 >>> from sqlalchemy import create_engine
 >>> from itil_l2.storage.sql_kpis import sql_kpi_table
@@ -72,7 +73,9 @@ from itil_l2.storage._sql_kpi_defs import (
     FACTS,
     SQL_DIMENSIONS,
     SqlMetric,
+    ci_values,
     dimension,
+    source,
     sql_metrics,
 )
 from itil_l2.storage._store import _checked_tenant
@@ -156,13 +159,16 @@ def _chosen(metrics: Iterable[str] | None, statistics: Mapping[str, str]) -> lis
 def _table(conn: Connection, by: list[str], chosen: list[Metric], tenant: str) -> list[KpiRow]:
     dialect = conn.dialect.name
     defs = sql_metrics()
-    keys = [dimension(d, dialect).label(f"k{i}") for i, d in enumerate(by)]
+    ci = ci_values(dialect)
+    keys = [dimension(d, dialect, ci).label(f"k{i}") for i, d in enumerate(by)]
+    facts = source(by, ci)
     percentiles: dict[str, float] = {}
     for m in chosen:
         p = _rank(m.statistic)
         if p is not None:
             percentiles[m.name] = p
-    stmt = _aggregate(keys, [(m, defs[m.name]) for m in chosen], percentiles, dialect, tenant)
+    pairs = [(m, defs[m.name]) for m in chosen]
+    stmt = _aggregate(facts, keys, pairs, percentiles, dialect, tenant)
     rows = conn.execute(stmt).all()
     if not by and rows and rows[0].rows == 0:
         rows = []
@@ -170,7 +176,7 @@ def _table(conn: Connection, by: list[str], chosen: list[Metric], tenant: str) -
     ranked: dict[str, dict[tuple[str, ...], float | None]] = {}
     if rows and dialect != "postgresql":
         for name, p in percentiles.items():
-            ranked[name] = _sqlite_percentiles(conn, keys, defs[name], p, tenant, len(by))
+            ranked[name] = _sqlite_percentiles(conn, facts, keys, defs[name], p, tenant)
     out = []
     for row in rows:
         group = tuple(str(row[i]) for i in range(len(by)))
@@ -205,6 +211,7 @@ def _rank(statistic: str) -> float | None:
 
 
 def _aggregate(
+    facts: Any,
     keys: list[Any],
     chosen: list[tuple[Metric, SqlMetric]],
     percentiles: Mapping[str, float],
@@ -232,7 +239,7 @@ def _aggregate(
         elif metric.name in percentiles and dialect == "postgresql":
             q = literal(percentiles[metric.name] / 100, Float(53))
             cols.append(func.percentile_cont(q).within_group(value).label(f"v{i}"))
-    stmt = select(*cols).select_from(FACTS).where(FACTS.c.tenant == tenant)
+    stmt = select(*cols).select_from(facts).where(FACTS.c.tenant == tenant)
     return stmt.group_by(*keys) if keys else stmt
 
 
@@ -255,7 +262,7 @@ def _result(metric: Metric, i: int, row: Any, ranked: float | None) -> KpiResult
 
 
 def _sqlite_percentiles(
-    conn: Connection, keys: list[Any], sql: SqlMetric, p: float, tenant: str, width: int
+    conn: Connection, facts: Any, keys: list[Any], sql: SqlMetric, p: float, tenant: str
 ) -> dict[tuple[str, ...], float | None]:
     """The p-th percentile per group by `itil_l2.kpis.percentile`'s rule, in SQL.
 
@@ -266,10 +273,11 @@ def _sqlite_percentiles(
     assert sql.value is not None
     measured = (
         select(*keys, sql.value.label("x"))
-        .select_from(FACTS)
+        .select_from(facts)
         .where(FACTS.c.tenant == tenant, sql.inside)
         .subquery("measured")
     )
+    width = len(keys)
     parts = [measured.c[f"k{i}"] for i in range(width)]
     ranked = select(
         *parts,
