@@ -126,6 +126,7 @@ def _copy(db: Path, tmp_path: Path) -> Path:
     [
         "UPDATE itil_kpi_facts SET facts_version = facts_version + 1 WHERE id = 'SIM-000007'",
         "DELETE FROM itil_kpi_facts WHERE id = 'SIM-000200'",
+        "DROP TABLE itil_kpi_facts",
     ],
 )
 def test_stale_or_missing_facts_are_refused(

@@ -163,7 +163,10 @@ def _check_facts(db: sqlite3.Connection) -> None:
             (FACTS_VERSION,),
         ).fetchone()
     except sqlite3.OperationalError:  # no facts table: written before facts were stored
-        stale, facts = 0, 0
+        raise OutdatedFacts(
+            "the database holds no KPI facts table (written by an earlier release): run"
+            " `itil-l2 rebuild-facts --db F` first"
+        ) from None
     (tickets,) = db.execute("SELECT count(*) FROM itil_heads WHERE kind = 'ticket'").fetchone()
     if stale or facts != tickets:
         raise OutdatedFacts(
