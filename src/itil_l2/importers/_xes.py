@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import json
 import zlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
-from typing import Any, Unpack
+from typing import Any, TypeVar, Unpack
 
 import attrs
 from attrs import frozen
@@ -299,7 +299,8 @@ def _phase(step: Step, token: str | None, values: dict[str, str], mapping: XesMa
     if token == KEEP:
         return
     name, _, code = token.partition(":")
-    step.phase = Phase(name)
+    phase = _PHASES.get(name)
+    step.phase = Phase(name) if phase is None else phase  # the call raises as ever
     if step.phase is Phase.ON_HOLD:
         code = code or (values.get(mapping.hold_reason, "") if mapping.hold_reason else "")
         step.hold_reason = HoldReason(code) if code else mapping.default_hold_reason
@@ -319,8 +320,10 @@ def _fields(step: Step, values: dict[str, str], mapping: XesMapping) -> None:
     step.tier = Tier(tier.upper()) if tier else None
     step.assignee = _get(values, mapping.assignee)
     impact, urgency = _get(values, mapping.impact), _get(values, mapping.urgency)
-    step.impact = Impact(mapping.levels.get(impact, impact)) if impact else None
-    step.urgency = Urgency(mapping.levels.get(urgency, urgency)) if urgency else None
+    step.impact = _level(_IMPACTS, Impact, mapping.levels.get(impact, impact)) if impact else None
+    step.urgency = (
+        _level(_URGENCIES, Urgency, mapping.levels.get(urgency, urgency)) if urgency else None
+    )
     step.category = _get(values, mapping.category)
     step.subcategory = _get(values, mapping.subcategory)
     step.symptom = _get(values, mapping.symptom)
@@ -342,6 +345,18 @@ def _fields(step: Step, values: dict[str, str], mapping: XesMapping) -> None:
     step.vendor_text = _get(values, mapping.vendor_update)
     step.instructions = _get(values, mapping.instructions)
     step.fix = _get(values, mapping.fix)
+
+
+_PHASES = {p.value: p for p in Phase}
+_IMPACTS: dict[object, Impact] = {i.value: i for i in Impact}
+_URGENCIES: dict[object, Urgency] = {u.value: u for u in Urgency}
+L = TypeVar("L", Impact, Urgency)
+
+
+def _level(known: dict[object, L], kind: Callable[[str], L], text: str) -> L:
+    """`kind(text)`, looked up by value first (an enum call is slow; it still raises)."""
+    level = known.get(text)
+    return kind(text) if level is None else level
 
 
 def _strings(text: str | None) -> tuple[str, ...]:

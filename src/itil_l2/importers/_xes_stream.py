@@ -48,6 +48,7 @@ _CHUNK = 1 << 16
 _SLACK = 1 << 16
 _OTHER, _LOG, _TRACE, _EVENT = 0, 1, 2, 3
 _SKIPPED = frozenset({"event", "trace"})
+_NAMES_KEPT = 1_000  # element names remembered with their local part (a log has a dozen)
 
 T = TypeVar("T")
 
@@ -113,19 +114,15 @@ class _Reader(Generic[T]):
         self.event: dict[str, str] = {}
         self.events = 0
         self.traces = 0
+        self.local_names: dict[str, str] = {}
 
     def _refuse(self, message: str) -> MalformedExport:
         return MalformedExport(self.source, self.parser.CurrentLineNumber, message)
 
     def start(self, name: str, attrs: dict[str, str]) -> None:
-        limit = self.limits.max_value_length
-        for value in attrs.values():
-            if len(value) > limit:
-                raise self._refuse(
-                    f"an attribute value of {len(value):,} characters;"
-                    f" the limit is {limit:,} (max_value_length)"
-                )
-        local = name.rpartition("}")[2]
+        if attrs and max(map(len, attrs.values())) > self.limits.max_value_length:  # in C
+            raise self._too_long(attrs)
+        local = self.local_names.get(name) or self._local(name)  # expat interns names
         stack = self.stack
         if not stack:
             if local != "log":
@@ -161,6 +158,22 @@ class _Reader(Generic[T]):
                 raise self._refuse(f"a trace or event with more than {MAX_ATTRIBUTES:,} attributes")
             values[attrs["key"]] = attrs.get("value", "")
         stack.append(_OTHER)
+
+    def _too_long(self, attrs: dict[str, str]) -> MalformedExport:
+        """The refusal that names the first value over `max_value_length`."""
+        limit = self.limits.max_value_length
+        length = next(n for n in map(len, attrs.values()) if n > limit)
+        return self._refuse(
+            f"an attribute value of {length:,} characters;"
+            f" the limit is {limit:,} (max_value_length)"
+        )
+
+    def _local(self, name: str) -> str:
+        """The local part of an element's name, remembered (a log has a dozen kinds)."""
+        local = name.rpartition("}")[2]
+        if len(self.local_names) < _NAMES_KEPT:
+            self.local_names[name] = local
+        return local
 
     def end(self, _name: str) -> None:
         kind = self.stack.pop()
