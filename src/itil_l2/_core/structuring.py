@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import enum
 import sys
+import threading
 import types
 import typing
 from collections.abc import Callable
@@ -107,9 +108,18 @@ def trusted_structurer(tp: Any, fallback: Callable[[Any, Any], Any]) -> Structur
     wrong, only sometimes slower.
     """
     known = _CACHE.get(tp)
-    if known is None:
-        known = _CACHE[tp] = _make(tp, fallback)
-    return known
+    if known is not None:
+        return known
+    with _LOCK:  # one thread builds; a class being built is found in _BUILDING by itself only
+        known = _CACHE.get(tp) or _BUILDING.get(tp)
+        if known is None:
+            known = _CACHE[tp] = _make(tp, fallback)
+        return known
+
+
+_LOCK = threading.RLock()
+_BUILDING: dict[Any, Structurer] = {}
+"""Classes whose code is being built (by the thread holding `_LOCK`): their placeholders."""
 
 
 def _make(tp: Any, fallback: Callable[[Any, Any], Any]) -> Structurer:
@@ -278,7 +288,7 @@ def attrs_structurer(
         def later(value: Any) -> Any:
             return ready[0](value)
 
-        _CACHE[cls] = later
+        _BUILDING[cls] = later
     scope: dict[str, Any] = {"_new": _new, "_set": _set, "_M": _MISSING, "_cls": cls}
     scope["wrong"], scope["_dict"] = wrong, dict
     lines = [
@@ -294,7 +304,7 @@ def attrs_structurer(
     built: Structurer = scope["build"]
     ready.append(built)
     if overrides is None:
-        _CACHE[cls] = built
+        _BUILDING.pop(cls, None)
     return built
 
 

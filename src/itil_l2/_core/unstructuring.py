@@ -13,6 +13,7 @@ converter's; `tests/test_codec.py` compares the two text for text.
 from __future__ import annotations
 
 import enum
+import threading
 import types
 import typing
 from collections.abc import Callable
@@ -38,9 +39,28 @@ def unstructurer(tp: Any, converter: Any, tag: str | None = None) -> Unstructure
     """
     key = (tp, tag)
     known = _CACHE.get(key)
-    if known is None:
-        known = _CACHE[key] = _make(tp, converter, tag)
-    return known
+    if known is not None:
+        return known
+    with _LOCK:  # one thread builds; a class that contains itself finds its placeholder
+        known = _CACHE.get(key) or _BUILDING.get(key)
+        if known is None:
+            ready: list[Unstructurer] = []
+
+            def later(value: Any) -> Any:
+                return ready[0](value)
+
+            _BUILDING[key] = later
+            try:
+                known = _make(tp, converter, tag)
+            finally:
+                del _BUILDING[key]
+            ready.append(known)
+            _CACHE[key] = known
+        return known
+
+
+_LOCK = threading.RLock()
+_BUILDING: dict[Any, Unstructurer] = {}
 
 
 def _make(tp: Any, converter: Any, tag: str | None) -> Unstructurer:

@@ -14,7 +14,7 @@ from itil_l2._core import checks as _checks
 from itil_l2.errors import ValidationError
 from itil_l2.problems._rca_methods import RcaMethod, flag, tuple_of
 
-__all__ = ["FaultGate", "FaultNode", "FaultTree"]
+__all__ = ["MAX_FAULT_TREE_DEPTH", "FaultGate", "FaultNode", "FaultTree"]
 
 
 class FaultGate(StrEnum):
@@ -24,9 +24,27 @@ class FaultGate(StrEnum):
     OR = "or"
 
 
+MAX_FAULT_TREE_DEPTH = 100
+"""How many levels a fault tree may have: deeper ones could be made but not stored (JSON
+nesting is encoded and decoded recursively), so they are refused when made."""
+
+
 def _gate_has_children(inst: FaultNode, _attr: object, value: tuple[FaultNode, ...]) -> None:
     if (inst.gate is None) != (not value):
         raise ValidationError(f"{inst.event!r}: a gate needs children, a basic event has none")
+    if value and 1 + max(map(_depth, value)) > MAX_FAULT_TREE_DEPTH:
+        raise ValidationError(
+            f"{inst.event!r}: a fault tree may be {MAX_FAULT_TREE_DEPTH} levels deep at most"
+        )
+
+
+def _depth(node: FaultNode) -> int:
+    """Levels of `node`'s tree, walked without recursion (each child was checked when made)."""
+    depth, level = 0, [node]
+    while level:
+        depth += 1
+        level = [child for n in level for child in n.children]
+    return depth
 
 
 def _children(value: Any) -> tuple[FaultNode, ...]:

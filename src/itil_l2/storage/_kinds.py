@@ -56,6 +56,7 @@ UNREADABLE = (
     ValueError,
     AttributeError,
     RecursionError,
+    OverflowError,
     msgspec.DecodeError,
 )
 """What a stored row that is not what the library wrote makes decoding raise."""
@@ -146,7 +147,10 @@ class AggregateKind(Generic[T]):
             raise
         except UNREADABLE as exc:
             raise CorruptHistory(f"{where}: {exc}") from exc
-        check_head(where, stream.head, self.index(item))
+        try:  # a time the calendar cannot convert to UTC (year 9999 behind UTC) overflows
+            check_head(where, stream.head, self.index(item))
+        except OverflowError as exc:
+            raise CorruptHistory(f"{where}: {exc!r}") from exc
         return item
 
     def record(self, text: str) -> T:
