@@ -261,13 +261,6 @@ def test_a_forged_facts_row_is_a_typed_error_in_every_reader(
         engine.dispose()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=TypeError,
-    reason="BREAK: a facts row with end_kind 'resolved' and end_us NULL (one UPDATE) makes "
-    "sql_kpi_table raise a raw TypeError (float(None) in sql_kpis._result); the Python "
-    "engine says CorruptHistory for the same row",
-)
 def test_an_end_kind_without_an_end_time_is_typed_in_sql(tmp_path: Path) -> None:
     path = tmp_path / "itil_events.data"
     store = SqliteStore(path)

@@ -60,7 +60,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import SQLAlchemyError
 
 from itil_l2._core.public import expose
-from itil_l2.errors import StorageError, ValidationError
+from itil_l2.errors import CorruptHistory, StorageError, ValidationError
 from itil_l2.kpis import (
     FACTS_VERSION,
     KpiResult,
@@ -180,10 +180,13 @@ def _table(conn: Connection, by: list[str], chosen: list[Metric], tenant: str) -
     out = []
     for row in rows:
         group = tuple(str(row[i]) for i in range(len(by)))
-        results = {
-            m.name: _result(m, i, row._mapping, ranked.get(m.name, {}).get(group))
-            for i, m in enumerate(chosen)
-        }
+        try:
+            results = {
+                m.name: _result(m, i, row._mapping, ranked.get(m.name, {}).get(group))
+                for i, m in enumerate(chosen)
+            }
+        except (TypeError, ValueError) as exc:  # e.g. an ended ticket whose end time is NULL
+            raise CorruptHistory(f"stored KPI facts do not add up ({group}): {exc!r}") from exc
         out.append(KpiRow(dict(zip(by, group, strict=True)), results))
     return sorted(out, key=lambda r: tuple(r.key.values()))
 
