@@ -22,6 +22,12 @@ complete) and keeps no `distribution` (its `value` is the statistic asked
 for). For those, for periods in another time zone, business hours or SLA
 compliance, use `kpi_table`.
 
+What is checked: facts of another `FACTS_VERSION` and stored tickets without a
+facts row are refused (`OutdatedFacts`), and a result the rows cannot make
+(an ended ticket without an end time) is `CorruptHistory`. The rows are not
+checked one by one, as `stored_facts` does for the Python engine: the
+database adds up what it holds.
+
 >>> from sqlalchemy import create_engine
 >>> from itil_l2.storage.sql_kpis import sql_kpi_table
 >>> from itil_l2.storage.sqlalchemy import SqlAlchemyStore, metadata
