@@ -7,6 +7,7 @@ ends mid-period, a chunk with no exclusion, an empty last chunk) occurs.
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -25,7 +26,15 @@ from itil_l2 import (
     Urgency,
 )
 from itil_l2.knowledge import Period
-from itil_l2.kpis import Metric, _engine, kpi_facts, measure_facts, standard_metrics
+from itil_l2.kpis import (
+    Metric,
+    _engine,
+    _table,
+    kpi_facts,
+    kpi_table,
+    measure_facts,
+    standard_metrics,
+)
 from itil_l2.tickets import NOT_SOLVED
 
 T0 = datetime(2026, 1, 5, 8, tzinfo=UTC)
@@ -87,3 +96,28 @@ def test_chunked_measure_equals_ticket_by_ticket(
         mp.setattr(_engine, "_CHUNK", chunk)
         got = measure_facts(iter(facts), metrics, period=period)
     assert got == _reference(facts, metrics, period)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    shapes=st.lists(st.tuples(st.integers(0, 4), st.integers(0, 72)), max_size=30),
+    chunk=st.integers(1, 7),
+    by=st.sampled_from([(), ("day",), ("week", "tier"), ("group",), ("category", "priority")]),
+)
+def test_a_kpi_table_grouped_in_chunks_equals_each_group_ticket_by_ticket(
+    shapes: list[tuple[int, int]], chunk: int, by: tuple[Any, ...]
+) -> None:
+    """kpi_table holds at most a chunk of facts across its groups, and loses no figure."""
+    facts = [kpi_facts(_ticket(i, s, g)) for i, (s, g) in enumerate(shapes)]
+    metrics = [*standard_metrics().values(), *_ODD]
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(_table, "_CHUNK", chunk)
+        rows = kpi_table(iter(facts), by=list(by), metrics=metrics)
+    members: dict[tuple[str, ...], list[Any]] = {}
+    keyers = _table._keyers(list(by), UTC)
+    for f in facts:
+        for key in itertools.product(*(k(f) for k in keyers)):
+            members.setdefault(key, []).append(f)
+    assert [tuple(r.key.values()) for r in rows] == sorted(members)
+    for row in rows:
+        assert row.results == _reference(members[tuple(row.key.values())], metrics, None)

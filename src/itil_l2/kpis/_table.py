@@ -12,13 +12,13 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, tzinfo
-from typing import Literal
+from typing import Any, Literal
 
 from attrs import frozen
 
 from itil_l2._core.tier import Tier
 from itil_l2.errors import ValidationError
-from itil_l2.kpis._engine import Metric, _feed, _Tally
+from itil_l2.kpis._engine import _CHUNK, Metric, _measure_chunk, _Tally
 from itil_l2.kpis._facts import KpiFacts, kpi_facts
 from itil_l2.kpis._period import period_of
 from itil_l2.kpis._rates import (
@@ -173,14 +173,30 @@ def kpi_table(
     keyers = _keyers(by, tz)
     chosen = list(standard_metrics().values()) if metrics is None else _metrics(metrics)
     groups: dict[tuple[str, ...], list[_Tally]] = {}
+    pending: dict[tuple[str, ...], list[KpiFacts]] = {}  # measured a chunk at a time
+    held = 0
     for ticket in tickets:
         facts = ticket if type(ticket) is KpiFacts else kpi_facts(ticket)  # type: ignore[arg-type]
         for key in itertools.product(*(k(facts) for k in keyers)):
-            tallies = groups.get(key)
-            if tallies is None:
-                tallies = groups[key] = [_Tally(m) for m in chosen]
-            _feed(facts, tallies, None)
+            chunk = pending.get(key)
+            if chunk is None:
+                chunk = pending[key] = []
+                groups[key] = [_Tally(m) for m in chosen]
+            chunk.append(facts)
+            held += 1
+        if held >= _CHUNK:  # never more than a chunk's facts held, however many groups
+            _flush(pending, groups)
+            held = 0
+    _flush(pending, groups)
     return [
         KpiRow(dict(zip(by, key, strict=True)), {t.metric.name: t.result() for t in tallies})
         for key, tallies in sorted(groups.items())
     ]
+
+
+def _flush(pending: dict[tuple[str, ...], list[KpiFacts]], groups: dict[Any, list[_Tally]]) -> None:
+    """Measure the facts held per group, in arrival order, and let them go."""
+    for key, chunk in pending.items():
+        if chunk:
+            _measure_chunk(chunk, None, groups[key])
+            chunk.clear()
