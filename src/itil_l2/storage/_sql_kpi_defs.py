@@ -37,6 +37,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 
 from itil_l2._core.tier import Tier
 from itil_l2.errors import ValidationError
+from itil_l2.kpis import DIMENSIONS
 from itil_l2.storage._tables import kpi_facts
 
 __all__ = [
@@ -195,18 +196,9 @@ def sql_metrics() -> dict[str, SqlMetric]:
     return {m.name: m for m in (*_distributions(), *_rates())}
 
 
-NONE = "(none)"
+NONE = "(none)"  # the keys kpi_table gives a missing value and a ticket still open
 OPEN = "(open)"
-SQL_DIMENSIONS: tuple[str, ...] = (
-    "day",
-    "week",
-    "month",
-    "group",
-    "tier",
-    "category",
-    "priority",
-    "ci",
-)
+SQL_DIMENSIONS: tuple[str, ...] = DIMENSIONS
 """The `kpi_table` dimensions SQL groups by (all of them; periods in UTC)."""
 
 # The UTC second of end_us, floored (SQLite's integer division truncates toward zero).
