@@ -83,9 +83,11 @@ class KpiFacts:
         "intervals_cache",
         "kept",
         "opened_at",
+        "owner_tier",
         "ping_pongs",
         "reopens",
         "resolved_tier",
+        "responded_at",
         "restored_at",
         "successful",
         "tier_mask",
@@ -98,6 +100,8 @@ class KpiFacts:
         self._resolution: Resolution | None = None
         self.resolved_tier: Tier | None = None
         self.restored_at: datetime | None = None
+        self.responded_at: datetime | None = None
+        """When an agent first started work on it, or resolved it unstarted (None: neither)."""
         self.successful = False
         """Whether the standing resolution's code counts as solved."""
         self.tier_mask = 0
@@ -113,6 +117,8 @@ class KpiFacts:
             self.id: str = ticket.id
             self.opened_at: datetime = ticket.history[0].at
             self.end_group: SupportGroup = ticket.owner_group
+            self.owner_tier: Tier = self.end_group.tier
+            """The tier of the ticket's owner group."""
 
     @classmethod
     def from_row(cls, row: Sequence[Any]) -> KpiFacts:
@@ -176,11 +182,6 @@ class KpiFacts:
         return tuple(dict.fromkeys(self.ticket.ci_refs))
 
     @property
-    def owner_tier(self) -> Tier:
-        """The tier of the ticket's owner group."""
-        return self.kept.owner_tier if self.kept is not None else self.ticket.owner_group.tier
-
-    @property
     def resolves(self) -> tuple[tuple[datetime, str], ...]:
         """Every resolve of the history, in order: (when, resolution code string)."""
         if self.kept is not None:
@@ -226,16 +227,6 @@ class KpiFacts:
             )
         return self.intervals_cache
 
-    @property
-    def responded_at(self) -> datetime | None:
-        """When an agent first started work on it, or resolved it unstarted (None: neither)."""
-        if self.kept is not None:
-            return self.kept.responded_at
-        for event in self.ticket.history:
-            if type(event.payload) in _RESPONSES:
-                return event.at
-        return None
-
 
 # For the one pass: which part of the clock an event starts (0 queue, 1 work,
 # 2 hold, -1 none), and which events move the ticket to another group.
@@ -253,20 +244,32 @@ _NEXT = {
     ev.Cancelled: -1,
     ev.Closed: -1,
 }
-_RESPONSES = frozenset({ev.Started, ev.Resolved})
 _GROUP_EVENTS = GROUP_EVENTS
+# Module constants: a global read is cheaper than an attribute of a module or an Enum.
+_L1, _L2 = Tier.L1, Tier.L2
+_ASSIGNED, _ESCALATED, _HANDED_BACK = ev.Assigned, ev.Escalated, ev.HandedBack
+_STARTED, _RESOLVED, _REOPENED, _CANCELLED = ev.Started, ev.Resolved, ev.Reopened, ev.Cancelled
 
 
-def kpi_facts(ticket: Ticket) -> KpiFacts:
-    """Read `ticket`'s history once and return its `KpiFacts`."""
-    facts = KpiFacts(ticket)
+def kpi_facts(ticket: Ticket) -> KpiFacts:  # noqa: PLR0912, PLR0915 - flat on purpose
+    """Read `ticket`'s history once and return its `KpiFacts`.
+
+    The hot path of every KPI over tickets, so one flat loop (a helper call
+    per event would cost more than the loop's own work): state in locals,
+    tier levels by identity, every slot written once at the end.
+    """
     history = ticket.history
-    owner = facts.end_group
+    owner: SupportGroup = ticket.owner_group
     group: SupportGroup | None = None
     names: list[str] = []
-    resolved_at: datetime | None = None
-    hours = facts.hours
-    level, part, since = _level(owner.tier), 0, history[0].at
+    resolution: Resolution | None = None
+    resolved_at = responded = restored = cancelled = None
+    resolved_tier: Tier | None = None
+    hours = [0.0] * 16  # wall-clock hours by 4 * tier level + part index
+    mask = escalations = hand_backs = changes = reopens = 0
+    owner_tier = tier = owner.tier
+    opened = since = history[0].at
+    level, part = 1 if tier is _L1 else 2 if tier is _L2 else 3, 0
     for event in history:
         p = event.payload
         cls = type(p)
@@ -280,64 +283,70 @@ def kpi_facts(ticket: Ticket) -> KpiFacts:
             hours[4 * level + 3] += span
         part, since = nxt, at
         if cls in _GROUP_EVENTS:
-            new: SupportGroup = p.group  # type: ignore[union-attr]
-            level = _moved(facts, cls, group is not None, level, _level(new.tier))
-            group = new
-            names.append(new.name)
-        elif cls is ev.Resolved:
+            group_had = group is not None
+            group = p.group  # type: ignore[union-attr]
+            tier = group.tier
+            new = 1 if tier is _L1 else 2 if tier is _L2 else 3
+            mask |= 1 << new
+            if cls is not _ASSIGNED:
+                changes += 1
+                if group_had and cls is _ESCALATED:
+                    escalations |= 1 << (4 * level + new)
+                elif group_had and cls is _HANDED_BACK:
+                    hand_backs |= 1 << level
+            level = new
+            names.append(group.name)
+        elif cls is _STARTED:
+            if responded is None:
+                responded = at
+        elif cls is _RESOLVED:
+            if responded is None:
+                responded = at
             if group is None:
                 group = owner
-                facts.tier_mask |= 1 << level
-            resolution: Resolution = p.resolution  # type: ignore[union-attr]
-            facts._resolution = resolution
-            facts.resolved_tier = group.tier
+                mask |= 1 << level
+            resolution = p.resolution  # type: ignore[union-attr]
+            resolved_tier = group.tier
             resolved_at = at
-            if facts.restored_at is None and resolution.code.successful:
-                facts.restored_at = at
-        elif cls is ev.Reopened:
-            _reopened(facts)
-            resolved_at = None
-        elif cls is ev.Cancelled:
+            if restored is None and resolution.code.successful:
+                restored = at
+        elif cls is _REOPENED:
+            resolution = resolved_at = resolved_tier = None  # a reopen undoes the resolution
+            reopens += 1
+        elif cls is _CANCELLED:
             if group is None:
                 group = owner
-                facts.tier_mask |= 1 << level
-            facts.end_kind = "cancelled"
-            facts.end_at = at
-    return _finished(facts, resolved_at, group, names)
-
-
-def _finished(
-    facts: KpiFacts, resolved_at: datetime | None, group: SupportGroup | None, names: list[str]
-) -> KpiFacts:
-    """What the end of the history decides: the standing resolution, the last group."""
-    standing = facts._resolution
-    if standing is not None:
-        facts.end_kind = "resolved"
-        facts.end_at = resolved_at
-        facts.successful = standing.code.successful
-    if group is not None:
-        facts.end_group = group
-    facts.ping_pongs = _bounces(names)
+                mask |= 1 << level
+            cancelled = at
+    facts: KpiFacts = _new(KpiFacts)
+    facts._ticket = ticket
+    facts.id = ticket.id
+    facts.opened_at = opened
+    facts.owner_tier = owner_tier
+    facts.end_group = owner if group is None else group
+    facts._resolution = resolution
+    facts.resolved_tier = resolved_tier
+    if resolution is not None:  # the standing resolution
+        facts.end_kind, facts.end_at = "resolved", resolved_at
+        facts.successful = resolution.code.successful
+    else:
+        facts.end_kind = None if cancelled is None else "cancelled"
+        facts.end_at = cancelled
+        facts.successful = False
+    facts.restored_at = restored
+    facts.responded_at = responded
+    facts.tier_mask = mask
+    facts.escalation_mask = escalations
+    facts.hand_back_mask = hand_backs
+    facts.group_changes = changes
+    facts.ping_pongs = _bounces(names) if len(names) > 2 else 0
+    facts.reopens = reopens
+    facts.hours = hours
+    facts.intervals_cache = facts.kept = None
     return facts
 
 
-def _moved(facts: KpiFacts, cls: type, had_group: bool, old: int, new: int) -> int:
-    """Record an assignment or a group change; return the new tier level."""
-    facts.tier_mask |= 1 << new
-    if cls is not ev.Assigned:
-        facts.group_changes += 1
-        if had_group and cls is ev.Escalated:
-            facts.escalation_mask |= 1 << (4 * old + new)
-        elif had_group and cls is ev.HandedBack:
-            facts.hand_back_mask |= 1 << old
-    return new
-
-
-def _reopened(facts: KpiFacts) -> None:
-    """A reopen undoes the standing resolution."""
-    facts._resolution = None
-    facts.resolved_tier = None
-    facts.reopens += 1
+_new = object.__new__
 
 
 def _bounces(names: list[str]) -> int:

@@ -33,10 +33,8 @@ class Kept:
         "ci_text",
         "detail",
         "opened_us",
-        "owner_tier",
         "priority",
         "resolution_code",
-        "responded_at",
     )
 
     def __init__(
@@ -44,8 +42,6 @@ class Kept:
         category: str | None,
         priority: str,
         ci_text: str,
-        owner_tier: Tier,
-        responded_at: datetime | None,
         resolution_code: str | None,
         opened_us: int,
         detail: str,
@@ -53,8 +49,6 @@ class Kept:
         self.category = category
         self.priority = priority
         self.ci_text = ci_text
-        self.owner_tier = owner_tier
-        self.responded_at = responded_at
         self.resolution_code = resolution_code
         self.opened_us = opened_us
         self.detail = detail

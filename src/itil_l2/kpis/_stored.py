@@ -103,9 +103,9 @@ def facts_row(facts: KpiFacts) -> tuple[Any, ...]:
     opened = _us(facts.opened_at)
     kept = facts.kept
     if kept is not None:
-        detail, responded, ci_text = kept.detail, facts.responded_at, kept.ci_text
+        detail, ci_text = kept.detail, kept.ci_text
     else:
-        detail, responded = _detail(facts, opened)
+        detail = _detail(facts, opened)
         ci_text = _encode(facts.ci_refs).decode()
     group, resolved = facts.end_group, facts.resolved_tier
     return (
@@ -121,7 +121,7 @@ def facts_row(facts: KpiFacts) -> tuple[Any, ...]:
         facts.resolution_code,
         1 if facts.successful else 0,
         _opt(facts.restored_at),
-        _opt(responded),
+        _opt(facts.responded_at),
         facts.tier_mask,
         facts.escalation_mask,
         facts.hand_back_mask,
@@ -153,15 +153,14 @@ _NEXT_PART = {
 """The part of the clock an event starts (as `tier_intervals` reads it; -1: none)."""
 
 
-def _detail(facts: KpiFacts, opened: int) -> tuple[str, datetime | None]:
-    """The detail JSON and responded_at, in one pass over the history.
+def _detail(facts: KpiFacts, opened: int) -> str:
+    """The detail JSON, in one pass over the history.
 
     Detail: the tier intervals (`tier_intervals`) as [level, part, start, end]
     and every resolve as [at, code], times as microseconds after opened.
     """
     ticket = facts.ticket
     level, part, since = _LEVEL[ticket.owner_group.tier], 0, 0
-    responded: datetime | None = None
     intervals: list[tuple[int, int, int, int]] = []
     resolves: list[tuple[int, str]] = []
     for event in ticket.history:
@@ -177,11 +176,8 @@ def _detail(facts: KpiFacts, opened: int) -> tuple[str, datetime | None]:
             level = _LEVEL[p.group.tier]  # type: ignore[union-attr]
         elif cls is ev.Resolved:
             resolves.append((at, p.resolution.code.code))  # type: ignore[union-attr]
-            responded = responded or event.at
-        elif cls is ev.Started:
-            responded = responded or event.at
         part, since = nxt, at
-    return _encode({"i": intervals, "r": resolves}).decode(), responded
+    return _encode({"i": intervals, "r": resolves}).decode()
 
 
 @functools.lru_cache(maxsize=4096)
@@ -252,14 +248,7 @@ def _parsed(row: Sequence[Any]) -> KpiFacts:
     f.ping_pongs = int(row[17])
     f.reopens = int(row[18])
     f.hours = [0.0, 0.0, 0.0, 0.0, *map(float, row[19:31])]
-    f.kept = Kept(
-        row[31],
-        str(row[32]),
-        ci_text,
-        owner,  # type: ignore[arg-type]
-        None if responded is None else _EPOCH + timedelta(0, 0, responded),
-        row[9],
-        opened,
-        detail,
-    )
+    f.owner_tier = owner  # type: ignore[assignment]
+    f.responded_at = None if responded is None else _EPOCH + timedelta(0, 0, responded)
+    f.kept = Kept(row[31], str(row[32]), ci_text, row[9], opened, detail)
     return f
