@@ -25,7 +25,7 @@ import msgspec
 
 from itil_l2._core.tier import SupportGroup, Tier
 from itil_l2.errors import CorruptHistory, StorageError, ValidationError
-from itil_l2.kpis._facts import KpiFacts
+from itil_l2.kpis._facts import _NEXT, KpiFacts
 from itil_l2.kpis._kept import GROUP_EVENTS, Kept
 from itil_l2.tickets import events as ev
 
@@ -136,20 +136,7 @@ def facts_row(facts: KpiFacts) -> tuple[Any, ...]:
     )
 
 
-_NEXT_PART = {
-    ev.Assigned: 0,
-    ev.Reassigned: 0,
-    ev.Escalated: 0,
-    ev.HandedBack: 0,
-    ev.Requeued: 0,
-    ev.Started: 1,
-    ev.Resumed: 1,
-    ev.Reopened: 1,
-    ev.Held: 2,
-    ev.Resolved: -1,
-    ev.Cancelled: -1,
-    ev.Closed: -1,
-}
+_NEXT_PART = _NEXT
 """The part of the clock an event starts (as `tier_intervals` reads it; -1: none)."""
 
 
