@@ -26,7 +26,11 @@ RUNS: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
     ("bench_workflow.py", (), ("--tickets", "20000", "--repeat", "1", "--memory", "2000")),
     ("bench_kpi.py", ("--tickets", "100000"), ("--quick",)),
     ("bench_replay.py", ("--repeat", "3"), ("--quick",)),
-    ("bench_scale.py", (), ("--quick",)),
+    (
+        "bench_scale.py",
+        ("--tickets", "1000000"),
+        ("--tickets", "20000", "--sample", "5000", "--repeat", "1"),
+    ),
 )
 """(script, arguments, arguments with --quick)."""
 
@@ -34,10 +38,15 @@ RUNS: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller sizes, one repeat")
+    parser.add_argument(
+        "--scale-db", help="bench_scale's database file: kept, and reused when it holds 1M tickets"
+    )
     args = parser.parse_args()
     verdicts: list[str] = []
     for script, full, quick in RUNS:
         command = [sys.executable, str(HERE / script), *(quick if args.quick else full)]
+        if script == "bench_scale.py" and args.scale_db and not args.quick:
+            command += ["--db", args.scale_db]
         print(f"\n===== {' '.join(command[1:])}", flush=True)
         started = time.perf_counter()
         run = subprocess.run(command, capture_output=True, text=True, check=False)
