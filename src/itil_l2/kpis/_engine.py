@@ -20,6 +20,7 @@ from typing import Any, Literal
 
 from attrs import frozen
 
+from itil_l2._core.pause import collection_paused
 from itil_l2.errors import ValidationError
 from itil_l2.knowledge import Period
 from itil_l2.kpis._facts import KpiFacts, kpi_facts
@@ -120,6 +121,13 @@ _CHUNK = 4096
 
 
 def _measure_chunk(
+    chunk: list[KpiFacts], reasons: list[str | None] | None, tallies: Sequence[_Tally]
+) -> None:
+    with collection_paused():  # the records made here hold no cycles (see _core.pause)
+        _measure(chunk, reasons, tallies)
+
+
+def _measure(
     chunk: list[KpiFacts], reasons: list[str | None] | None, tallies: Sequence[_Tally]
 ) -> None:
     """Every tally over `chunk`, in ticket order, exactly as `_feed` ticket by ticket.
