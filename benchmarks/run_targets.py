@@ -64,8 +64,10 @@ def main() -> int:
 
 
 def _verdict(line: str) -> bool:
-    lowered = line.lower()
-    return "target" in lowered and any(w in lowered for w in ("met", "miss", "ok", "not"))
+    """A line that states a target and whether it was reached."""
+    words = set(line.replace("(", " ").replace(")", " ").replace(":", " ").split())
+    stated = any(w in line for w in ("target", "<=", ">="))
+    return stated and bool(words & {"met", "MISS", "OK", "PASS", "NOT"})
 
 
 if __name__ == "__main__":
