@@ -212,9 +212,13 @@ def _parsed(row: Sequence[Any]) -> KpiFacts:
         raise TypeError(f"id {id!r} or opened_us {opened!r}")
     if end_kind not in _ENDS or (end_kind is None) != (end is None):
         raise ValueError(f"end_kind {end_kind!r} with end_us {end!r}")
-    ci_text, detail = row[33], row[34]
-    if type(ci_text) is not str or type(detail) is not str:
-        raise TypeError("ci_refs and detail are text")
+    ci_text, detail, category, priority, code = row[33], row[34], row[31], row[32], row[9]
+    if type(ci_text) is not str or type(detail) is not str or type(priority) is not str:
+        raise TypeError("ci_refs, detail and priority are text")
+    if (category is not None and type(category) is not str) or (
+        code is not None and type(code) is not str
+    ):
+        raise TypeError(f"category {category!r} or resolution_code {code!r} is not text")
     owner, resolved = _TIER_OF[row[7]], row[8]
     restored = _int_or_none(row[11], "restored_us")
     responded = _int_or_none(row[12], "responded_us")
@@ -237,5 +241,5 @@ def _parsed(row: Sequence[Any]) -> KpiFacts:
     f.hours = [0.0, 0.0, 0.0, 0.0, *map(float, row[19:31])]
     f.owner_tier = owner  # type: ignore[assignment]
     f.responded_at = None if responded is None else _EPOCH + timedelta(0, 0, responded)
-    f.kept = Kept(row[31], str(row[32]), ci_text, row[9], opened, detail)
+    f.kept = Kept(category, priority, ci_text, code, opened, detail)
     return f
