@@ -11,28 +11,17 @@ keys, same sample sizes and numerators, rates exactly, other values within
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-import pytest
 from sqlalchemy import Connection, Engine, create_engine, insert, text
 
 from itil_l2 import Ticket
 from itil_l2.kpis import FACTS_COLUMNS, KpiFacts, KpiRow, facts_row, kpi_facts
 from itil_l2.storage.sqlalchemy import metadata
+from test_storage_contract import postgres_url
 
 TABLE = metadata.tables["itil_kpi_facts"]
-
-
-def postgres_url() -> str:
-    """The test database URL; in CI (ITIL_L2_REQUIRE_POSTGRES=1) its absence is a failure."""
-    url = os.environ.get("ITIL_L2_POSTGRES_URL")
-    if url is None:
-        if os.environ.get("ITIL_L2_REQUIRE_POSTGRES"):
-            pytest.fail("ITIL_L2_REQUIRE_POSTGRES is set but ITIL_L2_POSTGRES_URL is not")
-        pytest.skip("no PostgreSQL: set ITIL_L2_POSTGRES_URL to run these tests")
-    return url
 
 
 def fresh_postgres() -> Engine:

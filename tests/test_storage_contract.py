@@ -14,7 +14,7 @@ from itil_l2.storage.sqlalchemy import SqlAlchemyStore, metadata
 from itil_l2.testing import StoreContract
 
 
-def postgres_url() -> str | None:
+def postgres_url() -> str:
     """The test database URL; in CI (ITIL_L2_REQUIRE_POSTGRES=1) its absence is a failure."""
     url = os.environ.get("ITIL_L2_POSTGRES_URL")
     if url is None:

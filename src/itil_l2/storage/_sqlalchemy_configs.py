@@ -14,29 +14,15 @@ migration, `itil_configs` in `metadata`).
 
 from __future__ import annotations
 
-import weakref
 from typing import Any
 
-from sqlalchemy import Connection, Engine, inspect, select, update
+from sqlalchemy import Connection, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from itil_l2.storage._sqlalchemy_errors import translated
-from itil_l2.storage._tables import configs
+from itil_l2.storage._tables import configs, has_table
 
 __all__ = ["ConfigRows"]
-
-_HAS_TABLE: weakref.WeakKeyDictionary[Engine, bool] = weakref.WeakKeyDictionary()
-"""Engines whose database has `itil_configs` (a missing table is looked for again)."""
-
-
-def _has_table(conn: Connection) -> bool:
-    engine = conn.engine
-    if _HAS_TABLE.get(engine):
-        return True
-    found = bool(inspect(conn).has_table(configs.name, schema=configs.schema))
-    if found:
-        _HAS_TABLE[engine] = True
-    return found
 
 
 class ConfigRows:
@@ -52,7 +38,7 @@ class ConfigRows:
         """The config text stored for `kind`, or None."""
         with translated(f"read the stored {kind} config"):
             conn = self._read()
-            if not _has_table(conn):
+            if not has_table(conn, configs):
                 return None
             found = conn.execute(select(configs.c.data).where(configs.c.kind == kind)).scalar()
         return None if found is None else str(found)
@@ -64,7 +50,7 @@ class ConfigRows:
         """
         with translated(f"store the {kind} config"):
             conn = self._write()
-            if not _has_table(conn):
+            if not has_table(conn, configs):
                 return None  # not migrated: nothing stored, as before
             values = {"kind": kind, "data": text}
             dialect = conn.dialect.name

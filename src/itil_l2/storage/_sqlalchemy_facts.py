@@ -10,34 +10,22 @@ table (`metadata` has it), `store.rebuild_facts()` computes every row.
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, bindparam, delete, insert, inspect, select
+from sqlalchemy import Connection, and_, bindparam, delete, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from itil_l2.kpis import FACTS_COLUMNS, OutdatedFacts
 from itil_l2.storage._query import Query
 from itil_l2.storage._sqlalchemy_errors import translated
 from itil_l2.storage._sqlalchemy_reads import conditions
-from itil_l2.storage._tables import heads, kpi_facts
+from itil_l2.storage._tables import has_table, heads, kpi_facts
 
 __all__ = ["FactsRows", "PendingFacts"]
 
-_HAS_TABLE: weakref.WeakKeyDictionary[Engine, bool] = weakref.WeakKeyDictionary()
 _NAMES = ("tenant", *FACTS_COLUMNS)
 _KEY = ("tenant", "id")
-
-
-def _has_table(conn: Connection) -> bool:
-    engine = conn.engine
-    if _HAS_TABLE.get(engine):
-        return True
-    found = bool(inspect(conn).has_table(kpi_facts.name, schema=kpi_facts.schema))
-    if found:
-        _HAS_TABLE[engine] = True
-    return found
 
 
 def _put(conn: Connection, rows: list[dict[str, Any]]) -> None:
@@ -72,7 +60,7 @@ class PendingFacts:
     def flush(self, conn: Connection) -> None:
         if self.rows:
             rows, self.rows = list(self.rows.values()), {}
-            if _has_table(conn):
+            if has_table(conn, kpi_facts):
                 _put(conn, rows)
 
     def clear(self) -> None:
@@ -104,7 +92,7 @@ class FactsRows:
         )
         with translated("read KPI facts"):
             conn = self._read()
-            if not _has_table(conn):
+            if not has_table(conn, kpi_facts):
                 raise OutdatedFacts(
                     "the database has no itil_kpi_facts table: add it (a migration to"
                     " itil_l2.storage.sqlalchemy.metadata), then run store.rebuild_facts()"

@@ -6,6 +6,7 @@ the event history append-only in the database.
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 from sqlalchemy import (
@@ -21,9 +22,20 @@ from sqlalchemy import (
     Table,
     Text,
     event,
+    inspect,
 )
+from sqlalchemy.engine import Connection, Engine
 
-__all__ = ["cis", "configs", "events", "heads", "kpi_facts", "metadata", "positions"]
+__all__ = [
+    "cis",
+    "configs",
+    "events",
+    "has_table",
+    "heads",
+    "kpi_facts",
+    "metadata",
+    "positions",
+]
 
 metadata = MetaData()
 """The library's tables, for `create_all` or the host's Alembic `target_metadata`."""
@@ -167,3 +179,22 @@ Written with the ticket's head in the same transaction; rows of another
 `facts_version` are never read (`Store.rebuild_facts()` recomputes them).
 Times are integer microseconds since 1970-01-01 UTC.
 """
+
+
+_FOUND: weakref.WeakKeyDictionary[Engine, set[str]] = weakref.WeakKeyDictionary()
+"""Per engine, the tables a later release added that its database was found to have."""
+
+
+def has_table(conn: Connection, table: Table) -> bool:
+    """Whether the database behind `conn` has `table` (added after 0.1: configs, facts).
+
+    A table found is remembered per engine; a missing one is looked for again
+    on the next call, since a host's migration may add it while the store is open.
+    """
+    found = _FOUND.setdefault(conn.engine, set())
+    if table.name in found:
+        return True
+    if inspect(conn).has_table(table.name, schema=table.schema):
+        found.add(table.name)
+        return True
+    return False
