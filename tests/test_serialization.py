@@ -74,3 +74,12 @@ def test_malformed_data_is_refused(clock: Clock) -> None:
     )
     with pytest.raises(CorruptHistory):
         ticket_from_json(reordered)
+
+
+def test_json_handed_in_runs_the_validators_a_stored_row_skips(clock: Clock) -> None:
+    """docs/storage.md: files and `*_from_json` go through the converter, validators and all."""
+    blank = ticket_to_json(_full_ticket(clock))
+    blank["history"][0]["payload"]["title"] = " "
+    with pytest.raises(CorruptHistory, match=r"event 1.*title must be a non-blank") as err:
+        ticket_from_json(blank)
+    assert isinstance(err.value.__cause__, ValidationError)

@@ -17,6 +17,7 @@ from typing import Any, Generic, Self, TypeVar
 
 from itil_l2._core.checks import check_identifier
 from itil_l2._core.entity import Entity
+from itil_l2._core.pause import collection_paused
 from itil_l2._core.serialization import UPCASTERS, Upcasters
 from itil_l2.changes import ChangeRequest
 from itil_l2.cmdb import ConfigurationItem
@@ -26,7 +27,6 @@ from itil_l2.problems import Problem
 from itil_l2.storage._kinds import KINDS, AggregateKind, EventDecoder
 from itil_l2.storage._listing import Order, Page, list_page
 from itil_l2.storage._outbox import Notification, notifications
-from itil_l2.storage._pause import collection_paused
 from itil_l2.storage._query import Query, attribute_name
 from itil_l2.storage._settings import ConfigTexts
 from itil_l2.storage._store_configs import ConfigChecks, config_class
