@@ -305,7 +305,9 @@ def sla_statuses(draw: st.DrawFn) -> SlaStatus:
         pause_on=draw(st.sampled_from([frozenset({HoldReason.AWAITING_CALLER}), frozenset()])),
     )
     hours = draw(st.integers(0, 24 * 30))
-    at = ticket.opened_at + timedelta(hours=hours)
+    # In UTC: wall-clock arithmetic on a ZoneInfo time drops its fold (01:30 EST + 0 h is
+    # 01:30 EDT, an hour before the ticket opened; CI drew it on 2020-11-01 in New York).
+    at = ticket.opened_at.astimezone(UTC) + timedelta(hours=hours)
     if ticket.phase is Phase.NEW and draw(st.booleans()):
         at = ticket.opened_at
     return sla_status(ticket, target, at.astimezone(UTC))
