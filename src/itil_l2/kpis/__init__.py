@@ -7,6 +7,7 @@ from itil_l2._core.public import expose
 from ._backlog import (
     backlog,
 )
+from ._columnar import FactsRows
 from ._engine import (
     Metric,
     measure,
@@ -52,6 +53,7 @@ from ._rates import (
 from ._result import (
     Distribution,
     Exclusion,
+    Exclusions,
     KpiResult,
     percentile,
 )
@@ -92,6 +94,8 @@ __all__ = [
     "BusinessClock",
     "Distribution",
     "Exclusion",
+    "Exclusions",
+    "FactsRows",
     "KpiFacts",
     "KpiResult",
     "KpiRow",

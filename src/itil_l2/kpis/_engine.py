@@ -23,8 +23,9 @@ from attrs import frozen
 from itil_l2._core.pause import collection_paused
 from itil_l2.errors import ValidationError
 from itil_l2.knowledge import Period
+from itil_l2.kpis._batch import Columns, batch_of
 from itil_l2.kpis._facts import KpiFacts, kpi_facts
-from itil_l2.kpis._result import Distribution, Exclusion, KpiResult, parse_percentile
+from itil_l2.kpis._result import Distribution, Exclusions, KpiResult, parse_percentile
 from itil_l2.tickets import Ticket
 
 __all__ = ["Metric", "measure", "measure_facts"]
@@ -72,28 +73,27 @@ class Metric:
 class _Tally:
     """Streams one metric: counts for rates, values for distributions."""
 
-    __slots__ = ("excluded", "hits", "is_rate", "metric", "n", "values")
+    __slots__ = ("batch", "excluded_ids", "hits", "is_rate", "metric", "n", "reasons", "values")
 
     def __init__(self, metric: Metric) -> None:
         self.metric = metric
+        self.batch = batch_of(metric.rule)
         self.is_rate = metric.kind == "rate"
         self.n = 0
         self.hits = 0
         self.values: list[float] = []
-        self.excluded: list[Exclusion] = []
+        self.excluded_ids: list[str] = []  # with `reasons`: an `Exclusions`, made when read
+        self.reasons: list[str] = []
 
     def result(self) -> KpiResult:
         m = self.metric
-        excluded = tuple(self.excluded)
+        excluded = Exclusions(self.excluded_ids, self.reasons) if self.reasons else ()
         if m.kind == "rate":
             value = self.hits / self.n if self.n else None
             return KpiResult(m.name, value, self.n, excluded, numerator=self.hits, unit=m.unit)
         dist = Distribution(self.values)
-        value = dist.statistic(m.statistic) if dist.values else None
+        value = dist.statistic(m.statistic) if dist.count else None
         return KpiResult(m.name, value, dist.count, excluded, distribution=dist, unit=m.unit)
-
-
-_exclusion = tuple.__new__  # builds an Exclusion without the Python-level __new__
 
 
 def _feed(facts: KpiFacts, tallies: Sequence[_Tally], period: Period | None) -> None:
@@ -101,13 +101,15 @@ def _feed(facts: KpiFacts, tallies: Sequence[_Tally], period: Period | None) -> 
     if period is not None and (facts.end_at is None or facts.end_at not in period):
         reason = STILL_OPEN if facts.end_at is None else OUTSIDE
         for tally in tallies:
-            tally.excluded.append(Exclusion(facts.id, reason))
+            tally.excluded_ids.append(facts.id)
+            tally.reasons.append(reason)
         return
     ticket_id = facts.id
     for tally in tallies:
         outcome = tally.metric.rule(facts)
         if type(outcome) is str:
-            tally.excluded.append(_exclusion(Exclusion, (ticket_id, outcome)))
+            tally.excluded_ids.append(ticket_id)
+            tally.reasons.append(outcome)
         elif tally.is_rate:
             tally.n += 1
             if outcome is True:
@@ -123,33 +125,40 @@ _CHUNK = 4096
 def _measure_chunk(
     chunk: list[KpiFacts], reasons: list[str | None] | None, tallies: Sequence[_Tally]
 ) -> None:
-    with collection_paused():  # the records made here hold no cycles (see _core.pause)
-        _measure(chunk, reasons, tallies)
-
-
-def _measure(
-    chunk: list[KpiFacts], reasons: list[str | None] | None, tallies: Sequence[_Tally]
-) -> None:
-    """Every tally over `chunk`, in ticket order, exactly as `_feed` ticket by ticket.
-
-    `reasons` says, per ticket, why the period leaves it out (None: measured);
-    None for no period. Each rule runs through `map`; the outcomes are sorted
-    into exclusions, counts and values by C-level tools, not a Python loop.
-    """
     inside = (
         chunk if reasons is None else [f for f, r in zip(chunk, reasons, strict=True) if r is None]
     )
-    ids: list[str] = []
+    with collection_paused():  # the records made here hold no cycles (see _core.pause)
+        measure_columns(Columns(inside), reasons, tallies, [f.id for f in chunk])
+
+
+def measure_columns(
+    columns: Columns,
+    reasons: list[str | None] | None,
+    tallies: Sequence[_Tally],
+    ids: list[str],
+) -> None:
+    """Every tally over a chunk, in ticket order, exactly as `_feed` ticket by ticket.
+
+    `columns` are those of the tickets measured; `reasons` says, per ticket
+    of the chunk, why the period leaves it out (None: measured), or is None
+    for no period; `ids` are the chunk's ticket ids. Each metric's batch rule
+    (`_batch`) runs over the columns, or its rule through `map`; the
+    outcomes are sorted into exclusions, counts and values by C-level tools,
+    not a Python loop.
+    """
     for tally in tallies:
-        outcomes: list[Any] = list(map(tally.metric.rule, inside))
+        batch = tally.batch
+        outcomes: list[Any] = (
+            list(map(tally.metric.rule, columns.facts())) if batch is None else batch(columns)
+        )
         if reasons is not None:
             measured = iter(outcomes)
             outcomes = [next(measured) if r is None else r for r in reasons]
         is_reason = list(map(is_, map(type, outcomes), repeat(str)))
         if any(is_reason):
-            ids = ids or [f.id for f in chunk]
-            pairs = compress(zip(ids, outcomes, strict=True), is_reason)
-            tally.excluded.extend(map(_exclusion, repeat(Exclusion), pairs))
+            tally.excluded_ids.extend(compress(ids, is_reason))
+            tally.reasons.extend(compress(outcomes, is_reason))
             outcomes = list(compress(outcomes, map(not_, is_reason)))
         if tally.is_rate:
             tally.n += len(outcomes)

@@ -8,11 +8,12 @@ denominator is empty. Tickets outside the denominator are listed in
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from operator import attrgetter
 
 from itil_l2._core.tier import Tier
 from itil_l2.knowledge import Period
+from itil_l2.kpis._batch import Columns, with_batch
 from itil_l2.kpis._engine import STILL_OPEN, Metric, measure_one
 from itil_l2.kpis._facts import KpiFacts, escalation_bit, tier_bit
 from itil_l2.kpis._result import KpiResult
@@ -59,8 +60,19 @@ def resolution_rate_metric(tier: Tier | None = None) -> Metric:
             return never
         return f.successful and f.resolved_tier is wanted
 
+    def batch(c: Columns) -> list[bool | str]:
+        kinds, successful = c["end_kind"], c["successful"]
+        if wanted is None:
+            return [STILL_OPEN if k is None else s for k, s in zip(kinds, successful, strict=True)]
+        return [
+            STILL_OPEN if k is None else never if not m & bit else (s and r is wanted)
+            for k, m, s, r in zip(
+                kinds, c["tier_mask"], successful, c["resolved_tier"], strict=True
+            )
+        ]
+
     name = "resolution_rate" if wanted is None else f"resolution_rate_{wanted.value.lower()}"
-    return Metric(name, "rate", rule)
+    return Metric(name, "rate", with_batch(rule, batch))
 
 
 def resolution_rate(
@@ -96,7 +108,25 @@ def first_contact_resolution_metric() -> Metric:
             f.successful and f.resolved_tier is Tier.L1 and f.group_changes == 0 and not f.reopens
         )
 
-    return Metric("first_contact_resolution", "rate", rule)
+    def batch(c: Columns) -> list[bool | str]:
+        l1 = Tier.L1
+        return [
+            STILL_OPEN
+            if k is None
+            else "cancelled"
+            if k == "cancelled"
+            else (s and r is l1 and g == 0 and not o)
+            for k, s, r, g, o in zip(
+                c["end_kind"],
+                c["successful"],
+                c["resolved_tier"],
+                c["group_changes"],
+                c["reopens"],
+                strict=False,
+            )
+        ]
+
+    return Metric("first_contact_resolution", "rate", with_batch(rule, batch))
 
 
 def first_contact_resolution(
@@ -116,12 +146,8 @@ def escalation_rate_metric(source: Tier = Tier.L2, target: Tier = Tier.L3) -> Me
     """The escalation-rate metric (see `escalation_rate`)."""
     source, target = Tier(source), Tier(target)
     step = escalation_bit(source, target)
-
-    def escalated(f: KpiFacts) -> bool:
-        return bool(f.escalation_mask & step)
-
     name = f"escalation_rate_{source.value.lower()}_{target.value.lower()}"
-    return _rate_at(name, source, escalated, needs_groups=True)
+    return _rate_at(name, source, "escalation_mask", step, needs_groups=True)
 
 
 def escalation_rate(
@@ -149,12 +175,8 @@ def escalation_rate(
 def hand_back_rate_metric(source: Tier = Tier.L2) -> Metric:
     """The hand-back-rate metric (see `hand_back_rate`)."""
     source = Tier(source)
-    bit = tier_bit(source)
-
-    def handed_back(f: KpiFacts) -> bool:
-        return bool(f.hand_back_mask & bit)
-
-    return _rate_at(f"hand_back_rate_{source.value.lower()}", source, handed_back)
+    name = f"hand_back_rate_{source.value.lower()}"
+    return _rate_at(name, source, "hand_back_mask", tier_bit(source))
 
 
 def hand_back_rate(
@@ -179,7 +201,13 @@ def reopen_rate_metric() -> Metric:
             return "cancelled"
         return f.reopens > 0
 
-    return Metric("reopen_rate", "rate", rule)
+    def batch(c: Columns) -> list[bool | str]:
+        return [
+            STILL_OPEN if k is None else "cancelled" if k == "cancelled" and not r else r > 0
+            for k, r in zip(c["end_kind"], c["reopens"], strict=True)
+        ]
+
+    return Metric("reopen_rate", "rate", with_batch(rule, batch))
 
 
 def reopen_rate(tickets: Iterable[Ticket], *, period: Period | None = None) -> KpiResult:
@@ -195,7 +223,7 @@ def reopen_rate(tickets: Iterable[Ticket], *, period: Period | None = None) -> K
 
 def reassignment_count_metric(statistic: str = "mean") -> Metric:
     """The reassignment-count metric (see `reassignment_count`)."""
-    return _count_metric("reassignment_count", attrgetter("group_changes"), statistic)
+    return _count_metric("reassignment_count", "group_changes", statistic)
 
 
 def reassignment_count(
@@ -215,7 +243,7 @@ def reassignment_count(
 
 def ping_pong_metric(statistic: str = "sum") -> Metric:
     """The ping-pong metric (see `ping_pong`)."""
-    return _count_metric("ping_pong", attrgetter("ping_pongs"), statistic)
+    return _count_metric("ping_pong", "ping_pongs", statistic)
 
 
 def ping_pong(
@@ -233,24 +261,32 @@ def ping_pong(
     return measure_one(ping_pong_metric(statistic), tickets, period)
 
 
-def _count_metric(name: str, count: Callable[[KpiFacts], int], statistic: str) -> Metric:
-    """A count per ended ticket, `count(facts)`, as a distribution; open tickets excluded."""
+def _count_metric(name: str, count: str, statistic: str) -> Metric:
+    """The count attribute `count` per ended ticket, as a distribution; open tickets excluded."""
+    read = attrgetter(count)
 
     def rule(f: KpiFacts) -> float | str:
-        return STILL_OPEN if f.end_kind is None else float(count(f))
+        return STILL_OPEN if f.end_kind is None else float(read(f))
 
-    return Metric(name, "distribution", rule, statistic, "count")
+    def batch(c: Columns) -> list[float | str]:
+        return [
+            STILL_OPEN if k is None else float(n)
+            for k, n in zip(c["end_kind"], c[count], strict=True)
+        ]
+
+    return Metric(name, "distribution", with_batch(rule, batch), statistic, "count")
 
 
 def _rate_at(
-    name: str, tier: Tier, hit: Callable[[KpiFacts], bool], *, needs_groups: bool = False
+    name: str, tier: Tier, mask: str, hit_bit: int, *, needs_groups: bool = False
 ) -> Metric:
-    """`hit(facts)` as a rate over the ended tickets handled at `tier` (others excluded).
+    """A rate over the ended tickets handled at `tier`: is `hit_bit` set in the mask `mask`?
 
     With `needs_groups`, a ticket without group data is excluded too: it was
     never routed, so whether it would have been escalated is unknown.
     """
     bit, never = tier_bit(tier), f"never at {tier}"
+    read = attrgetter(mask)
 
     def rule(f: KpiFacts) -> bool | str:
         if f.end_kind is None:
@@ -259,6 +295,30 @@ def _rate_at(
             return never
         if needs_groups and f.group_changes == 0 and f.end_group.name == NO_GROUP_NAME:
             return NO_GROUP_DATA
-        return hit(f)
+        return bool(read(f) & hit_bit)
 
-    return Metric(name, "rate", rule)
+    def batch(c: Columns) -> list[bool | str]:
+        if needs_groups:
+            return [
+                STILL_OPEN
+                if k is None
+                else never
+                if not m & bit
+                else NO_GROUP_DATA
+                if g == 0 and n == NO_GROUP_NAME
+                else bool(h & hit_bit)
+                for k, m, g, n, h in zip(
+                    c["end_kind"],
+                    c["tier_mask"],
+                    c["group_changes"],
+                    c["end_group_name"],
+                    c[mask],
+                    strict=False,
+                )
+            ]
+        return [
+            STILL_OPEN if k is None else never if not m & bit else bool(h & hit_bit)
+            for k, m, h in zip(c["end_kind"], c["tier_mask"], c[mask], strict=True)
+        ]
+
+    return Metric(name, "rate", with_batch(rule, batch))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Iterable
+from itertools import repeat
 from typing import NamedTuple
 
 import attrs
@@ -19,7 +20,7 @@ from attrs import frozen
 
 from itil_l2.errors import ValidationError
 
-__all__ = ["Distribution", "Exclusion", "KpiResult", "percentile"]
+__all__ = ["Distribution", "Exclusion", "Exclusions", "KpiResult", "percentile"]
 
 
 def percentile(ordered: tuple[float, ...] | list[float], p: float) -> float:
@@ -44,30 +45,60 @@ def percentile(ordered: tuple[float, ...] | list[float], p: float) -> float:
     return float(ordered[low] + (h - low) * (ordered[low + 1] - ordered[low]))
 
 
-def _sorted(values: Iterable[float]) -> tuple[float, ...]:
-    return tuple(sorted(map(float, values)))
+def _floats(values: Iterable[float]) -> tuple[float, ...] | list[float]:
+    return values if type(values) is tuple and _all_sorted(values) else list(map(float, values))
 
 
-@frozen
+def _all_sorted(values: tuple[float, ...]) -> bool:
+    return all(type(v) is float for v in values) and all(map(float.__le__, values, values[1:]))
+
+
+def _sorted(values: tuple[float, ...] | list[float]) -> tuple[float, ...]:
+    return values if type(values) is tuple else tuple(sorted(values))
+
+
+@frozen(repr=False)
 class Distribution:
     """The measured values of a KPI, sorted, with the usual statistics.
+
+    The values are sorted when first needed (a percentile, `values`): the
+    mean, sum and count of a million values need no sort (`math.fsum` is
+    exact in any order), and most KPI tables ask for no more.
 
     >>> d = Distribution([4.0, 1.0, 2.0, 3.0])
     >>> d.mean, d.median, d.percentile(90)   # p90: h = 3 * .9 = 2.7 -> 3 + .7 * 1
     (2.5, 2.5, 3.7)
+    >>> d.values
+    (1.0, 2.0, 3.0, 4.0)
     """
 
-    values: tuple[float, ...] = attrs.field(converter=_sorted, repr=lambda v: f"<{len(v)} values>")
+    _given: tuple[float, ...] | list[float] = attrs.field(
+        converter=_floats, eq=_sorted, alias="values"
+    )
+
+    @property
+    def values(self) -> tuple[float, ...]:
+        """The values, sorted."""
+        given = self._given
+        if type(given) is tuple:
+            return given
+        ordered = _sorted(given)
+        object.__setattr__(self, "_given", ordered)  # sorted once; equal either way
+        return ordered
+
+    def __repr__(self) -> str:
+        return f"Distribution(values=<{len(self._given)} values>)"
 
     @property
     def count(self) -> int:
         """How many values."""
-        return len(self.values)
+        return len(self._given)
 
     @property
     def mean(self) -> float | None:
         """The arithmetic mean, None when empty."""
-        return math.fsum(self.values) / len(self.values) if self.values else None
+        given = self._given
+        return math.fsum(given) / len(given) if given else None
 
     @property
     def median(self) -> float | None:
@@ -94,9 +125,9 @@ class Distribution:
         if name == "median":
             return self.median
         if name == "sum":
-            return math.fsum(self.values)
+            return math.fsum(self._given)
         if name == "count":
-            return float(len(self.values))
+            return float(len(self._given))
         return self.percentile(parse_percentile(name))
 
 
@@ -123,7 +154,34 @@ class Exclusion(NamedTuple):
     reason: str
 
 
-@frozen
+_exclusion = tuple.__new__  # builds an Exclusion without the Python-level __new__
+
+
+class Exclusions:
+    """Exclusions kept as two parallel lists (ids, reasons) until first read.
+
+    A KPI set over a million tickets excludes millions of records; the
+    engine keeps the ids and reasons it already holds and a `KpiResult`
+    makes the `Exclusion` tuples only when `excluded` is read (a report that
+    reads `reasons()` never makes them).
+    """
+
+    __slots__ = ("ids", "reasons")
+
+    def __init__(self, ids: list[str], reasons: list[str]) -> None:
+        self.ids = ids
+        self.reasons = reasons
+
+    def made(self) -> tuple[Exclusion, ...]:
+        """The `Exclusion`s, in order."""
+        return tuple(map(_exclusion, repeat(Exclusion), zip(self.ids, self.reasons, strict=True)))
+
+
+def _made(value: tuple[Exclusion, ...] | Exclusions) -> tuple[Exclusion, ...]:
+    return value if type(value) is tuple else value.made()  # type: ignore[union-attr]
+
+
+@frozen(repr=False)
 class KpiResult:
     """A KPI's value with its sample size, exclusions and definition name.
 
@@ -141,11 +199,30 @@ class KpiResult:
     definition: str
     value: float | None
     sample_size: int
-    excluded: tuple[Exclusion, ...] = ()
+    _excluded: tuple[Exclusion, ...] | Exclusions = attrs.field(
+        default=(), eq=_made, alias="excluded"
+    )
     numerator: int | None = None
     distribution: Distribution | None = None
     unit: str = "ratio"
 
+    @property
+    def excluded(self) -> tuple[Exclusion, ...]:
+        """Each record left out, with the reason, in the order measured."""
+        found = self._excluded
+        if type(found) is tuple:
+            return found
+        made = _made(found)
+        object.__setattr__(self, "_excluded", made)  # made once; equal either way
+        return made
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{a.alias}={getattr(self, a.alias)!r}" for a in attrs.fields(type(self)))
+        return f"KpiResult({shown})"
+
     def reasons(self) -> dict[str, int]:
         """How many records were excluded for each reason."""
+        found = self._excluded
+        if type(found) is Exclusions:
+            return dict(Counter(found.reasons))
         return dict(Counter(e.reason for e in self.excluded))

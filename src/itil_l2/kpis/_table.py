@@ -16,9 +16,11 @@ from typing import Any, Literal
 
 from attrs import frozen
 
+from itil_l2._core.pause import collection_paused
 from itil_l2._core.tier import Tier
 from itil_l2.errors import ValidationError
-from itil_l2.kpis._engine import _CHUNK, Metric, _measure_chunk, _Tally
+from itil_l2.kpis._columnar import FactsRows, Keyer, RowColumns, facts_of, row_columns, row_keyers
+from itil_l2.kpis._engine import _CHUNK, Metric, _measure_chunk, _Tally, measure_columns
 from itil_l2.kpis._facts import KpiFacts, kpi_facts
 from itil_l2.kpis._period import period_of
 from itil_l2.kpis._rates import (
@@ -173,7 +175,30 @@ def kpi_table(
     keyers = _keyers(by, tz)
     chosen = list(standard_metrics().values()) if metrics is None else _metrics(metrics)
     groups: dict[tuple[str, ...], list[_Tally]] = {}
-    pending: dict[tuple[str, ...], list[KpiFacts]] = {}  # measured a chunk at a time
+    row_keys = row_keyers(by, tz, NONE, OPEN) if type(tickets) is FactsRows else None
+    if row_keys is None:
+        _measure_facts(tickets, keyers, chosen, groups)
+    else:  # stored rows: column by column, a batch at a time
+        for batch in tickets.batches():  # type: ignore[attr-defined]
+            found = row_columns(batch)
+            if found is None:  # read row by row: the precise error, or rows the checks refused
+                _measure_facts([facts_of(i, r) for i, r in batch], keyers, chosen, groups)
+            else:
+                _measure_rows(RowColumns(*found), row_keys, chosen, groups)
+    return [
+        KpiRow(dict(zip(by, key, strict=True)), {t.metric.name: t.result() for t in tallies})
+        for key, tallies in sorted(groups.items())
+    ]
+
+
+def _measure_facts(
+    tickets: Iterable[Ticket | KpiFacts],
+    keyers: list[Callable[[KpiFacts], list[str]]],
+    chosen: list[Metric],
+    groups: dict[tuple[str, ...], list[_Tally]],
+) -> None:
+    """Group tickets (or facts) by key and measure each group, a chunk at a time."""
+    pending: dict[tuple[str, ...], list[KpiFacts]] = {}
     held = 0
     for ticket in tickets:
         facts = ticket if type(ticket) is KpiFacts else kpi_facts(ticket)  # type: ignore[arg-type]
@@ -181,17 +206,39 @@ def kpi_table(
             chunk = pending.get(key)
             if chunk is None:
                 chunk = pending[key] = []
-                groups[key] = [_Tally(m) for m in chosen]
+                if key not in groups:
+                    groups[key] = [_Tally(m) for m in chosen]
             chunk.append(facts)
             held += 1
         if held >= _CHUNK:  # never more than a chunk's facts held, however many groups
             _flush(pending, groups)
             held = 0
     _flush(pending, groups)
-    return [
-        KpiRow(dict(zip(by, key, strict=True)), {t.metric.name: t.result() for t in tallies})
-        for key, tallies in sorted(groups.items())
-    ]
+
+
+def _measure_rows(
+    whole: RowColumns,
+    row_keys: list[Keyer],
+    chosen: list[Metric],
+    groups: dict[tuple[str, ...], list[_Tally]],
+) -> None:
+    """Group a batch of stored rows by key and measure each group's columns."""
+    parts: dict[tuple[str, ...], list[int] | None] = {(): None}
+    if row_keys:
+        parts = {}
+        for i, key in enumerate(zip(*(k(whole) for k in row_keys), strict=True)):
+            index = parts.get(key)
+            if index is None:
+                parts[key] = [i]
+            else:
+                index.append(i)
+    for key, index in parts.items():
+        tallies = groups.get(key)
+        if tallies is None:
+            tallies = groups[key] = [_Tally(m) for m in chosen]
+        columns = whole if index is None else whole.part(index)
+        with collection_paused():  # the records made here hold no cycles (see _core.pause)
+            measure_columns(columns, None, tallies, columns["id"])
 
 
 def _flush(pending: dict[tuple[str, ...], list[KpiFacts]], groups: dict[Any, list[_Tally]]) -> None:

@@ -19,6 +19,7 @@ from typing import Literal, Protocol
 from itil_l2._core.tier import Tier
 from itil_l2.errors import ValidationError
 from itil_l2.knowledge import Period
+from itil_l2.kpis._batch import Columns, with_batch
 from itil_l2.kpis._engine import STILL_OPEN, Metric, measure_one
 from itil_l2.kpis._facts import KpiFacts, tier_bit
 from itil_l2.kpis._result import KpiResult
@@ -62,8 +63,13 @@ def _since_opened(
     missing: str,
     statistic: str,
     clock: BusinessClock | None,
+    column: str | None = None,
 ) -> Metric:
-    """Hours per ended ticket from opened to `until(facts)`; excluded as `missing` without one."""
+    """Hours per ended ticket from opened to `until(facts)`; excluded as `missing` without one.
+
+    `column`: "responded" or "restored" when `until` reads that moment
+    (then, without a clock, the metric has a batch rule).
+    """
 
     def rule(f: KpiFacts) -> float | str:
         if f.end_kind is None:
@@ -75,6 +81,14 @@ def _since_opened(
             return (end - f.opened_at) / _HOUR
         return clock.between(f.opened_at, end) / _HOUR
 
+    def batch(c: Columns) -> list[float | str]:
+        return [
+            STILL_OPEN if k is None else missing if h is None else h
+            for k, h in zip(c["end_kind"], c[f"to_{column}"], strict=True)
+        ]
+
+    if clock is None and column is not None:
+        rule = with_batch(rule, batch)
     return Metric(_name(base, clock), "distribution", rule, statistic, "hours")
 
 
@@ -88,6 +102,14 @@ def resolution_time_metric(statistic: str = "mean", clock: BusinessClock | None 
             return clock.between(f.opened_at, f.end_at) / _HOUR  # type: ignore[arg-type]
         return "cancelled" if f.end_kind == "cancelled" else STILL_OPEN
 
+    def batch(c: Columns) -> list[float | str]:
+        return [
+            h if k == "resolved" else "cancelled" if k == "cancelled" else STILL_OPEN
+            for k, h in zip(c["end_kind"], c["to_end"], strict=True)
+        ]
+
+    if clock is None:
+        rule = with_batch(rule, batch)
     return Metric(_name("resolution_time", clock), "distribution", rule, statistic, "hours")
 
 
@@ -119,7 +141,7 @@ def resolution_time(
 
 def response_time_metric(statistic: str = "mean", clock: BusinessClock | None = None) -> Metric:
     """The response-time metric (see `response_time`)."""
-    return _since_opened("response_time", _RESPONDED, "never worked", statistic, clock)
+    return _since_opened("response_time", _RESPONDED, "never worked", statistic, clock, "responded")
 
 
 _RESPONDED: Callable[[KpiFacts], datetime | None] = attrgetter("responded_at")
@@ -163,8 +185,11 @@ def time_to_restore_metric(
     def restored(f: KpiFacts) -> datetime | None:
         return _first_resolve(f, codes)  # type: ignore[arg-type]
 
-    until = _RESTORED if codes is None else restored
-    return _since_opened("time_to_restore", until, "never restored", statistic, clock)
+    if codes is None:
+        return _since_opened(
+            "time_to_restore", _RESTORED, "never restored", statistic, clock, "restored"
+        )
+    return _since_opened("time_to_restore", restored, "never restored", statistic, clock)
 
 
 def time_to_restore(
@@ -214,6 +239,18 @@ def tier_time_metric(
             if t is tier and part in ("total", p)
         )
 
+    def excluded(c: Columns) -> list[str | None]:
+        return [
+            STILL_OPEN if k is None else never if not m & bit and o is not tier else None
+            for k, m, o in zip(c["end_kind"], c["tier_mask"], c["owner_tier"], strict=True)
+        ]
+
+    def batch(c: Columns) -> list[float | str]:
+        reasons = c.shared(f"excluded from {tier.value} time", lambda: excluded(c))
+        return [h if r is None else r for r, h in zip(reasons, c[f"h{slot}"], strict=True)]
+
+    if clock is None:
+        rule = with_batch(rule, batch)
     name = _name(f"{tier.value.lower()}_{part}_time", clock)
     return Metric(name, "distribution", rule, statistic, "hours")
 

@@ -21,8 +21,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from itil_l2.errors import CorruptHistory, StorageError, ValidationError
-from itil_l2.kpis import KpiFacts, OutdatedFacts, facts_from_row, facts_row, kpi_facts
+from itil_l2.errors import StorageError, ValidationError
+from itil_l2.kpis import FactsRows, facts_row, kpi_facts
 from itil_l2.storage._query import Query
 from itil_l2.tickets import Ticket
 
@@ -60,11 +60,13 @@ class TicketFacts:
 
 def stored_facts(
     uow: StoreUnitOfWork, query: Query | None = None, *, batch_size: int = 5000
-) -> Iterator[KpiFacts]:
+) -> FactsRows:
     """The stored KPI facts of the tickets matching `query`, in id order, without replay.
 
-    For `kpi_table` and `measure_facts`; each is `KpiFacts` without a ticket
-    behind it (`KpiFacts.from_row`). Read `batch_size` tickets a statement.
+    For `kpi_table` and `measure_facts`; iterated, each is `KpiFacts` without
+    a ticket behind it (`KpiFacts.from_row`), and `kpi_table` measures them
+    column by column, a batch of `batch_size` rows (one statement) at a time.
+    Read once, inside the unit of work.
     A ticket whose stored facts are of another `FACTS_VERSION`, or that has
     none, raises `OutdatedFacts` (recompute them with `store.rebuild_facts()`);
     a facts row that is not one raises `CorruptHistory`.
@@ -88,25 +90,20 @@ def stored_facts(
     read = getattr(uow._session(), "facts", None)
     if read is None:
         raise StorageError(f"{type(uow._store.backend).__name__} stores no KPI facts")
+    return FactsRows(_batches(read, uow._key, query, batch_size))
+
+
+def _batches(
+    read: Any, tenant: str, query: Query, batch_size: int
+) -> Iterator[Sequence[tuple[str, Sequence[Any] | None]]]:
     after: str | None = None
     while True:
-        batch: Sequence[tuple[str, Sequence[Any] | None]] = read(uow._key, query, after, batch_size)
-        for id, row in batch:
-            yield _facts(id, row)
+        batch: Sequence[tuple[str, Sequence[Any] | None]] = read(tenant, query, after, batch_size)
+        if batch:
+            yield batch
         if len(batch) < batch_size:
             return
         after = batch[-1][0]
-
-
-def _facts(id: str, row: Sequence[Any] | None) -> KpiFacts:
-    if row is None:
-        raise OutdatedFacts(
-            f"ticket {id!r} has no stored KPI facts: compute them"
-            " (store.rebuild_facts(), or itil-l2 rebuild-facts --db FILE)"
-        )
-    if row[0] != id:
-        raise CorruptHistory(f"the stored KPI facts of ticket {id!r} name {row[0]!r}")
-    return facts_from_row(row)
 
 
 def rebuild_facts(store: Store, *, batch_size: int = 500) -> int:

@@ -127,9 +127,14 @@ class FactsChecks:
             stored = list(stored_facts(uow, batch_size=3))
         assert [f.id for f in stored] == [t.id for t in replayed]
         assert [facts_row(f) for f in stored] == [facts_row(kpi_facts(t)) for t in replayed]
-        for by in ([], ["tier", "month"], ["ci", "priority", "category"]):
+        for by in ([], ["tier", "month"], ["group", "day"], ["ci", "priority", "category"]):
             want = kpi_table(replayed, by=by, metrics=_metrics())  # type: ignore[arg-type]
             assert _flat(kpi_table(stored, by=by, metrics=_metrics())) == _flat(want), by  # type: ignore[arg-type]
+            for metrics in (_metrics(), None):  # read as stored: measured column by column
+                whole = kpi_table(replayed, by=by, metrics=metrics)  # type: ignore[arg-type]
+                with store.unit_of_work(tenant) as uow:
+                    rows = stored_facts(uow, batch_size=3)
+                    assert kpi_table(rows, by=by, metrics=metrics) == whole, by  # type: ignore[arg-type]
         return replayed
 
     @_SETTINGS
