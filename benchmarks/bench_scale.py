@@ -177,8 +177,9 @@ def facts_kpis(store: SqliteStore, by: list[str]) -> Any:
 
 
 def read_facts(store: SqliteStore) -> int:
+    """The stored rows read as `kpi_table` reads them (batches of rows), no KPI."""
     with store.unit_of_work() as uow:
-        return sum(1 for _ in stored_facts(uow))
+        return sum(len(batch) for batch in stored_facts(uow).batches())
 
 
 def replay_kpis(store: SqliteStore, by: list[str], sample: int) -> Any:
@@ -233,8 +234,8 @@ def main() -> None:
             check_hand_written(path, rows)
             t_read, _ = median_of(args.repeat, lambda: read_facts(store))
             print(
-                f"  of which reading the {n:,} stored facts (stored_facts, no KPI):"
-                f" {t_read:.2f} s; measuring them: {t_facts - t_read:.2f} s"
+                f"  of which reading the {n:,} stored rows (stored_facts batches, no KPI):"
+                f" {t_read:.2f} s; checking and measuring them: {t_facts - t_read:.2f} s"
             )
         t_sql, sql_rows = median_of(args.repeat, lambda: sql_kpi_table(engine, by=by))
         raw = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
