@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from math import isfinite
 from operator import is_, itemgetter
 from typing import Any
 
@@ -25,7 +26,14 @@ from itil_l2.errors import CorruptHistory, ValidationError
 from itil_l2.kpis._batch import Columns
 from itil_l2.kpis._facts import KpiFacts
 from itil_l2.kpis._period import period_of
-from itil_l2.kpis._stored import FACTS_COLUMNS, FACTS_VERSION, OutdatedFacts, _group, facts_from_row
+from itil_l2.kpis._stored import (
+    FACTS_COLUMNS,
+    FACTS_VERSION,
+    MAX_COUNT,
+    OutdatedFacts,
+    _group,
+    facts_from_row,
+)
 
 __all__ = ["FactsRows", "RowColumns", "facts_of", "row_columns"]
 
@@ -40,7 +48,7 @@ def facts_of(id: str, row: Sequence[Any] | None) -> KpiFacts:
             f"ticket {id!r} has no stored KPI facts: compute them"
             " (store.rebuild_facts(), or itil-l2 rebuild-facts --db FILE)"
         )
-    if row[0] != id:
+    if len(row) == len(FACTS_COLUMNS) and row[0] != id:  # a short row: facts_from_row says so
         raise CorruptHistory(f"the stored KPI facts of ticket {id!r} name {row[0]!r}")
     return facts_from_row(row)
 
@@ -62,8 +70,8 @@ class FactsRows:
                 yield facts_of(id, row)
 
     def batches(self) -> Iterator[Sequence[Pair]]:
-        """The batches themselves, once."""
-        return self._batches
+        """The batches themselves, once (each a list or tuple: the column path reads it twice)."""
+        return (b if isinstance(b, list | tuple) else list(b) for b in self._batches)
 
 
 _INDEX = {name: i for i, name in enumerate(FACTS_COLUMNS)}
@@ -131,6 +139,10 @@ def _only(column: Sequence[Any], *types: type) -> bool:
     return set(map(type, column)) <= set(types)
 
 
+def _counted(column: Sequence[int]) -> bool:
+    return not column or (min(column) >= 0 and max(column) <= MAX_COUNT)
+
+
 def _times_fit(column: Sequence[Any]) -> bool:
     found = [t for t in column if t is not None]
     return not found or (min(found) >= _FIRST_US and max(found) <= _LAST_US)
@@ -164,6 +176,8 @@ def _checked(source: list[Any]) -> bool:
         and _only(c["facts_version"], int)
         and set(c["facts_version"]) == {FACTS_VERSION}
         and _only(c["opened_us"], int)
+        and _only(c["end_group"], str)
+        and _only(c["end_tier"], str)
         and set(kinds) <= {"resolved", "cancelled", None}
         and list(map(is_, kinds, [None] * len(kinds))) == list(map(is_, ends, [None] * len(ends)))
         and all(_only(c[t], int, type(None)) for t in ("end_us", "restored_us", "responded_us"))
@@ -171,8 +185,8 @@ def _checked(source: list[Any]) -> bool:
         and set(c["owner_tier"]) <= {"L1", "L2", "L3"}
         and set(c["resolved_tier"]) <= {"L1", "L2", "L3", None}
         and _only(c["successful"], int)
-        and all(_only(c[name], int) for name in _INTS)
-        and all(_only(source[i], float) for i in _HOURS)
+        and all(_only(c[name], int) and _counted(c[name]) for name in _INTS)
+        and all(_only(source[i], float) and all(map(isfinite, source[i])) for i in _HOURS)
         and _only(c["ci_refs"], str)
         and _only(c["detail"], str)
         and _only(c["priority"], str)

@@ -13,7 +13,7 @@ import math
 from collections import Counter
 from collections.abc import Iterable
 from itertools import repeat
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import attrs
 from attrs import frozen
@@ -57,13 +57,48 @@ def _sorted(values: tuple[float, ...] | list[float]) -> tuple[float, ...]:
     return values if type(values) is tuple else tuple(sorted(values))
 
 
-@frozen(repr=False)
-class Distribution:
+def _names(instance: object) -> list[tuple[str, str]]:
+    """(name, public name) of each field of an attrs instance."""
+    fields: Any = attrs.fields(type(instance))  # type: ignore[arg-type]  # an attrs class
+    return [(a.name, a.alias or a.name) for a in fields]
+
+
+def _class_name(instance: object) -> str:
+    """The class's name as attrs' `repr` gives it (a class made in a function: its own name)."""
+    return type(instance).__qualname__.rsplit(">.", 1)[-1]
+
+
+class _PublicFields:
+    """State and `repr` by the public names of an attrs class's fields (their aliases).
+
+    `KpiResult` and `Distribution` keep a field in a private slot (made or
+    sorted when first read); pickles, `repr` and `__setstate__` speak of
+    `excluded` and `values`, as before, so pickles of either form load.
+    """
+
+    __slots__ = ()
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {public: getattr(self, public) for _, public in _names(self)}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name, public in _names(self):
+            object.__setattr__(self, name, state.get(public, state.get(name)))
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{public}={getattr(self, public)!r}" for _, public in _names(self))
+        return f"{_class_name(self)}({shown})"
+
+
+@frozen(repr=False, getstate_setstate=False)
+class Distribution(_PublicFields):
     """The measured values of a KPI, sorted, with the usual statistics.
 
     The values are sorted when first needed (a percentile, `values`): the
     mean, sum and count of a million values need no sort (`math.fsum` is
-    exact in any order), and most KPI tables ask for no more.
+    exact in any order; only where its intermediate sum would overflow, it
+    sums the sorted values, as it always did), and most KPI tables ask for
+    no more.
 
     >>> d = Distribution([4.0, 1.0, 2.0, 3.0])
     >>> d.mean, d.median, d.percentile(90)   # p90: h = 3 * .9 = 2.7 -> 3 + .7 * 1
@@ -81,13 +116,19 @@ class Distribution:
         """The values, sorted."""
         given = self._given
         if type(given) is tuple:
-            return given
+            return given  # sorted when given (`_floats`)
         ordered = _sorted(given)
         object.__setattr__(self, "_given", ordered)  # sorted once; equal either way
         return ordered
 
     def __repr__(self) -> str:
-        return f"Distribution(values=<{len(self._given)} values>)"
+        return f"{_class_name(self)}(values=<{len(self._given)} values>)"
+
+    def _sum(self) -> float:
+        try:
+            return math.fsum(self._given)
+        except OverflowError:  # fsum's intermediate overflow depends on the order
+            return math.fsum(self.values)
 
     @property
     def count(self) -> int:
@@ -97,8 +138,7 @@ class Distribution:
     @property
     def mean(self) -> float | None:
         """The arithmetic mean, None when empty."""
-        given = self._given
-        return math.fsum(given) / len(given) if given else None
+        return self._sum() / len(self._given) if self._given else None
 
     @property
     def median(self) -> float | None:
@@ -125,7 +165,7 @@ class Distribution:
         if name == "median":
             return self.median
         if name == "sum":
-            return math.fsum(self._given)
+            return self._sum()
         if name == "count":
             return float(len(self._given))
         return self.percentile(parse_percentile(name))
@@ -176,13 +216,17 @@ class Exclusions:
         """The `Exclusion`s, in order."""
         return tuple(map(_exclusion, repeat(Exclusion), zip(self.ids, self.reasons, strict=True)))
 
+    def __reduce__(self) -> tuple[type[Exclusions], tuple[list[str], list[str]]]:
+        return Exclusions, (self.ids, self.reasons)
+
 
 def _made(value: tuple[Exclusion, ...] | Exclusions) -> tuple[Exclusion, ...]:
-    return value if type(value) is tuple else value.made()  # type: ignore[union-attr]
+    """The exclusions as given, or made from `Exclusions` (what equality compares)."""
+    return value.made() if isinstance(value, Exclusions) else value
 
 
-@frozen(repr=False)
-class KpiResult:
+@frozen(repr=False, getstate_setstate=False)
+class KpiResult(_PublicFields):
     """A KPI's value with its sample size, exclusions and definition name.
 
     `value` is None when nothing could be measured (no division by zero).
@@ -210,15 +254,11 @@ class KpiResult:
     def excluded(self) -> tuple[Exclusion, ...]:
         """Each record left out, with the reason, in the order measured."""
         found = self._excluded
-        if type(found) is tuple:
+        if not isinstance(found, Exclusions):
             return found
-        made = _made(found)
+        made = found.made()
         object.__setattr__(self, "_excluded", made)  # made once; equal either way
         return made
-
-    def __repr__(self) -> str:
-        shown = ", ".join(f"{a.alias}={getattr(self, a.alias)!r}" for a in attrs.fields(type(self)))
-        return f"KpiResult({shown})"
 
     def reasons(self) -> dict[str, int]:
         """How many records were excluded for each reason."""

@@ -17,6 +17,7 @@ another definition are never read as if they were current
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -182,6 +183,24 @@ def _int_or_none(value: Any, name: str) -> int | None:
     return value
 
 
+MAX_COUNT = 2**63 - 1
+"""The largest mask or count a facts row may hold (SQL's BIGINT; a float holds it roughly)."""
+
+
+def _count(value: Any) -> int:
+    count = int(value)
+    if not 0 <= count <= MAX_COUNT:
+        raise ValueError(f"a mask or count of {count} is outside 0..2**63-1")
+    return count
+
+
+def _hours(value: Any) -> float:
+    hours = float(value)
+    if not math.isfinite(hours):
+        raise ValueError(f"hours of {hours!r}")
+    return hours
+
+
 def facts_from_row(row: Sequence[Any]) -> KpiFacts:
     """Facts without a ticket from a row of `FACTS_COLUMNS` (see `KpiFacts.from_row`).
 
@@ -232,13 +251,10 @@ def _parsed(row: Sequence[Any]) -> KpiFacts:
     f.resolved_tier = None if resolved is None else _TIER_OF[resolved]
     f.successful = bool(row[10])
     f.restored_at = None if restored is None else _EPOCH + timedelta(0, 0, restored)
-    f.tier_mask = int(row[13])
-    f.escalation_mask = int(row[14])
-    f.hand_back_mask = int(row[15])
-    f.group_changes = int(row[16])
-    f.ping_pongs = int(row[17])
-    f.reopens = int(row[18])
-    f.hours = [0.0, 0.0, 0.0, 0.0, *map(float, row[19:31])]
+    f.tier_mask, f.escalation_mask, f.hand_back_mask, f.group_changes, f.ping_pongs, f.reopens = (
+        _count(v) for v in row[13:19]
+    )
+    f.hours = [0.0, 0.0, 0.0, 0.0, *map(_hours, row[19:31])]
     f.owner_tier = owner  # type: ignore[assignment]
     f.responded_at = None if responded is None else _EPOCH + timedelta(0, 0, responded)
     f.kept = Kept(category, priority, ci_text, code, opened, detail)
