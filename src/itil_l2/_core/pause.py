@@ -1,8 +1,9 @@
 """`collection_paused()`: no cyclic garbage collection while one history is decoded.
 
-(And while the KPI engine sorts a chunk of outcomes: a KPI set over a million
-stored facts makes tens of millions of exclusion records, which hold strings
-only, and the collector walked them again and again: a third of the time.)
+(And while the KPI engine sorts a chunk of outcomes, and while `kpi_table` reads
+stored facts rows batch by batch: a million rows are a million tuples of plain
+values, each dropped after its batch, and the collector walked the live ones
+again and again: a fifth of the time over a million stored tickets.)
 
 Decoding a long history allocates many small containers that all stay alive,
 and each of CPython's full collections walks every one of them again: on a

@@ -179,12 +179,13 @@ def kpi_table(
     if row_keys is None:
         _measure_facts(tickets, keyers, chosen, groups)
     else:  # stored rows: column by column, a batch at a time
-        for batch in tickets.batches():  # type: ignore[attr-defined]
-            found = row_columns(batch)
-            if found is None:  # read row by row: the precise error, or rows the checks refused
-                _measure_facts([facts_of(i, r) for i, r in batch], keyers, chosen, groups)
-            else:
-                _measure_rows(RowColumns(*found), row_keys, chosen, groups)
+        with collection_paused():  # rows of plain values, read and dropped (see _core.pause)
+            for batch in tickets.batches():  # type: ignore[attr-defined]
+                found = row_columns(batch)
+                if found is None:  # row by row: the precise error, or rows the checks refused
+                    _measure_facts([facts_of(i, r) for i, r in batch], keyers, chosen, groups)
+                else:
+                    _measure_rows(RowColumns(*found), row_keys, chosen, groups)
     return [
         KpiRow(dict(zip(by, key, strict=True)), {t.metric.name: t.result() for t in tallies})
         for key, tallies in sorted(groups.items())
