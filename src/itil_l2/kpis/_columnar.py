@@ -89,13 +89,17 @@ _MOMENTS = {"to_end": "end_us", "to_responded": "responded_us", "to_restored": "
 class RowColumns(Columns):
     """`Columns` read from transposed facts rows (of the rows at `index`, or all)."""
 
-    __slots__ = ("_index", "_rows", "_source")
+    __slots__ = ("_index", "_pick", "_rows", "_source")
 
     def __init__(
         self, rows: Sequence[Sequence[Any]], source: list[Any], index: list[int] | None = None
     ) -> None:
         super().__init__(())
         self._rows, self._source, self._index = rows, source, index
+        # one C-level pick per column (a single index gives the item, not a tuple)
+        self._pick: Callable[[Sequence[Any]], Any] | None = (
+            None if index is None else itemgetter(*index) if len(index) > 1 else _one(index[0])
+        )
 
     def part(self, index: list[int]) -> RowColumns:
         """The columns of the rows at `index` (of a whole batch)."""
@@ -111,7 +115,7 @@ class RowColumns(Columns):
     def raw(self, name: str) -> list[Any] | tuple[Any, ...]:
         """The stored column `name` (of `FACTS_COLUMNS`) over these rows."""
         column = self._source[_INDEX[name]]
-        return column if self._index is None else list(map(column.__getitem__, self._index))
+        return column if self._pick is None else self._pick(column)  # type: ignore[no-any-return]
 
     def _column(self, name: str) -> list[Any]:
         if name == "id":
@@ -133,6 +137,10 @@ class RowColumns(Columns):
         if name in _INTS or name == "end_kind":
             return list(self.raw(name))
         raise ValidationError(f"no column {name!r} in stored facts")
+
+
+def _one(i: int) -> Callable[[Sequence[Any]], tuple[Any, ...]]:
+    return lambda column: (column[i],)
 
 
 def _only(column: Sequence[Any], *types: type) -> bool:
