@@ -25,8 +25,10 @@ from itil_l2._core.tier import Tier
 from itil_l2.errors import CorruptHistory, ValidationError
 from itil_l2.kpis._batch import Columns
 from itil_l2.kpis._facts import KpiFacts
-from itil_l2.kpis._period import period_of
+from itil_l2.kpis._period import period_key
 from itil_l2.kpis._stored import (
+    _EPOCH,
+    _MICROSECOND,
     FACTS_COLUMNS,
     FACTS_VERSION,
     MAX_COUNT,
@@ -77,8 +79,6 @@ class FactsRows:
 _INDEX = {name: i for i, name in enumerate(FACTS_COLUMNS)}
 _TIER: dict[Any, Tier | None] = {None: None, "L1": Tier.L1, "L2": Tier.L2, "L3": Tier.L3}
 _HOUR_US = 3_600_000_000
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MICROSECOND = timedelta(microseconds=1)
 _FIRST_US = (datetime.min.replace(tzinfo=UTC) - _EPOCH) // _MICROSECOND
 _LAST_US = (datetime.max.replace(tzinfo=UTC) - _EPOCH) // _MICROSECOND
 _INTS = ("tier_mask", "escalation_mask", "hand_back_mask", "group_changes", "ping_pongs", "reopens")
@@ -229,7 +229,7 @@ def _period_keyer(unit: Any, tz: tzinfo, open_: str) -> Keyer:
     """
 
     def key(us: int) -> str:
-        return period_of(_EPOCH + timedelta(0, 0, us), unit, tz).start.date().isoformat()
+        return period_key(_EPOCH + timedelta(0, 0, us), unit, tz)
 
     offset = tz.utcoffset(None) if type(tz) is timezone else None
     if offset is None:

@@ -14,7 +14,7 @@ from itil_l2._core.time import ensure_aware
 from itil_l2.errors import ValidationError
 from itil_l2.knowledge import Period
 
-__all__ = ["Granularity", "period_of", "periods_between"]
+__all__ = ["Granularity", "period_key", "period_of", "periods_between"]
 
 Granularity = Literal["day", "week", "month"]
 
@@ -65,6 +65,11 @@ def period_of(at: datetime, unit: Granularity, tz: tzinfo = UTC) -> Period:
     except OverflowError:  # the period ends past 9999-12-31
         return Period(start, datetime.max.replace(tzinfo=tz))
     return Period(start, datetime(nxt.year, nxt.month, nxt.day, tzinfo=tz))
+
+
+def period_key(at: datetime, unit: Granularity, tz: tzinfo) -> str:
+    """The key `kpi_table` groups `at` under: the ISO date its period starts on in `tz`."""
+    return period_of(at, unit, tz).start.date().isoformat()
 
 
 def periods_between(

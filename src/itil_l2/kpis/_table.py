@@ -22,7 +22,7 @@ from itil_l2.errors import ValidationError
 from itil_l2.kpis._columnar import FactsRows, Keyer, RowColumns, facts_of, row_columns, row_keyers
 from itil_l2.kpis._engine import _CHUNK, Metric, _measure_chunk, _Tally, measure_columns
 from itil_l2.kpis._facts import KpiFacts, kpi_facts
-from itil_l2.kpis._period import period_of
+from itil_l2.kpis._period import period_key
 from itil_l2.kpis._rates import (
     escalation_rate_metric,
     first_contact_resolution_metric,
@@ -101,7 +101,7 @@ def _keyers(by: Sequence[str], tz: tzinfo) -> list[Callable[[KpiFacts], list[str
         def key(f: KpiFacts) -> list[str]:
             if f.end_at is None:
                 return [OPEN]
-            return [period_of(f.end_at, unit, tz).start.date().isoformat()]
+            return [period_key(f.end_at, unit, tz)]
 
         return key
 
