@@ -39,7 +39,7 @@ from itil_l2.kpis import (
     measure_facts,
     standard_metrics,
 )
-from itil_l2.kpis._batch import Columns, batch_of
+from itil_l2.kpis._batch import Columns, Split, batch_of
 from itil_l2.kpis._columnar import _FIRST_US, _LAST_US, row_columns
 from itil_l2.kpis._rates import escalation_rate_metric, hand_back_rate_metric
 from itil_l2.kpis._time import resolution_time_metric, tier_time_metric, time_to_restore_metric
@@ -68,12 +68,18 @@ def _typed(outcomes: list[Any]) -> list[tuple[type, Any]]:
     return [(type(o), o) for o in outcomes]
 
 
+def _outcomes(found: list[Any] | Split) -> list[Any]:
+    return found.outcomes() if isinstance(found, Split) else found
+
+
 def _check(facts: list[KpiFacts]) -> None:
+    shared = Columns(facts)  # one chunk for every metric: exclusions shared under one key
     for metric in _metrics():
         batch = batch_of(metric.rule)
         assert batch is not None, metric.name
         want = [metric.rule(f) for f in facts]
-        assert _typed(batch(Columns(facts))) == _typed(want), metric.name
+        assert _typed(_outcomes(batch(Columns(facts)))) == _typed(want), metric.name
+        assert _typed(_outcomes(batch(shared))) == _typed(want), metric.name
 
 
 def _stored(facts: KpiFacts) -> KpiFacts:

@@ -7,6 +7,13 @@ therefore also carries its rule restated as a *batch rule*: given the
 chunk and shared by every metric), it returns the outcome of every ticket
 in one list comprehension, with no call per ticket.
 
+A batch rule returns either every ticket's outcome (a list) or a `Split`:
+the tickets it excludes, with why, as an `Excluded` that metrics excluding
+alike share (`Columns.excluded`: made once a chunk), and the outcomes of
+the tickets it measures. The engine then adds the shared exclusions and
+the measured outcomes with C-level list operations: no pass per metric
+over every ticket to sort exclusion reasons from outcomes.
+
 A batch rule must give exactly what the rule gives, ticket by ticket
 (the same True/False, number or exclusion reason): the engine uses
 whichever is there, and `tests/test_kpi_batch.py` holds every standard
@@ -18,12 +25,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import timedelta
-from operator import attrgetter
+from itertools import compress, repeat
+from operator import attrgetter, is_, not_
 from typing import Any, TypeVar
 
 from itil_l2.kpis._facts import KpiFacts
 
-__all__ = ["BatchRule", "Columns", "batch_of", "with_batch"]
+__all__ = ["BatchRule", "Columns", "Excluded", "Split", "batch_of", "with_batch"]
 
 
 _HOUR = timedelta(hours=1)
@@ -42,11 +50,12 @@ class Columns:
     (`itil_l2.kpis._columnar`), without a `KpiFacts` per ticket.
     """
 
-    __slots__ = ("_facts", "_read")
+    __slots__ = ("_excluded", "_facts", "_read")
 
     def __init__(self, facts: Sequence[KpiFacts]) -> None:
         self._facts = facts
         self._read: dict[str, list[Any]] = {}
+        self._excluded: dict[str, Excluded] = {}
 
     def __len__(self) -> int:
         return len(self._facts)
@@ -57,12 +66,15 @@ class Columns:
             column = self._read[name] = self._column(name)
         return column
 
-    def shared(self, key: str, make: Callable[[], list[Any]]) -> list[Any]:
-        """A list several batch rules read (made by the first): `key` names it."""
-        column = self._read.get(key)
-        if column is None:
-            column = self._read[key] = make()
-        return column
+    def excluded(self, key: str, reasons: Callable[[], list[str | None]]) -> Excluded:
+        """The exclusions several batch rules share (made by the first): `key` names them.
+
+        `reasons()` gives, per ticket, why it is excluded, or None when it is measured.
+        """
+        found = self._excluded.get(key)
+        if found is None:
+            found = self._excluded[key] = Excluded(reasons())
+        return found
 
     def facts(self) -> Sequence[KpiFacts]:
         """The facts themselves (for a metric without a batch rule)."""
@@ -89,7 +101,56 @@ class Columns:
 _MOMENTS = {"to_end": "end_at", "to_responded": "responded_at", "to_restored": "restored_at"}
 
 
-BatchRule = Callable[[Columns], list[Any]]
+class Excluded:
+    """Which tickets of a chunk a rule leaves out and why (`reasons`: None = measured)."""
+
+    __slots__ = ("_ids", "_why", "keep", "reasons")
+
+    def __init__(self, reasons: list[str | None]) -> None:
+        self.reasons = reasons
+        everyone = reasons.count(None) == len(reasons)
+        self.keep: list[bool] | None = None if everyone else list(map(is_, reasons, repeat(None)))
+        """Per ticket, whether it is measured; None when every ticket is."""
+        self._ids: list[str] | None = None
+        self._why: list[str] | None = None
+
+    def kept(self, column: Sequence[Any]) -> Sequence[Any]:
+        """`column`'s values of the measured tickets (read only: it may be `column` itself)."""
+        return column if self.keep is None else list(compress(column, self.keep))
+
+    def ids(self, ids: list[str]) -> list[str]:
+        """The excluded tickets' ids, of the chunk's `ids` (the same list every call)."""
+        if self._ids is None:
+            self._ids = [] if self.keep is None else list(compress(ids, map(not_, self.keep)))
+        return self._ids
+
+    def why(self) -> list[str]:
+        """The excluded tickets' reasons, in ticket order."""
+        if self._why is None:
+            keep = self.keep
+            self._why = [] if keep is None else list(compress(self.reasons, map(not_, keep)))  # type: ignore[arg-type]
+        return self._why
+
+
+class Split:
+    """A batch rule's outcomes: `excluded` (shared), and `values` of the measured tickets."""
+
+    __slots__ = ("excluded", "values")
+
+    def __init__(self, excluded: Excluded, values: Sequence[Any]) -> None:
+        self.excluded = excluded
+        self.values = values
+
+    def outcomes(self) -> list[Any]:
+        """Every ticket's outcome, in order: its exclusion reason or its value."""
+        reasons = self.excluded.reasons
+        if len(self.values) != reasons.count(None):
+            raise AssertionError("a Split's values do not match its measured tickets")
+        values = iter(self.values)
+        return [next(values) if r is None else r for r in reasons]
+
+
+BatchRule = Callable[[Columns], list[Any] | Split]
 _ATTRIBUTE = "_itil_l2_batch"
 R = TypeVar("R")
 

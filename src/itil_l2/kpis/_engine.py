@@ -23,7 +23,7 @@ from attrs import frozen
 from itil_l2._core.pause import collection_paused
 from itil_l2.errors import ValidationError
 from itil_l2.knowledge import Period
-from itil_l2.kpis._batch import Columns, batch_of
+from itil_l2.kpis._batch import Columns, Excluded, Split, batch_of
 from itil_l2.kpis._facts import KpiFacts, kpi_facts
 from itil_l2.kpis._result import Distribution, Exclusions, KpiResult, parse_percentile
 from itil_l2.tickets import Ticket
@@ -149,9 +149,13 @@ def measure_columns(
     """
     for tally in tallies:
         batch = tally.batch
-        outcomes: list[Any] = (
-            list(map(tally.metric.rule, columns.facts())) if batch is None else batch(columns)
-        )
+        found = list(map(tally.metric.rule, columns.facts())) if batch is None else batch(columns)
+        if type(found) is Split:
+            if reasons is None:  # exclusions shared with other metrics: C-level extends
+                _add_split(tally, found, ids)
+                continue
+            found = found.outcomes()
+        outcomes: list[Any] = found  # type: ignore[assignment]
         if reasons is not None:
             measured = iter(outcomes)
             outcomes = [next(measured) if r is None else r for r in reasons]
@@ -165,6 +169,26 @@ def measure_columns(
             tally.hits += sum(map(is_, outcomes, repeat(True)))
         else:
             tally.values.extend(outcomes)
+
+
+def ended(c: Columns) -> Excluded:
+    """The exclusions of a metric over ended tickets only (still open ones), shared."""
+    return c.excluded(
+        "still open", lambda: [STILL_OPEN if k is None else None for k in c["end_kind"]]
+    )
+
+
+def _add_split(tally: _Tally, split: Split, ids: list[str]) -> None:
+    """Add a batch rule's `Split` (see `_batch`) to `tally`."""
+    excluded, values = split.excluded, split.values
+    if excluded.keep is not None:
+        tally.excluded_ids.extend(excluded.ids(ids))
+        tally.reasons.extend(excluded.why())
+    if tally.is_rate:
+        tally.n += len(values)
+        tally.hits += sum(map(is_, values, repeat(True)))
+    else:
+        tally.values.extend(values)
 
 
 def _period_reason(facts: KpiFacts, period: Period) -> str | None:

@@ -13,8 +13,8 @@ from operator import attrgetter
 
 from itil_l2._core.tier import Tier
 from itil_l2.knowledge import Period
-from itil_l2.kpis._batch import Columns, with_batch
-from itil_l2.kpis._engine import STILL_OPEN, Metric, measure_one
+from itil_l2.kpis._batch import Columns, Excluded, Split, with_batch
+from itil_l2.kpis._engine import STILL_OPEN, Metric, ended, measure_one
 from itil_l2.kpis._facts import KpiFacts, escalation_bit, tier_bit
 from itil_l2.kpis._result import KpiResult
 from itil_l2.tickets import Ticket
@@ -60,16 +60,18 @@ def resolution_rate_metric(tier: Tier | None = None) -> Metric:
             return never
         return f.successful and f.resolved_tier is wanted
 
-    def batch(c: Columns) -> list[bool | str]:
-        kinds, successful = c["end_kind"], c["successful"]
+    def batch(c: Columns) -> Split:
         if wanted is None:
-            return [STILL_OPEN if k is None else s for k, s in zip(kinds, successful, strict=True)]
-        return [
-            STILL_OPEN if k is None else never if not m & bit else (s and r is wanted)
-            for k, m, s, r in zip(
-                kinds, c["tier_mask"], successful, c["resolved_tier"], strict=True
-            )
-        ]
+            done = ended(c)
+            return Split(done, done.kept(c["successful"]))
+        at = _at_tier(c, bit, never)
+        return Split(
+            at,
+            [
+                s and r is wanted
+                for s, r in zip(at.kept(c["successful"]), at.kept(c["resolved_tier"]), strict=True)
+            ],
+        )
 
     name = "resolution_rate" if wanted is None else f"resolution_rate_{wanted.value.lower()}"
     return Metric(name, "rate", with_batch(rule, batch))
@@ -108,23 +110,29 @@ def first_contact_resolution_metric() -> Metric:
             f.successful and f.resolved_tier is Tier.L1 and f.group_changes == 0 and not f.reopens
         )
 
-    def batch(c: Columns) -> list[bool | str]:
+    def batch(c: Columns) -> Split:
         l1 = Tier.L1
-        return [
-            STILL_OPEN
-            if k is None
-            else "cancelled"
-            if k == "cancelled"
-            else (s and r is l1 and g == 0 and not o)
-            for k, s, r, g, o in zip(
-                c["end_kind"],
-                c["successful"],
-                c["resolved_tier"],
-                c["group_changes"],
-                c["reopens"],
-                strict=False,
-            )
-        ]
+        done = c.excluded(
+            "still open, cancelled",
+            lambda: [
+                STILL_OPEN if k is None else "cancelled" if k == "cancelled" else None
+                for k in c["end_kind"]
+            ],
+        )
+        kept = done.kept
+        return Split(
+            done,
+            [
+                s and r is l1 and g == 0 and not o
+                for s, r, g, o in zip(
+                    kept(c["successful"]),
+                    kept(c["resolved_tier"]),
+                    kept(c["group_changes"]),
+                    kept(c["reopens"]),
+                    strict=True,
+                )
+            ],
+        )
 
     return Metric("first_contact_resolution", "rate", with_batch(rule, batch))
 
@@ -201,11 +209,15 @@ def reopen_rate_metric() -> Metric:
             return "cancelled"
         return f.reopens > 0
 
-    def batch(c: Columns) -> list[bool | str]:
-        return [
-            STILL_OPEN if k is None else "cancelled" if k == "cancelled" and not r else r > 0
-            for k, r in zip(c["end_kind"], c["reopens"], strict=True)
-        ]
+    def batch(c: Columns) -> Split:
+        done = c.excluded(
+            "still open, cancelled unreopened",
+            lambda: [
+                STILL_OPEN if k is None else "cancelled" if k == "cancelled" and not r else None
+                for k, r in zip(c["end_kind"], c["reopens"], strict=True)
+            ],
+        )
+        return Split(done, [r > 0 for r in done.kept(c["reopens"])])
 
     return Metric("reopen_rate", "rate", with_batch(rule, batch))
 
@@ -268,11 +280,9 @@ def _count_metric(name: str, count: str, statistic: str) -> Metric:
     def rule(f: KpiFacts) -> float | str:
         return STILL_OPEN if f.end_kind is None else float(read(f))
 
-    def batch(c: Columns) -> list[float | str]:
-        return [
-            STILL_OPEN if k is None else float(n)
-            for k, n in zip(c["end_kind"], c[count], strict=True)
-        ]
+    def batch(c: Columns) -> Split:
+        done = ended(c)
+        return Split(done, list(map(float, done.kept(c[count]))))
 
     return Metric(name, "distribution", with_batch(rule, batch), statistic, "count")
 
@@ -297,28 +307,42 @@ def _rate_at(
             return NO_GROUP_DATA
         return bool(read(f) & hit_bit)
 
-    def batch(c: Columns) -> list[bool | str]:
-        if needs_groups:
-            return [
-                STILL_OPEN
-                if k is None
-                else never
-                if not m & bit
-                else NO_GROUP_DATA
-                if g == 0 and n == NO_GROUP_NAME
-                else bool(h & hit_bit)
-                for k, m, g, n, h in zip(
-                    c["end_kind"],
-                    c["tier_mask"],
-                    c["group_changes"],
-                    c["end_group_name"],
-                    c[mask],
-                    strict=False,
-                )
-            ]
-        return [
-            STILL_OPEN if k is None else never if not m & bit else bool(h & hit_bit)
-            for k, m, h in zip(c["end_kind"], c["tier_mask"], c[mask], strict=True)
-        ]
+    def batch(c: Columns) -> Split:
+        at = _routed_at(c, bit, never) if needs_groups else _at_tier(c, bit, never)
+        return Split(at, list(map(bool, map(hit_bit.__and__, at.kept(c[mask])))))
 
     return Metric(name, "rate", with_batch(rule, batch))
+
+
+def _at_tier(c: Columns, bit: int, never: str) -> Excluded:
+    """Still open, or never at the tier of `bit` (`never`): shared by that tier's rates."""
+    return c.excluded(
+        never,
+        lambda: [
+            STILL_OPEN if k is None else never if not m & bit else None
+            for k, m in zip(c["end_kind"], c["tier_mask"], strict=True)
+        ],
+    )
+
+
+def _routed_at(c: Columns, bit: int, never: str) -> Excluded:
+    """`_at_tier`, and never routed to a group (`NO_GROUP_DATA`)."""
+    return c.excluded(
+        f"{never}, {NO_GROUP_DATA}",
+        lambda: [
+            STILL_OPEN
+            if k is None
+            else never
+            if not m & bit
+            else NO_GROUP_DATA
+            if g == 0 and n == NO_GROUP_NAME
+            else None
+            for k, m, g, n in zip(
+                c["end_kind"],
+                c["tier_mask"],
+                c["group_changes"],
+                c["end_group_name"],
+                strict=True,
+            )
+        ],
+    )

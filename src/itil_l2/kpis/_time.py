@@ -19,7 +19,7 @@ from typing import Literal, Protocol
 from itil_l2._core.tier import Tier
 from itil_l2.errors import ValidationError
 from itil_l2.knowledge import Period
-from itil_l2.kpis._batch import Columns, with_batch
+from itil_l2.kpis._batch import Columns, Split, with_batch
 from itil_l2.kpis._engine import STILL_OPEN, Metric, measure_one
 from itil_l2.kpis._facts import KpiFacts, tier_bit
 from itil_l2.kpis._result import KpiResult
@@ -81,11 +81,16 @@ def _since_opened(
             return (end - f.opened_at) / _HOUR
         return clock.between(f.opened_at, end) / _HOUR
 
-    def batch(c: Columns) -> list[float | str]:
-        return [
-            STILL_OPEN if k is None else missing if h is None else h
-            for k, h in zip(c["end_kind"], c[f"to_{column}"], strict=True)
-        ]
+    def batch(c: Columns) -> Split:
+        hours = c[f"to_{column}"]
+        done = c.excluded(
+            f"still open, {missing} ({column})",
+            lambda: [
+                STILL_OPEN if k is None else missing if h is None else None
+                for k, h in zip(c["end_kind"], hours, strict=True)
+            ],
+        )
+        return Split(done, done.kept(hours))
 
     if clock is None and column is not None:
         rule = with_batch(rule, batch)
@@ -102,11 +107,15 @@ def resolution_time_metric(statistic: str = "mean", clock: BusinessClock | None 
             return clock.between(f.opened_at, f.end_at) / _HOUR  # type: ignore[arg-type]
         return "cancelled" if f.end_kind == "cancelled" else STILL_OPEN
 
-    def batch(c: Columns) -> list[float | str]:
-        return [
-            h if k == "resolved" else "cancelled" if k == "cancelled" else STILL_OPEN
-            for k, h in zip(c["end_kind"], c["to_end"], strict=True)
-        ]
+    def batch(c: Columns) -> Split:
+        done = c.excluded(
+            "not resolved",
+            lambda: [
+                None if k == "resolved" else "cancelled" if k == "cancelled" else STILL_OPEN
+                for k in c["end_kind"]
+            ],
+        )
+        return Split(done, done.kept(c["to_end"]))
 
     if clock is None:
         rule = with_batch(rule, batch)
@@ -245,9 +254,9 @@ def tier_time_metric(
             for k, m, o in zip(c["end_kind"], c["tier_mask"], c["owner_tier"], strict=True)
         ]
 
-    def batch(c: Columns) -> list[float | str]:
-        reasons = c.shared(f"excluded from {tier.value} time", lambda: excluded(c))
-        return [h if r is None else r for r, h in zip(reasons, c[f"h{slot}"], strict=True)]
+    def batch(c: Columns) -> Split:
+        at = c.excluded(f"{never} (held or owned)", lambda: excluded(c))
+        return Split(at, at.kept(c[f"h{slot}"]))
 
     if clock is None:
         rule = with_batch(rule, batch)
