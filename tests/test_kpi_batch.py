@@ -78,6 +78,8 @@ def _check(facts: list[KpiFacts]) -> None:
         batch = batch_of(metric.rule)
         assert batch is not None, metric.name
         want = [metric.rule(f) for f in facts]
+        if metric.kind == "distribution":  # what the engine's `Floats` relies on
+            assert all(type(o) in (float, str) for o in want), metric.name
         assert _typed(_outcomes(batch(Columns(facts)))) == _typed(want), metric.name
         assert _typed(_outcomes(batch(shared))) == _typed(want), metric.name
 

@@ -25,7 +25,7 @@ from itil_l2.errors import ValidationError
 from itil_l2.knowledge import Period
 from itil_l2.kpis._batch import Columns, Excluded, Split, batch_of
 from itil_l2.kpis._facts import KpiFacts, kpi_facts
-from itil_l2.kpis._result import Distribution, Exclusions, KpiResult, parse_percentile
+from itil_l2.kpis._result import Distribution, Exclusions, Floats, KpiResult, parse_percentile
 from itil_l2.tickets import Ticket
 
 __all__ = ["Metric", "measure", "measure_facts"]
@@ -81,7 +81,7 @@ class _Tally:
         self.is_rate = metric.kind == "rate"
         self.n = 0
         self.hits = 0
-        self.values: list[float] = []
+        self.values: list[float] = [] if self.batch is None else Floats()  # floats (tested)
         self.excluded_ids: list[str] = []  # with `reasons`: an `Exclusions`, made when read
         self.reasons: list[str] = []
 

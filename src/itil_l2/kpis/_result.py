@@ -20,7 +20,7 @@ from attrs import frozen
 
 from itil_l2.errors import ValidationError
 
-__all__ = ["Distribution", "Exclusion", "Exclusions", "KpiResult", "percentile"]
+__all__ = ["Distribution", "Exclusion", "Exclusions", "Floats", "KpiResult", "percentile"]
 
 
 def percentile(ordered: tuple[float, ...] | list[float], p: float) -> float:
@@ -45,7 +45,19 @@ def percentile(ordered: tuple[float, ...] | list[float], p: float) -> float:
     return float(ordered[low] + (h - low) * (ordered[low + 1] - ordered[low]))
 
 
+class Floats(list[float]):
+    """Values the KPI engine measured with batch rules (floats by construction, tested).
+
+    `Distribution` keeps such a list as it is: converting a million floats
+    to float again cost a copy per distribution of a KPI set.
+    """
+
+    __slots__ = ()
+
+
 def _floats(values: Iterable[float]) -> tuple[float, ...] | list[float]:
+    if type(values) is Floats:
+        return values
     return values if type(values) is tuple and _all_sorted(values) else list(map(float, values))
 
 

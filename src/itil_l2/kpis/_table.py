@@ -238,8 +238,7 @@ def _measure_rows(
         if tallies is None:
             tallies = groups[key] = [_Tally(m) for m in chosen]
         columns = whole if index is None else whole.part(index)
-        with collection_paused():  # the records made here hold no cycles (see _core.pause)
-            measure_columns(columns, None, tallies, columns["id"])
+        measure_columns(columns, None, tallies, columns["id"])  # kpi_table paused the collector
 
 
 def _flush(pending: dict[tuple[str, ...], list[KpiFacts]], groups: dict[Any, list[_Tally]]) -> None:
