@@ -7,7 +7,7 @@ from itil_l2._core.public import expose
 from ._backlog import (
     backlog,
 )
-from ._columnar import FactsRows
+from ._columnar import FactsRows, JoinedRows
 from ._engine import (
     Metric,
     measure,
@@ -96,6 +96,7 @@ __all__ = [
     "Exclusion",
     "Exclusions",
     "FactsRows",
+    "JoinedRows",
     "KpiFacts",
     "KpiResult",
     "KpiRow",

@@ -37,7 +37,7 @@ from itil_l2.kpis._stored import (
     facts_from_row,
 )
 
-__all__ = ["FactsRows", "RowColumns", "facts_of", "row_columns"]
+__all__ = ["FactsRows", "JoinedRows", "RowColumns", "facts_of", "row_columns"]
 
 Pair = tuple[str, Sequence[Any] | None]
 """(ticket id, its stored facts row or None when it has none), as a store reads them."""
@@ -53,6 +53,32 @@ def facts_of(id: str, row: Sequence[Any] | None) -> KpiFacts:
     if len(row) == len(FACTS_COLUMNS) and row[0] != id:  # a short row: facts_from_row says so
         raise CorruptHistory(f"the stored KPI facts of ticket {id!r} name {row[0]!r}")
     return facts_from_row(row)
+
+
+class JoinedRows(Sequence[Pair]):
+    """A batch read as whole facts rows, `None` for facts_version where a ticket has none.
+
+    A store that reads each ticket's id with its facts columns in one row
+    (`FACTS_COLUMNS`, the id from the ticket's own row) hands the rows over
+    as they are: read as (id, row or None) pairs, and measured by `kpi_table`
+    without a pair or a copy of a row per ticket.
+    """
+
+    __slots__ = ("rows",)
+
+    def __init__(self, rows: list[tuple[Any, ...]]) -> None:
+        self.rows = rows
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, i: int) -> Pair:  # type: ignore[override]  # no slices
+        row = self.rows[i]
+        return row[0], None if row[1] is None else row
+
+    def __iter__(self) -> Iterator[Pair]:
+        for row in self.rows:
+            yield row[0], None if row[1] is None else row
 
 
 class FactsRows:
@@ -73,7 +99,7 @@ class FactsRows:
 
     def batches(self) -> Iterator[Sequence[Pair]]:
         """The batches themselves, once (each a list or tuple: the column path reads it twice)."""
-        return (b if isinstance(b, list | tuple) else list(b) for b in self._batches)
+        return (b if isinstance(b, list | tuple | JoinedRows) else list(b) for b in self._batches)
 
 
 _INDEX = {name: i for i, name in enumerate(FACTS_COLUMNS)}
@@ -162,12 +188,15 @@ def row_columns(batch: Sequence[Pair]) -> tuple[list[Sequence[Any]], list[Any]] 
     None otherwise: the caller then reads the batch row by row, which raises
     the precise error (or reads a row these stricter checks refused).
     """
-    rows: list[Any] = list(map(itemgetter(1), batch))
+    joined = type(batch) is JoinedRows
+    rows: list[Any] = batch.rows if joined else list(map(itemgetter(1), batch))  # type: ignore[attr-defined]
     if not rows or None in rows or set(map(len, rows)) != {len(FACTS_COLUMNS)}:
         return None
     source = list(zip(*rows, strict=True))
     try:
-        if list(map(itemgetter(0), batch)) != list(source[0]) or not _checked(source):
+        if not joined and list(map(itemgetter(0), batch)) != list(source[0]):
+            return None
+        if None in source[1] or not _checked(source):  # None: a ticket without facts
             return None
         for name, tier in set(zip(source[5], source[6], strict=True)):
             _group(name, tier)  # a valid group, as facts_from_row builds it (cached)

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from operator import itemgetter
 from typing import Any
 
-from itil_l2.kpis import FACTS_COLUMNS, OutdatedFacts
+from itil_l2.kpis import FACTS_COLUMNS, JoinedRows, OutdatedFacts
 from itil_l2.storage._query import Query
 from itil_l2.storage._sqlite_sql import where
 
@@ -54,7 +54,7 @@ PUT = (
     f"INSERT OR REPLACE INTO itil_kpi_facts (tenant, {_COLUMNS})"
     f" VALUES (?{', ?' * len(FACTS_COLUMNS)})"
 )
-_READ = ", ".join(f"f.{c}" for c in FACTS_COLUMNS)
+_READ = ", ".join(f"f.{c}" for c in FACTS_COLUMNS[1:])  # after the ticket's own id
 _ID = itemgetter(0)
 
 
@@ -78,8 +78,12 @@ class PendingFacts:
 
 def facts_rows(
     db: sqlite3.Connection, tenant: str, query: Query, after: str | None, limit: int
-) -> list[tuple[str, tuple[Any, ...] | None]]:
-    """(id, facts row or None) of up to `limit` matching tickets after id `after`, by id."""
+) -> JoinedRows:
+    """(id, facts row or None) of up to `limit` matching tickets after id `after`, by id.
+
+    Each row is read whole, the id from the ticket's head (the join's key, so
+    equal to the facts row's), facts_version None where the ticket has none.
+    """
     clauses, params = where(query)
     if after is not None:
         clauses.append("id > ?")
@@ -101,7 +105,7 @@ def facts_rows(
             " (it computes them), or run itil-l2 rebuild-facts --db FILE"
         ) from None
     rows.sort(key=_ID)  # in id order already (a sort in SQL would copy every row first)
-    return [(r[0], None if r[1] is None else r[1:]) for r in rows]
+    return JoinedRows(rows)
 
 
 def ticket_tenants(db: sqlite3.Connection) -> list[str]:

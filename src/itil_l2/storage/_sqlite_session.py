@@ -168,7 +168,7 @@ class SqliteSession(ConfigRows):
 
     def facts(
         self, tenant: str, query: Query, after: str | None, limit: int
-    ) -> list[tuple[str, tuple[Any, ...] | None]]:
+    ) -> Sequence[tuple[str, Sequence[Any] | None]]:
         """(id, stored facts row or None) of the matching tickets (`stored_facts`)."""
         self._where(query)
         return facts_rows(self._read(), tenant, query, after, limit)
