@@ -24,7 +24,14 @@ from itil_l2 import Tier
 from itil_l2.cli import main
 from itil_l2.errors import CorruptHistory, StorageError
 from itil_l2.importers import simulate
-from itil_l2.kpis import FACTS_VERSION, OutdatedFacts, facts_row, kpi_facts, kpi_table
+from itil_l2.kpis import (
+    FACTS_COLUMNS,
+    FACTS_VERSION,
+    OutdatedFacts,
+    facts_row,
+    kpi_facts,
+    kpi_table,
+)
 from itil_l2.kpis._time import (
     resolution_time_metric,
     response_time_metric,
@@ -270,3 +277,66 @@ def test_clocked_and_coded_metrics_read_stored_facts_as_they_read_tickets(
 def test_clocked_and_coded_metrics_agree_on_simulated_histories() -> None:
     """Realistic histories: holds, escalations, hand-backs, reopens, workarounds."""
     _same_tables(list(simulate(400, seed=3)))
+
+
+_TEMPLATE: dict[str, tuple[Path, list[str]]] = {}
+
+
+def _template(folder: Path) -> tuple[Path, list[str]]:
+    """One stored database of 12 tickets per session, copied by each example."""
+    if "db" not in _TEMPLATE:
+        path = folder / "template.sqlite"
+        _TEMPLATE["db"] = (path, _stored(path, 12))
+    return _TEMPLATE["db"]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    ghosts=st.lists(
+        st.one_of(
+            st.sampled_from(["", "A", "SIM-0", "SIM-000004a", "SIM-000011 ", "SIM-9", "\uffff"]),
+            st.text(max_size=8),
+        ),
+        max_size=4,
+        unique=True,
+    ),
+    missing=st.sets(st.integers(0, 11), max_size=2),
+    batch_size=st.integers(1, 13),
+)
+def test_facts_without_a_ticket_are_never_read_and_a_ticket_without_facts_is_outdated(
+    tmp_path_factory: pytest.TempPathFactory, ghosts: list[str], missing: set[int], batch_size: int
+) -> None:
+    """Batches read in the facts table's own order are only used when they hold exactly the
+    batch's tickets: rows of no ticket (anywhere among the ids) are never read, and a ticket
+    whose row is gone is OutdatedFacts, at every batch size."""
+    template, ids = _template(tmp_path_factory.getbasetemp())
+    path = tmp_path_factory.mktemp("ghosts") / "f.sqlite"
+    path.write_bytes(template.read_bytes())
+    with sqlite3.connect(path) as conn:
+        for ghost in (g for g in ghosts if g not in ids):
+            conn.execute(
+                "INSERT INTO itil_kpi_facts SELECT tenant, ?"
+                + "".join(f", {c}" for c in FACTS_COLUMNS[1:])
+                + " FROM itil_kpi_facts WHERE id = ?",
+                (ghost, ids[len(ghost) % len(ids)]),
+            )
+        for i in missing:
+            conn.execute("DELETE FROM itil_kpi_facts WHERE id = ?", (ids[i],))
+    conn.close()
+    store = SqliteStore(path, read_only=True)
+    try:
+        with store.unit_of_work() as uow:
+            replayed = list(uow.tickets.find())
+            if missing:
+                with pytest.raises(OutdatedFacts):
+                    list(stored_facts(uow, batch_size=batch_size))
+                with pytest.raises(OutdatedFacts):
+                    kpi_table(stored_facts(uow, batch_size=batch_size))
+                return
+            stored = list(stored_facts(uow, batch_size=batch_size))
+            table = kpi_table(stored_facts(uow, batch_size=batch_size), by=["group"])
+        assert [facts_row(f) for f in stored] == [facts_row(kpi_facts(t)) for t in replayed]
+        want = kpi_table(replayed, by=["group"])  # type: ignore[arg-type]
+        assert [r.flat() for r in table] == [r.flat() for r in want]
+    finally:
+        store.close()

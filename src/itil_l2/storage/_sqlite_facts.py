@@ -81,10 +81,55 @@ def facts_rows(
 ) -> JoinedRows:
     """(id, facts row or None) of up to `limit` matching tickets after id `after`, by id.
 
-    Each row is read whole, the id from the ticket's head (the join's key, so
-    equal to the facts row's), facts_version None where the ticket has none.
+    Each row is read whole, facts_version None where the ticket has none.
+    Without a filter, the batch's ticket ids are read from the heads and the
+    facts rows as one range of the facts table (in its own key order: no
+    lookup per ticket), used when the two hold the same ids; otherwise (a
+    filter, a ticket without facts, facts without a ticket) each ticket's
+    row is joined to its head (the id is then the head's, the join's key).
     """
     clauses, params = where(query)
+    try:
+        rows = _in_step(db, tenant, after, limit) if not clauses else None
+        if rows is None:
+            rows = _joined(db, tenant, clauses, params, after, limit)
+    except sqlite3.OperationalError as exc:
+        if "itil_kpi_facts" not in str(exc):
+            raise
+        raise OutdatedFacts(
+            "the database predates stored KPI facts: open it writable once"
+            " (it computes them), or run itil-l2 rebuild-facts --db FILE"
+        ) from None
+    return JoinedRows(rows)
+
+
+_AFTER = " AND id > ?"
+_IDS = "SELECT id FROM itil_heads WHERE kind = 'ticket' AND tenant = ?{} ORDER BY id LIMIT ?"
+_RANGE = f"SELECT {_COLUMNS} FROM itil_kpi_facts WHERE tenant = ?{{}} AND id <= ? ORDER BY id"
+
+
+def _in_step(
+    db: sqlite3.Connection, tenant: str, after: str | None, limit: int
+) -> list[tuple[Any, ...]] | None:
+    """The facts rows of the next `limit` tickets, if the facts table holds exactly theirs."""
+    since = () if after is None else (after,)
+    step = "" if after is None else _AFTER
+    ids = list(map(_ID, db.execute(_IDS.format(step), (tenant, *since, limit))))
+    if not ids:
+        return []
+    rows = db.execute(_RANGE.format(step), (tenant, *since, ids[-1])).fetchall()
+    return rows if len(rows) == len(ids) and list(map(_ID, rows)) == ids else None
+
+
+def _joined(
+    db: sqlite3.Connection,
+    tenant: str,
+    clauses: list[str],
+    params: list[Any],
+    after: str | None,
+    limit: int,
+) -> list[tuple[Any, ...]]:
+    """The matching tickets' rows, each joined to its head (None facts where it has none)."""
     if after is not None:
         clauses.append("id > ?")
         params.append(after)
@@ -95,17 +140,9 @@ def facts_rows(
         + " ORDER BY id LIMIT ?) q"
         " LEFT JOIN itil_kpi_facts f ON f.tenant = ? AND f.id = q.id"
     )
-    try:
-        rows = db.execute(sql, (tenant, *params, limit, tenant)).fetchall()
-    except sqlite3.OperationalError as exc:
-        if "itil_kpi_facts" not in str(exc):
-            raise
-        raise OutdatedFacts(
-            "the database predates stored KPI facts: open it writable once"
-            " (it computes them), or run itil-l2 rebuild-facts --db FILE"
-        ) from None
+    rows = db.execute(sql, (tenant, *params, limit, tenant)).fetchall()
     rows.sort(key=_ID)  # in id order already (a sort in SQL would copy every row first)
-    return JoinedRows(rows)
+    return rows
 
 
 def ticket_tenants(db: sqlite3.Connection) -> list[str]:
