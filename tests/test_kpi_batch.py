@@ -13,6 +13,7 @@ no group data, masks with every bit).
 from __future__ import annotations
 
 import itertools
+import pickle
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -266,3 +267,16 @@ def test_a_bad_row_in_a_batch_is_the_same_typed_error_as_read_one_by_one(
     with pytest.raises(error) as by_columns:
         kpi_table(FactsRows([batch]), by=["month"])
     assert str(by_columns.value) == str(one_by_one.value)
+
+
+def test_exclusions_given_in_chunks_read_as_one_list_in_order() -> None:
+    from itil_l2.kpis import Exclusion, Exclusions
+
+    ids, why = [["a", "b"], ["c"], ["d", "e"]], [["x", "y"], ["x"], ["z", "x"]]
+    joined = Exclusions.joined(ids, why)
+    assert joined.made() == tuple(Exclusion(i, r) for i, r in zip("abcde", "xyxzx", strict=True))
+    assert (joined.ids, joined.reasons) == (list("abcde"), list("xyxzx"))
+    copied = pickle.loads(pickle.dumps(Exclusions.joined(ids, why)))
+    assert (copied.ids, copied.reasons) == (list("abcde"), list("xyxzx"))
+    joined.ids.append("f")  # its own lists: the chunks (shared by metrics) stay as they were
+    assert ids == [["a", "b"], ["c"], ["d", "e"]]

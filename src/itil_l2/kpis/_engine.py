@@ -73,7 +73,18 @@ class Metric:
 class _Tally:
     """Streams one metric: counts for rates, values for distributions."""
 
-    __slots__ = ("batch", "excluded_ids", "hits", "is_rate", "metric", "n", "reasons", "values")
+    __slots__ = (
+        "batch",
+        "excluded_ids",
+        "hits",
+        "id_chunks",
+        "is_rate",
+        "metric",
+        "n",
+        "reasons",
+        "values",
+        "why_chunks",
+    )
 
     def __init__(self, metric: Metric) -> None:
         self.metric = metric
@@ -84,10 +95,20 @@ class _Tally:
         self.values: list[float] = [] if self.batch is None else Floats()  # floats (tested)
         self.excluded_ids: list[str] = []  # with `reasons`: an `Exclusions`, made when read
         self.reasons: list[str] = []
+        self.id_chunks: list[list[str]] = []  # exclusions a chunk at a time (of batch rules)
+        self.why_chunks: list[list[str]] = []
+
+    def chunked(self) -> None:
+        """Move the exclusions added one by one to the chunks (after those, in order)."""
+        if self.excluded_ids:
+            self.id_chunks.append(self.excluded_ids)
+            self.why_chunks.append(self.reasons)
+            self.excluded_ids, self.reasons = [], []
 
     def result(self) -> KpiResult:
         m = self.metric
-        excluded = Exclusions(self.excluded_ids, self.reasons) if self.reasons else ()
+        self.chunked()
+        excluded = Exclusions.joined(self.id_chunks, self.why_chunks) if self.id_chunks else ()
         if m.kind == "rate":
             value = self.hits / self.n if self.n else None
             return KpiResult(m.name, value, self.n, excluded, numerator=self.hits, unit=m.unit)
@@ -181,9 +202,10 @@ def ended(c: Columns) -> Excluded:
 def _add_split(tally: _Tally, split: Split, ids: list[str]) -> None:
     """Add a batch rule's `Split` (see `_batch`) to `tally`."""
     excluded, values = split.excluded, split.values
-    if excluded.keep is not None:
-        tally.excluded_ids.extend(excluded.ids(ids))
-        tally.reasons.extend(excluded.why())
+    if excluded.keep is not None:  # shared lists, joined when the result's exclusions are read
+        tally.chunked()
+        tally.id_chunks.append(excluded.ids(ids))
+        tally.why_chunks.append(excluded.why())
     if tally.is_rate:
         tally.n += len(values)
         tally.hits += sum(map(is_, values, repeat(True)))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Iterable
-from itertools import repeat
+from itertools import chain, repeat
 from typing import Any, NamedTuple
 
 import attrs
@@ -218,11 +218,38 @@ class Exclusions:
     reads `reasons()` never makes them).
     """
 
-    __slots__ = ("ids", "reasons")
+    __slots__ = ("_chunks", "_ids", "_reasons")
 
     def __init__(self, ids: list[str], reasons: list[str]) -> None:
-        self.ids = ids
-        self.reasons = reasons
+        self._ids = ids
+        self._reasons = reasons
+        self._chunks: tuple[list[list[str]], list[list[str]]] | None = None
+
+    @classmethod
+    def joined(cls, ids: list[list[str]], reasons: list[list[str]]) -> Exclusions:
+        """Exclusions given as chunks (the engine's, a batch at a time), joined when read."""
+        made = cls([], [])
+        made._chunks = (ids, reasons)
+        return made
+
+    @property
+    def ids(self) -> list[str]:
+        """The excluded records' ids, in order."""
+        self._join()
+        return self._ids
+
+    @property
+    def reasons(self) -> list[str]:
+        """Why each was excluded, in the same order."""
+        self._join()
+        return self._reasons
+
+    def _join(self) -> None:
+        chunks = self._chunks
+        if chunks is not None:  # joined once (twice at worst, in two threads: the same lists)
+            self._ids = list(chain.from_iterable(chunks[0]))
+            self._reasons = list(chain.from_iterable(chunks[1]))
+            self._chunks = None
 
     def made(self) -> tuple[Exclusion, ...]:
         """The `Exclusion`s, in order."""
