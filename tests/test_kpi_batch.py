@@ -272,11 +272,14 @@ def test_a_bad_row_in_a_batch_is_the_same_typed_error_as_read_one_by_one(
 def test_exclusions_given_in_chunks_read_as_one_list_in_order() -> None:
     from itil_l2.kpis import Exclusion, Exclusions
 
-    ids, why = [["a", "b"], ["c"], ["d", "e"]], [["x", "y"], ["x"], ["z", "x"]]
-    joined = Exclusions.joined(ids, why)
+    ids = [["a", "b"], ["c", "-"], ["d", "e", "-", "-"]]
+    chunks: list[Any] = list(
+        zip(ids, [["x", "y"], ["x", None], ["z", "x", None, None]], strict=True)
+    )
+    joined = Exclusions.joined(chunks)
     assert joined.made() == tuple(Exclusion(i, r) for i, r in zip("abcde", "xyxzx", strict=True))
     assert (joined.ids, joined.reasons) == (list("abcde"), list("xyxzx"))
-    copied = pickle.loads(pickle.dumps(Exclusions.joined(ids, why)))
+    copied = pickle.loads(pickle.dumps(Exclusions.joined(chunks)))
     assert (copied.ids, copied.reasons) == (list("abcde"), list("xyxzx"))
     joined.ids.append("f")  # its own lists: the chunks (shared by metrics) stay as they were
-    assert ids == [["a", "b"], ["c"], ["d", "e"]]
+    assert ids == [["a", "b"], ["c", "-"], ["d", "e", "-", "-"]]

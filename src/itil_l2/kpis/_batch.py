@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import timedelta
 from itertools import compress, repeat
-from operator import attrgetter, is_, not_
+from operator import attrgetter, is_
 from typing import Any, TypeVar
 
 from itil_l2.kpis._facts import KpiFacts
@@ -104,32 +104,17 @@ _MOMENTS = {"to_end": "end_at", "to_responded": "responded_at", "to_restored": "
 class Excluded:
     """Which tickets of a chunk a rule leaves out and why (`reasons`: None = measured)."""
 
-    __slots__ = ("_ids", "_why", "keep", "reasons")
+    __slots__ = ("keep", "reasons")
 
     def __init__(self, reasons: list[str | None]) -> None:
         self.reasons = reasons
         everyone = reasons.count(None) == len(reasons)
         self.keep: list[bool] | None = None if everyone else list(map(is_, reasons, repeat(None)))
         """Per ticket, whether it is measured; None when every ticket is."""
-        self._ids: list[str] | None = None
-        self._why: list[str] | None = None
 
     def kept(self, column: Sequence[Any]) -> Sequence[Any]:
         """`column`'s values of the measured tickets (read only: it may be `column` itself)."""
         return column if self.keep is None else list(compress(column, self.keep))
-
-    def ids(self, ids: list[str]) -> list[str]:
-        """The excluded tickets' ids, of the chunk's `ids` (the same list every call)."""
-        if self._ids is None:
-            self._ids = [] if self.keep is None else list(compress(ids, map(not_, self.keep)))
-        return self._ids
-
-    def why(self) -> list[str]:
-        """The excluded tickets' reasons, in ticket order."""
-        if self._why is None:
-            keep = self.keep
-            self._why = [] if keep is None else list(compress(self.reasons, map(not_, keep)))  # type: ignore[arg-type]
-        return self._why
 
 
 class Split:

@@ -75,15 +75,14 @@ class _Tally:
 
     __slots__ = (
         "batch",
+        "chunks",
         "excluded_ids",
         "hits",
-        "id_chunks",
         "is_rate",
         "metric",
         "n",
         "reasons",
         "values",
-        "why_chunks",
     )
 
     def __init__(self, metric: Metric) -> None:
@@ -95,20 +94,19 @@ class _Tally:
         self.values: list[float] = [] if self.batch is None else Floats()  # floats (tested)
         self.excluded_ids: list[str] = []  # with `reasons`: an `Exclusions`, made when read
         self.reasons: list[str] = []
-        self.id_chunks: list[list[str]] = []  # exclusions a chunk at a time (of batch rules)
-        self.why_chunks: list[list[str]] = []
+        # exclusions a chunk at a time: (ids, reasons, None where measured), joined when read
+        self.chunks: list[tuple[Sequence[str], Sequence[str | None]]] = []
 
     def chunked(self) -> None:
         """Move the exclusions added one by one to the chunks (after those, in order)."""
         if self.excluded_ids:
-            self.id_chunks.append(self.excluded_ids)
-            self.why_chunks.append(self.reasons)
+            self.chunks.append((self.excluded_ids, self.reasons))
             self.excluded_ids, self.reasons = [], []
 
     def result(self) -> KpiResult:
         m = self.metric
         self.chunked()
-        excluded = Exclusions.joined(self.id_chunks, self.why_chunks) if self.id_chunks else ()
+        excluded = Exclusions.joined(self.chunks) if self.chunks else ()
         if m.kind == "rate":
             value = self.hits / self.n if self.n else None
             return KpiResult(m.name, value, self.n, excluded, numerator=self.hits, unit=m.unit)
@@ -202,10 +200,9 @@ def ended(c: Columns) -> Excluded:
 def _add_split(tally: _Tally, split: Split, ids: list[str]) -> None:
     """Add a batch rule's `Split` (see `_batch`) to `tally`."""
     excluded, values = split.excluded, split.values
-    if excluded.keep is not None:  # shared lists, joined when the result's exclusions are read
+    if excluded.keep is not None:  # shared lists, sorted out when the exclusions are read
         tally.chunked()
-        tally.id_chunks.append(excluded.ids(ids))
-        tally.why_chunks.append(excluded.why())
+        tally.chunks.append((ids, excluded.reasons))
     if tally.is_rate:
         tally.n += len(values)
         tally.hits += sum(map(is_, values, repeat(True)))

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable
-from itertools import chain, repeat
+from collections.abc import Iterable, Sequence
+from itertools import compress, repeat
+from operator import is_not
 from typing import Any, NamedTuple
 
 import attrs
@@ -223,13 +224,18 @@ class Exclusions:
     def __init__(self, ids: list[str], reasons: list[str]) -> None:
         self._ids = ids
         self._reasons = reasons
-        self._chunks: tuple[list[list[str]], list[list[str]]] | None = None
+        self._chunks: list[tuple[Sequence[str], Sequence[str | None]]] | None = None
 
     @classmethod
-    def joined(cls, ids: list[list[str]], reasons: list[list[str]]) -> Exclusions:
-        """Exclusions given as chunks (the engine's, a batch at a time), joined when read."""
+    def joined(cls, chunks: list[tuple[Sequence[str], Sequence[str | None]]]) -> Exclusions:
+        """Exclusions given as chunks of (ids, reasons), joined when first read.
+
+        A reason None leaves that id out: the engine hands over a chunk's ids
+        with the reasons a batch rule gave (shared by every metric excluding
+        alike), and nothing is copied unless the exclusions are read.
+        """
         made = cls([], [])
-        made._chunks = (ids, reasons)
+        made._chunks = chunks
         return made
 
     @property
@@ -246,10 +252,20 @@ class Exclusions:
 
     def _join(self) -> None:
         chunks = self._chunks
-        if chunks is not None:  # joined once (twice at worst, in two threads: the same lists)
-            self._ids = list(chain.from_iterable(chunks[0]))
-            self._reasons = list(chain.from_iterable(chunks[1]))
-            self._chunks = None
+        if chunks is None:
+            return
+        ids: list[str] = []
+        why: list[str] = []
+        for chunk_ids, reasons in chunks:
+            if None in reasons:
+                keep = list(map(is_not, reasons, repeat(None)))
+                ids.extend(compress(chunk_ids, keep))
+                why.extend(compress(reasons, keep))  # type: ignore[arg-type]
+            else:
+                ids.extend(chunk_ids)
+                why.extend(reasons)  # type: ignore[arg-type]
+        self._ids, self._reasons = ids, why  # joined once (in two threads: equal lists)
+        self._chunks = None
 
     def made(self) -> tuple[Exclusion, ...]:
         """The `Exclusion`s, in order."""
