@@ -16,7 +16,6 @@ import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from typing import Any
-from unittest import mock
 from zoneinfo import ZoneInfo
 
 import attrs
@@ -38,7 +37,6 @@ from itil_l2.kpis import (
     KpiRow,
     Metric,
     OutdatedFacts,
-    _table,
     facts_row,
     kpi_facts,
     kpi_table,
@@ -184,13 +182,11 @@ def _mixed_metrics() -> list[Metric]:
     tz=_fixed_zones() | st.sampled_from((ZoneInfo("Europe/Berlin"), ZoneInfo("Pacific/Apia"))),
     cuts=st.lists(st.integers(0, 20), max_size=3),
     refused=st.lists(st.integers(0, 20), max_size=2),
-    held=st.sampled_from((1, 2, 7, 50_000)),
 )
 def test_extreme_rows_measured_by_columns_equal_the_rows_read_one_by_one(
-    rows: list[Row], by: list[Any], tz: tzinfo, cuts: list[int], refused: list[int], held: int
+    rows: list[Row], by: list[Any], tz: tzinfo, cuts: list[int], refused: list[int]
 ) -> None:
-    """Batches by columns and batches the checks refuse (a bool for 1) mixed, in every zone;
-    a grouped table holding `held` rows before it measures (several batches as one)."""
+    """Batches by columns and batches the checks refuse (a bool for 1) mixed, in every zone."""
     metrics = _mixed_metrics()
     assert all(row_columns([p]) is not None for p in _pairs(rows))  # each row: column path
     for j in refused:  # read the same, but its batch leaves the column path
@@ -205,8 +201,7 @@ def test_extreme_rows_measured_by_columns_equal_the_rows_read_one_by_one(
     except Exception as exc:  # the same error, both ways
         want = (type(exc), str(exc))
     try:
-        with mock.patch.object(_table, "_HELD", held):
-            got: Any = _canon(kpi_table(FactsRows(batches), by=by, tz=tz, metrics=metrics))
+        got: Any = _canon(kpi_table(FactsRows(batches), by=by, tz=tz, metrics=metrics))
     except Exception as exc:
         got = (type(exc), str(exc))
     assert got == want

@@ -10,7 +10,6 @@ ended them, by category, priority or configuration item, and returns one
 from __future__ import annotations
 
 import itertools
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, tzinfo
 from typing import Any, Literal
@@ -181,7 +180,12 @@ def kpi_table(
         _measure_facts(tickets, keyers, chosen, groups)
     else:  # stored rows: column by column, a batch at a time
         with collection_paused():  # rows of plain values, read and dropped (see _core.pause)
-            _measure_batches(tickets, keyers, row_keys, chosen, groups)  # type: ignore[arg-type]
+            for batch in tickets.batches():  # type: ignore[attr-defined]
+                found = row_columns(batch)
+                if found is None:  # row by row: the precise error, or rows the checks refused
+                    _measure_facts([facts_of(i, r) for i, r in batch], keyers, chosen, groups)
+                else:
+                    _measure_rows(RowColumns(*found), row_keys, chosen, groups)
     return [
         KpiRow(dict(zip(by, key, strict=True)), {t.metric.name: t.result() for t in tallies})
         for key, tallies in sorted(groups.items())
@@ -213,54 +217,6 @@ def _measure_facts(
     _flush(pending, groups)
 
 
-_HELD = 50_000
-"""Checked rows held before a grouped table measures them: its groups' parts grow with it."""
-
-
-def _measure_batches(
-    tickets: FactsRows,
-    keyers: list[Callable[[KpiFacts], list[str]]],
-    row_keys: list[Keyer],
-    chosen: list[Metric],
-    groups: dict[tuple[str, ...], list[_Tally]],
-) -> None:
-    """Measure stored rows column by column; grouped, several batches at once, in order."""
-    held: list[tuple[list[Sequence[Any]], list[Any]]] = []
-    count = 0
-    for batch in tickets.batches():
-        found = row_columns(batch)
-        if found is None:  # row by row: the precise error, or rows the checks refused
-            _measure_held(held, row_keys, chosen, groups)
-            held, count = [], 0
-            _measure_facts([facts_of(i, r) for i, r in batch], keyers, chosen, groups)
-            continue
-        held.append(found)
-        count += len(found[0])
-        if not row_keys or count >= _HELD:
-            _measure_held(held, row_keys, chosen, groups)
-            held, count = [], 0
-    _measure_held(held, row_keys, chosen, groups)
-
-
-def _measure_held(
-    held: list[tuple[list[Sequence[Any]], list[Any]]],
-    row_keys: list[Keyer],
-    chosen: list[Metric],
-    groups: dict[tuple[str, ...], list[_Tally]],
-) -> None:
-    """Measure checked batches (rows, columns) as one."""
-    if len(held) > 1:  # `extend` copies a batch's column at C speed
-        rows: list[Sequence[Any]] = []
-        source: list[Any] = [[] for _ in held[0][1]]
-        for part_rows, part_source in held:
-            rows.extend(part_rows)
-            for column, part in zip(source, part_source, strict=True):
-                column.extend(part)
-        held = [(rows, source)]
-    if held:
-        _measure_rows(RowColumns(*held[0]), row_keys, chosen, groups)
-
-
 def _measure_rows(
     whole: RowColumns,
     row_keys: list[Keyer],
@@ -270,10 +226,13 @@ def _measure_rows(
     """Group a batch of stored rows by key and measure each group's columns."""
     parts: dict[tuple[str, ...], list[int] | None] = {(): None}
     if row_keys:
-        grouped: defaultdict[tuple[str, ...], list[int]] = defaultdict(list)
+        parts = {}
         for i, key in enumerate(zip(*(k(whole) for k in row_keys), strict=True)):
-            grouped[key].append(i)
-        parts = dict(grouped)
+            index = parts.get(key)
+            if index is None:
+                parts[key] = [i]
+            else:
+                index.append(i)
     for key, index in parts.items():
         tallies = groups.get(key)
         if tallies is None:
