@@ -59,13 +59,14 @@ class TicketFacts:
 
 
 def stored_facts(
-    uow: StoreUnitOfWork, query: Query | None = None, *, batch_size: int = 5000
+    uow: StoreUnitOfWork, query: Query | None = None, *, batch_size: int = 1000
 ) -> FactsRows:
     """The stored KPI facts of the tickets matching `query`, in id order, without replay.
 
     For `kpi_table` and `measure_facts`; iterated, each is `KpiFacts` without
     a ticket behind it (`KpiFacts.from_row`), and `kpi_table` measures them
-    column by column, a batch of `batch_size` rows (one statement) at a time.
+    column by column, a batch of `batch_size` rows at a time (small batches stay in the
+    CPU cache: 1,000 rows measured faster than 5,000).
     Read once, inside the unit of work.
     A ticket whose stored facts are of another `FACTS_VERSION`, or that has
     none, raises `OutdatedFacts` (recompute them with `store.rebuild_facts()`);
