@@ -177,9 +177,16 @@ def _counted(column: Sequence[int]) -> bool:
     return not column or (min(column) >= 0 and max(column) <= MAX_COUNT)
 
 
-def _times_fit(column: Sequence[Any]) -> bool:
-    found = [t for t in column if t is not None]
-    return not found or (min(found) >= _FIRST_US and max(found) <= _LAST_US)
+def _times_fit(column: Sequence[int | None]) -> bool:
+    """Every time (int or None, checked before) one a datetime holds (a 0 fits: it is skipped)."""
+    return min(filter(None, column), default=0) >= _FIRST_US and (
+        max(filter(None, column), default=0) <= _LAST_US
+    )
+
+
+def _finite(column: Sequence[float]) -> bool:
+    """No inf or nan among floats (their sum is finite, or else each is looked at)."""
+    return isfinite(sum(column)) or all(map(isfinite, column))
 
 
 def row_columns(batch: Sequence[Pair]) -> tuple[list[Sequence[Any]], list[Any]] | None:
@@ -223,7 +230,7 @@ def _checked(source: list[Any]) -> bool:
         and set(c["resolved_tier"]) <= {"L1", "L2", "L3", None}
         and _only(c["successful"], int)
         and all(_only(c[name], int) and _counted(c[name]) for name in _INTS)
-        and all(_only(source[i], float) and all(map(isfinite, source[i])) for i in _HOURS)
+        and all(_only(source[i], float) and _finite(source[i]) for i in _HOURS)
         and _only(c["ci_refs"], str)
         and _only(c["detail"], str)
         and _only(c["priority"], str)
