@@ -170,7 +170,7 @@ def measure_columns(
         batch = tally.batch
         found = list(map(tally.metric.rule, columns.facts())) if batch is None else batch(columns)
         if type(found) is Split:
-            if reasons is None:  # exclusions shared with other metrics: C-level extends
+            if reasons is None:  # shared exclusions kept as they are, values added at C speed
                 _add_split(tally, found, ids)
                 continue
             found = found.outcomes()
