@@ -104,11 +104,13 @@ _MOMENTS = {"to_end": "end_at", "to_responded": "responded_at", "to_restored": "
 class Excluded:
     """Which tickets of a chunk a rule leaves out and why (`reasons`: None = measured)."""
 
-    __slots__ = ("keep", "reasons")
+    __slots__ = ("keep", "measured", "reasons")
 
     def __init__(self, reasons: list[str | None]) -> None:
         self.reasons = reasons
-        everyone = reasons.count(None) == len(reasons)
+        self.measured = reasons.count(None)
+        """How many tickets are measured."""
+        everyone = self.measured == len(reasons)
         self.keep: list[bool] | None = None if everyone else list(map(is_, reasons, repeat(None)))
         """Per ticket, whether it is measured; None when every ticket is."""
 
@@ -123,16 +125,17 @@ class Split:
     __slots__ = ("excluded", "values")
 
     def __init__(self, excluded: Excluded, values: Sequence[Any]) -> None:
+        if len(values) != excluded.measured:  # a batch rule's own error, never the data's
+            raise AssertionError(
+                f"a Split of {len(values)} values for {excluded.measured} measured tickets"
+            )
         self.excluded = excluded
         self.values = values
 
     def outcomes(self) -> list[Any]:
         """Every ticket's outcome, in order: its exclusion reason or its value."""
-        reasons = self.excluded.reasons
-        if len(self.values) != reasons.count(None):
-            raise AssertionError("a Split's values do not match its measured tickets")
         values = iter(self.values)
-        return [next(values) if r is None else r for r in reasons]
+        return [next(values) if r is None else r for r in self.excluded.reasons]
 
 
 BatchRule = Callable[[Columns], list[Any] | Split]

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from math import isfinite
 from operator import is_, itemgetter
-from typing import Any
+from typing import Any, overload
 
 from itil_l2._core.tier import Tier
 from itil_l2.errors import CorruptHistory, ValidationError
@@ -72,7 +72,15 @@ class JoinedRows(Sequence[Pair]):
     def __len__(self) -> int:
         return len(self.rows)
 
-    def __getitem__(self, i: int) -> Pair:  # type: ignore[override]  # no slices
+    @overload
+    def __getitem__(self, i: int) -> Pair: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[Pair]: ...
+
+    def __getitem__(self, i: int | slice) -> Pair | list[Pair]:
+        if isinstance(i, slice):
+            return [(row[0], None if row[1] is None else row) for row in self.rows[i]]
         row = self.rows[i]
         return row[0], None if row[1] is None else row
 
