@@ -80,13 +80,16 @@ class JoinedRows(Sequence[Pair]):
 
     def __getitem__(self, i: int | slice) -> Pair | list[Pair]:
         if isinstance(i, slice):
-            return [(row[0], None if row[1] is None else row) for row in self.rows[i]]
-        row = self.rows[i]
-        return row[0], None if row[1] is None else row
+            return list(map(_pair, self.rows[i]))
+        return _pair(self.rows[i])
 
     def __iter__(self) -> Iterator[Pair]:
-        for row in self.rows:
-            yield row[0], None if row[1] is None else row
+        return map(_pair, self.rows)
+
+
+def _pair(row: tuple[Any, ...]) -> Pair:
+    """(id, row), or (id, None) for a ticket without facts (facts_version None)."""
+    return row[0], None if row[1] is None else row
 
 
 class FactsRows:

@@ -73,17 +73,7 @@ class Metric:
 class _Tally:
     """Streams one metric: counts for rates, values for distributions."""
 
-    __slots__ = (
-        "batch",
-        "chunks",
-        "excluded_ids",
-        "hits",
-        "is_rate",
-        "metric",
-        "n",
-        "reasons",
-        "values",
-    )
+    __slots__ = ("batch", "chunks", "hits", "is_rate", "metric", "n", "values")
 
     def __init__(self, metric: Metric) -> None:
         self.metric = metric
@@ -92,20 +82,12 @@ class _Tally:
         self.n = 0
         self.hits = 0
         self.values: list[float] = [] if self.batch is None else Floats()  # floats (tested)
-        self.excluded_ids: list[str] = []  # with `reasons`: an `Exclusions`, made when read
-        self.reasons: list[str] = []
-        # exclusions a chunk at a time: (ids, reasons, None where measured), joined when read
+        # exclusions a chunk at a time: (ids, reasons, None where measured), an
+        # `Exclusions` that sorts them out when read
         self.chunks: list[tuple[Sequence[str], Sequence[str | None]]] = []
-
-    def chunked(self) -> None:
-        """Move the exclusions added one by one to the chunks (after those, in order)."""
-        if self.excluded_ids:
-            self.chunks.append((self.excluded_ids, self.reasons))
-            self.excluded_ids, self.reasons = [], []
 
     def result(self) -> KpiResult:
         m = self.metric
-        self.chunked()
         excluded = Exclusions.joined(self.chunks) if self.chunks else ()
         if m.kind == "rate":
             value = self.hits / self.n if self.n else None
@@ -120,15 +102,13 @@ def _feed(facts: KpiFacts, tallies: Sequence[_Tally], period: Period | None) -> 
     if period is not None and (facts.end_at is None or facts.end_at not in period):
         reason = STILL_OPEN if facts.end_at is None else OUTSIDE
         for tally in tallies:
-            tally.excluded_ids.append(facts.id)
-            tally.reasons.append(reason)
+            tally.chunks.append(([facts.id], [reason]))
         return
     ticket_id = facts.id
     for tally in tallies:
         outcome = tally.metric.rule(facts)
         if type(outcome) is str:
-            tally.excluded_ids.append(ticket_id)
-            tally.reasons.append(outcome)
+            tally.chunks.append(([ticket_id], [outcome]))
         elif tally.is_rate:
             tally.n += 1
             if outcome is True:
@@ -180,8 +160,9 @@ def measure_columns(
             outcomes = [next(measured) if r is None else r for r in reasons]
         is_reason = list(map(is_, map(type, outcomes), repeat(str)))
         if any(is_reason):
-            tally.excluded_ids.extend(compress(ids, is_reason))
-            tally.reasons.extend(compress(outcomes, is_reason))
+            tally.chunks.append(
+                (list(compress(ids, is_reason)), list(compress(outcomes, is_reason)))
+            )
             outcomes = list(compress(outcomes, map(not_, is_reason)))
         if tally.is_rate:
             tally.n += len(outcomes)
@@ -201,7 +182,6 @@ def _add_split(tally: _Tally, split: Split, ids: list[str]) -> None:
     """Add a batch rule's `Split` (see `_batch`) to `tally`."""
     excluded, values = split.excluded, split.values
     if excluded.keep is not None:  # shared lists, sorted out when the exclusions are read
-        tally.chunked()
         tally.chunks.append((ids, excluded.reasons))
     if tally.is_rate:
         tally.n += len(values)
