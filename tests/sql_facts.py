@@ -3,6 +3,7 @@
 `fill(conn, tickets)` writes `facts_row(kpi_facts(ticket))` for each ticket,
 the row a store writes beside the events, without storing every history, so
 a test can put the SQL side against the Python side on many tickets.
+`copy_facts_row` adds a SQLite facts row of no ticket (a ghost) copied from a stored one.
 `assert_same_rows` compares `sql_kpi_table` rows with `kpi_table` rows: same
 keys, same sample sizes and numerators, rates exactly, other values within
 1e-9 (relative, or absolute near zero).
@@ -11,6 +12,7 @@ keys, same sample sizes and numerators, rates exactly, other values within
 from __future__ import annotations
 
 import math
+import sqlite3
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -65,6 +67,17 @@ def fill(
     rows = facts_rows(tickets, tenant, version) if rows is None else rows
     if rows:
         conn.execute(insert(TABLE), rows)
+
+
+def copy_facts_row(conn: sqlite3.Connection, ghost: str, of: str | None = None) -> None:
+    """Add a facts row with id `ghost`, a copy of ticket `of`'s row (of any, without `of`)."""
+    source = "LIMIT 1" if of is None else "WHERE id = ?"
+    conn.execute(
+        "INSERT INTO itil_kpi_facts SELECT tenant, ?"
+        + "".join(f", {c}" for c in FACTS_COLUMNS[1:])
+        + f" FROM itil_kpi_facts {source}",
+        (ghost,) if of is None else (ghost, of),
+    )
 
 
 def close(a: float | None, b: float | None) -> bool:

@@ -34,7 +34,7 @@ from itil_l2.storage.sql_kpis import sql_kpi_table
 from itil_l2.testing import tickets
 from itil_l2.testing._storage_checks import store_varied
 from itil_l2.tickets import Ticket
-from sql_facts import assert_same_rows
+from sql_facts import assert_same_rows, copy_facts_row
 
 _UCI = Path("/work/shared/data/uci-incident-event-log/incident_event_log.csv.gz")
 _T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -289,11 +289,7 @@ def test_a_facts_row_of_a_ticket_that_does_not_exist_is_never_read(
     before = _same_as_replayed(store)
     store.close()
     with sqlite3.connect(path) as db:
-        db.execute(
-            "INSERT INTO itil_kpi_facts SELECT tenant, 'INC-GHOST'"
-            + "".join(f", {c}" for c in FACTS_COLUMNS[1:])
-            + " FROM itil_kpi_facts LIMIT 1"
-        )
+        copy_facts_row(db, "INC-GHOST")
     db.close()
     store = SqliteStore(path)
     assert _same_as_replayed(store) == before

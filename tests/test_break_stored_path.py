@@ -41,6 +41,7 @@ from itil_l2.kpis._batch import Columns, Split, with_batch
 from itil_l2.kpis._engine import measure_facts
 from itil_l2.storage import Query, SqliteStore, stored_facts
 from itil_l2.tickets import Ticket
+from sql_facts import copy_facts_row
 
 Row = tuple[Any, ...]
 _AT = {name: i for i, name in enumerate(FACTS_COLUMNS)}
@@ -148,6 +149,26 @@ def test_stored_equals_replayed_at_every_batch_size(
     assert stored == one_by_one
 
 
+def _sql(path: Path, statement: str) -> None:
+    with sqlite3.connect(path) as conn:
+        conn.execute(statement)
+    conn.close()
+
+
+def _outdated_at_every_batch_size(
+    path: Path, tenant: str | None = None, queries: tuple[Query | None, ...] = (None,)
+) -> None:
+    """`kpi_table(stored_facts(...))` is OutdatedFacts at batch sizes 1-7 (for each query)."""
+    store = SqliteStore(path, read_only=True)
+    try:
+        for batch_size in range(1, 8):
+            for query in queries:
+                with store.unit_of_work(tenant) as uow, pytest.raises(OutdatedFacts):
+                    kpi_table(stored_facts(uow, query, batch_size=batch_size))
+    finally:
+        store.close()
+
+
 def test_two_tenants_with_the_same_ids_read_only_their_own_rows(tmp_path: Path) -> None:
     """Tenant b's facts rows lie inside tenant a's id range; a row of b gone is b's only."""
     path = tmp_path / "t.sqlite"
@@ -159,52 +180,27 @@ def test_two_tenants_with_the_same_ids_read_only_their_own_rows(tmp_path: Path) 
         assert stored == replayed == one
         stored, replayed, one = _read(path, tenant="b", batch_size=batch_size)
         assert stored == replayed == one
-    with sqlite3.connect(path) as conn:
-        conn.execute("DELETE FROM itil_kpi_facts WHERE tenant = 'b' AND id = 'SIM-000004'")
-    conn.close()
+    _sql(path, "DELETE FROM itil_kpi_facts WHERE tenant = 'b' AND id = 'SIM-000004'")
     for batch_size in range(1, 8):
         stored, replayed, one = _read(path, tenant="a", batch_size=batch_size)
         assert stored == replayed == one
-        store = SqliteStore(path, read_only=True)
-        try:
-            with store.unit_of_work("b") as uow, pytest.raises(OutdatedFacts):
-                kpi_table(stored_facts(uow, batch_size=batch_size))
-        finally:
-            store.close()
+    _outdated_at_every_batch_size(path, "b")
 
 
 def test_a_facts_row_moved_to_another_tenant_is_not_read(tmp_path: Path) -> None:
     """Tenant a's row of one ticket relabelled as tenant c's: a's ticket has none."""
     path = tmp_path / "m.sqlite"
     _store(path, {"a": list(simulate(6, seed=4))})
-    with sqlite3.connect(path) as conn:
-        conn.execute("UPDATE itil_kpi_facts SET tenant = 'c' WHERE id = 'SIM-000002'")
-    conn.close()
-    store = SqliteStore(path, read_only=True)
-    try:
-        for batch_size in range(1, 8):
-            with store.unit_of_work("a") as uow, pytest.raises(OutdatedFacts):
-                kpi_table(stored_facts(uow, batch_size=batch_size))
-    finally:
-        store.close()
+    _sql(path, "UPDATE itil_kpi_facts SET tenant = 'c' WHERE id = 'SIM-000002'")
+    _outdated_at_every_batch_size(path, "a")
 
 
 def test_a_facts_row_whose_id_is_a_blob_is_no_facts_row(tmp_path: Path) -> None:
     """The same bytes as a BLOB id: not the ticket's row (OutdatedFacts), on either path."""
     path = tmp_path / "b.sqlite"
     _store(path, {None: list(simulate(5, seed=4))})
-    with sqlite3.connect(path) as conn:
-        conn.execute("UPDATE itil_kpi_facts SET id = CAST(id AS BLOB) WHERE id = 'SIM-000003'")
-    conn.close()
-    store = SqliteStore(path, read_only=True)
-    try:
-        for batch_size in range(1, 7):
-            with store.unit_of_work() as uow, pytest.raises(OutdatedFacts):
-                kpi_table(stored_facts(uow, batch_size=batch_size))
-            with store.unit_of_work() as uow, pytest.raises(OutdatedFacts):
-                kpi_table(stored_facts(uow, Query(), batch_size=batch_size))
-    finally:
-        store.close()
+    _sql(path, "UPDATE itil_kpi_facts SET id = CAST(id AS BLOB) WHERE id = 'SIM-000003'")
+    _outdated_at_every_batch_size(path, queries=(None, Query()))
 
 
 # -- forged values in a batch read as one range -----------------------------------------------
@@ -648,11 +644,7 @@ def _utf16_store(path: Path, ghost: bool) -> list[str]:
     _store(path, {None: made})
     if ghost:  # facts of no ticket: the unfiltered read falls back to the join
         with sqlite3.connect(path) as conn:
-            conn.execute(
-                "INSERT INTO itil_kpi_facts SELECT tenant, 'a-000001x'"
-                + "".join(f", {c}" for c in FACTS_COLUMNS[1:])
-                + " FROM itil_kpi_facts WHERE id = 'a-000001'"
-            )
+            copy_facts_row(conn, "a-000001x", of="a-000001")
         conn.close()
     return [t.id for t in made]
 

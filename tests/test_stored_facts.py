@@ -25,7 +25,6 @@ from itil_l2.cli import main
 from itil_l2.errors import CorruptHistory, StorageError
 from itil_l2.importers import simulate
 from itil_l2.kpis import (
-    FACTS_COLUMNS,
     FACTS_VERSION,
     OutdatedFacts,
     facts_row,
@@ -43,6 +42,7 @@ from itil_l2.storage.sqlalchemy import SqlAlchemyStore, metadata
 from itil_l2.testing import FactsChecks, tickets
 from itil_l2.testing._tickets import fresh_ticket
 from itil_l2.tickets import Ticket
+from sql_facts import copy_facts_row
 from test_storage_contract import postgres_url
 
 
@@ -314,12 +314,7 @@ def test_facts_without_a_ticket_are_never_read_and_a_ticket_without_facts_is_out
     path.write_bytes(template.read_bytes())
     with sqlite3.connect(path) as conn:
         for ghost in (g for g in ghosts if g not in ids):
-            conn.execute(
-                "INSERT INTO itil_kpi_facts SELECT tenant, ?"
-                + "".join(f", {c}" for c in FACTS_COLUMNS[1:])
-                + " FROM itil_kpi_facts WHERE id = ?",
-                (ghost, ids[len(ghost) % len(ids)]),
-            )
+            copy_facts_row(conn, ghost, of=ids[len(ghost) % len(ids)])
         for i in missing:
             conn.execute("DELETE FROM itil_kpi_facts WHERE id = ?", (ids[i],))
     conn.close()
