@@ -183,7 +183,12 @@ def test_kpi_and_report_write_nothing_into_an_itil_database(db: Path, tmp_path: 
     copy = folder / db.name
     copy.write_bytes(db.read_bytes())
     before = _fingerprint(folder)
-    for args in (["kpi"], ["kpi", "--format", "json"], ["report", "-o", str(tmp_path / "r.html")]):
+    for args in (
+        ["kpi"],
+        ["kpi", "--format", "json"],
+        ["kpi", "--stored-facts"],
+        ["report", "-o", str(tmp_path / "r.html")],
+    ):
         result = run(*args, "--db", str(copy))
         assert result.returncode == 0, result.stderr
         assert _fingerprint(folder) == before, args  # same bytes, same mtime, no -wal or -shm

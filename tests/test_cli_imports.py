@@ -249,7 +249,7 @@ def test_an_interrupted_import_is_refused_until_it_is_resumed(
     assert (record.status, record.tickets_written) == ("incomplete", stored)
     assert len(rows(db)["itil_heads"]) == stored  # the cut batch left nothing behind
 
-    for args in (["kpi"], ["report", "-o", tmp_path / "r.html"]):
+    for args in (["kpi"], ["kpi", "--stored-facts"], ["report", "-o", tmp_path / "r.html"]):
         code, out, err = cli(capsys, *args, "--db", db)
         line = one_line(err)
         assert code == 1 and out == "" and "IncompleteImport" in line

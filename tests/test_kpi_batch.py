@@ -44,6 +44,7 @@ from itil_l2.kpis._batch import Columns, Split, batch_of
 from itil_l2.kpis._columnar import _FIRST_US, _LAST_US, row_columns
 from itil_l2.kpis._rates import escalation_rate_metric, hand_back_rate_metric
 from itil_l2.kpis._time import resolution_time_metric, tier_time_metric, time_to_restore_metric
+from itil_l2.report import EXTRA_METRICS
 from itil_l2.testing import tickets
 
 _GROUPS = (
@@ -58,6 +59,7 @@ def _metrics() -> list[Metric]:
     """The standard set and variants with other tiers and statistics."""
     return [
         *standard_metrics().values(),
+        *EXTRA_METRICS,  # the command line's set, read from stored facts too
         escalation_rate_metric(Tier.L1, Tier.L3),
         hand_back_rate_metric(Tier.L1),
         resolution_time_metric("p90"),
@@ -281,5 +283,26 @@ def test_exclusions_given_in_chunks_read_as_one_list_in_order() -> None:
     assert (joined.ids, joined.reasons) == (list("abcde"), list("xyxzx"))
     copied = pickle.loads(pickle.dumps(Exclusions.joined(chunks)))
     assert (copied.ids, copied.reasons) == (list("abcde"), list("xyxzx"))
+    assert len(Exclusions.joined(chunks)) == 5 == len(joined)
     joined.ids.append("f")  # its own lists: the chunks (shared by metrics) stay as they were
     assert ids == [["a", "b"], ["c", "-"], ["d", "e", "-", "-"]]
+
+
+@given(
+    st.lists(st.lists(st.sampled_from(("cancelled", "still open", None)), max_size=6), max_size=5),
+    st.booleans(),
+)
+def test_the_excluded_count_is_the_number_of_exclusions(
+    reasons: list[list[str | None]], read_first: bool
+) -> None:
+    from itil_l2.kpis import Exclusions, KpiResult
+
+    chunks: list[Any] = [([f"T{i}-{j}" for j in range(len(r))], r) for i, r in enumerate(reasons)]
+    result = KpiResult("reopen_rate", None, 0, Exclusions.joined(chunks))
+    if read_first:  # made, or still chunks: the same count
+        result.excluded  # noqa: B018
+    assert (
+        result.excluded_count
+        == len(result.excluded)
+        == sum(r is not None for chunk in reasons for r in chunk)
+    )

@@ -21,7 +21,8 @@ from itil_l2.cli._importing import (
 )
 from itil_l2.cli._output import kpi_csv, kpi_json, kpi_rich_table, kpi_rows, terminal_width
 from itil_l2.cli._problems import problem_kpi, problem_source
-from itil_l2.cli._source import load_db
+from itil_l2.cli._source import load_db, stored_kpi_rows
+from itil_l2.kpis import KpiRow
 from itil_l2.report import HEADLINE_METRICS, as_of, render_report, report_figures
 from itil_l2.tickets import Ticket
 
@@ -41,20 +42,36 @@ def _tickets(args: argparse.Namespace) -> tuple[list[Ticket], str]:
 
 def kpi(args: argparse.Namespace) -> int:
     """Print the KPI set, grouped by `--by`, as a table, CSV or JSON (problems: their KPIs)."""
+    if args.stored_facts:
+        return _stored_kpi(args)
     problems = problem_source(args, mapping_of(args))
     if problems is not None:
         return problem_kpi(args, *problems)
     tickets, source = _tickets(args)
-    rows = kpi_rows(tickets, args.by, as_of(tickets))
+    _print_kpis(args, kpi_rows(tickets, args.by, as_of(tickets)), len(tickets), source)
+    return 0
+
+
+def _stored_kpi(args: argparse.Namespace) -> int:
+    """`kpi --db F --stored-facts`: the KPI set of the stored facts, no history replayed."""
+    if args.db is None or args.mapping is not None:
+        raise UsageError("--stored-facts reads a database's stored facts: give --db, not PATH")
+    rows, count = stored_kpi_rows(args.db, args.by, allow_incomplete=args.allow_incomplete)
+    if not count:
+        raise NothingImported(f"{args.db} holds no ticket: nothing to measure")
+    _print_kpis(args, rows, count, f"{args.db}, stored facts")
+    return 0
+
+
+def _print_kpis(args: argparse.Namespace, rows: list[KpiRow], count: int, source: str) -> None:
     if args.format == "csv":
         sys.stdout.write(kpi_csv(rows))
     elif args.format == "json":
         sys.stdout.write(kpi_json(rows))
     else:
-        title = f"KPIs of {len(tickets):,} tickets ({source})"
+        title = f"KPIs of {count:,} tickets ({source})"
         width = terminal_width(fallback=240)
         sys.stdout.write(kpi_rich_table(rows, args.by, HEADLINE_METRICS, title=title, width=width))
-    return 0
 
 
 def report(args: argparse.Namespace) -> int:

@@ -37,7 +37,7 @@ def _long_table(row: KpiRow, title: str) -> Table:
         table.add_column(name, justify=justify)  # type: ignore[arg-type]
     for name, result in row.results.items():
         table.add_row(
-            name, format_value(result), f"{result.sample_size:,}", f"{len(result.excluded):,}"
+            name, format_value(result), f"{result.sample_size:,}", f"{result.excluded_count:,}"
         )
     return table
 
@@ -125,7 +125,7 @@ def kpi_json(rows: Sequence[KpiRow]) -> str:
                     "value": r.value,
                     "n": r.sample_size,
                     "numerator": r.numerator,
-                    "excluded": len(r.excluded),
+                    "excluded": r.excluded_count,
                     "unit": r.unit,
                 }
                 for name, r in row.results.items()

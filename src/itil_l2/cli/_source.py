@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import sqlite3
 import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from itil_l2.cli._errors import UsageError
+from itil_l2.kpis import KpiRow, kpi_table, standard_metrics
+from itil_l2.report import EXTRA_METRICS
+from itil_l2.storage import stored_facts
 from itil_l2.storage.sqlite import IncompleteImport, SqliteStore
 
-__all__ = ["existing_file", "load_db"]
+__all__ = ["existing_file", "load_db", "opened_db", "stored_kpi_rows"]
 
 
 def existing_file(path: str, what: str) -> Path:
@@ -30,6 +35,35 @@ def load_db(path: str, *, allow_incomplete: bool = False, kind: str = "ticket") 
     an `IncompleteImport` unless `allow_incomplete` (then a warning on
     stderr says so).
     """
+    with opened_db(path, allow_incomplete) as store, store.unit_of_work() as uow:
+        found = uow.problems if kind == "problem" else uow.tickets
+        return list(found.find(batch_size=2000))
+
+
+def stored_kpi_rows(
+    path: str, by: Sequence[Any], *, allow_incomplete: bool = False
+) -> tuple[list[KpiRow], int]:
+    """The KPI rows of a database's stored facts (no history replayed), and its ticket count.
+
+    The set is `standard_metrics()` and `EXTRA_METRICS`, each ticket read
+    from its KPI facts row (`stored_facts`): what needs a history (SLA
+    compliance, the export's own verdicts) is not in it. Facts of another
+    `FACTS_VERSION`, or a ticket without any, raise `OutdatedFacts`.
+    """
+    with opened_db(path, allow_incomplete) as store, store.unit_of_work() as uow:
+        count = uow.tickets.count()
+        if not count:
+            return [], 0
+        metrics = [*standard_metrics().values(), *EXTRA_METRICS]
+        return kpi_table(stored_facts(uow), by=by, metrics=metrics), count
+
+
+@contextmanager
+def opened_db(path: str, allow_incomplete: bool) -> Iterator[SqliteStore]:
+    """An itil-l2 database opened read-only, its unfinished import refused or warned of.
+
+    A file that is not an itil-l2 database is a `UsageError` naming it.
+    """
     existing_file(path, "database")
     store = SqliteStore(path, read_only=True)
     try:
@@ -47,9 +81,7 @@ def load_db(path: str, *, allow_incomplete: bool = False, kind: str = "ticket") 
                 " stored so far",
                 file=sys.stderr,
             )
-        with store.unit_of_work() as uow:
-            found = uow.problems if kind == "problem" else uow.tickets
-            return list(found.find(batch_size=2000))
+        yield store
     except sqlite3.DatabaseError as exc:
         raise UsageError(f"{path}: not an itil-l2 database ({exc})") from None
     finally:

@@ -48,6 +48,7 @@ from ._rates import (
     ping_pong,
     reassignment_count,
     reopen_rate,
+    reopened_tickets_metric,
     resolution_rate,
 )
 from ._result import (
@@ -125,6 +126,7 @@ __all__ = [
     "problem_time_to_resolve",
     "reassignment_count",
     "reopen_rate",
+    "reopened_tickets_metric",
     "resolution_rate",
     "resolution_time",
     "response_time",

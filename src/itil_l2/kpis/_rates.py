@@ -34,6 +34,7 @@ __all__ = [
     "reassignment_count_metric",
     "reopen_rate",
     "reopen_rate_metric",
+    "reopened_tickets_metric",
     "resolution_rate",
     "resolution_rate_metric",
 ]
@@ -220,6 +221,29 @@ def reopen_rate_metric() -> Metric:
         return Split(done, [r > 0 for r in done.kept(c["reopens"])])
 
     return Metric("reopen_rate", "rate", with_batch(rule, batch))
+
+
+def reopened_tickets_metric() -> Metric:
+    """The "reopened_tickets" metric: the share of all tickets, open or not, ever reopened.
+
+    Unlike `reopen_rate` (resolutions that did not hold, among ended
+    tickets) it excludes nothing: a support lead's first question, "how
+    many of our tickets came back?".
+
+    >>> from itil_l2.kpis import measure, reopened_tickets_metric
+    >>> from itil_l2.testing import example_printer_ticket
+    >>> result = measure([example_printer_ticket()], [reopened_tickets_metric()])
+    >>> result["reopened_tickets"].value, result["reopened_tickets"].sample_size
+    (0.0, 1)
+    """
+
+    def rule(f: KpiFacts) -> bool:
+        return f.reopens > 0
+
+    def batch(c: Columns) -> list[bool]:
+        return [r > 0 for r in c["reopens"]]
+
+    return Metric("reopened_tickets", "rate", with_batch(rule, batch))
 
 
 def reopen_rate(tickets: Iterable[Ticket], *, period: Period | None = None) -> KpiResult:

@@ -267,6 +267,12 @@ class Exclusions:
         self._ids, self._reasons = ids, why  # joined once (in two threads: equal lists)
         self._chunks = None
 
+    def __len__(self) -> int:
+        chunks = self._chunks
+        if chunks is None:
+            return len(self._ids)
+        return sum(len(reasons) - reasons.count(None) for _, reasons in chunks)
+
     def made(self) -> tuple[Exclusion, ...]:
         """The `Exclusion`s, in order."""
         return tuple(map(_exclusion, repeat(Exclusion), zip(self.ids, self.reasons, strict=True)))
@@ -314,6 +320,16 @@ class KpiResult(_PublicFields):
         made = found.made()
         object.__setattr__(self, "_excluded", made)  # made once; equal either way
         return made
+
+    @property
+    def excluded_count(self) -> int:
+        """How many records were left out: `len(excluded)`, without making each `Exclusion`.
+
+        >>> from itil_l2.kpis import Exclusion, KpiResult
+        >>> KpiResult("reopen_rate", None, 0, (Exclusion("INC-3", "still open"),)).excluded_count
+        1
+        """
+        return len(self._excluded)
 
     def reasons(self) -> dict[str, int]:
         """How many records were excluded for each reason."""

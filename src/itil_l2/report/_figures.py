@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 
+import attrs
 from attrs import frozen
 
 from itil_l2._core.priority import Priority
@@ -25,6 +26,7 @@ from itil_l2.kpis import (
     kpi_facts,
     measure_facts,
     period_of,
+    reopened_tickets_metric,
     sla_compliance_metric,
     standard_metrics,
 )
@@ -120,19 +122,11 @@ def recorded_sla_metric() -> Metric:
     return recorded_flag_metric("recorded_sla_met", RECORDED_SLA_ATTRIBUTE)
 
 
-def _reopened(f: KpiFacts) -> bool:
-    return f.reopens > 0
-
-
-def _resolution_hours(f: KpiFacts) -> float | str:
-    if f.end_kind == "resolved" and f.end_at is not None:
-        return (f.end_at - f.opened_at) / timedelta(hours=1)
-    return "cancelled" if f.end_kind == "cancelled" else "still open"
-
-
 EXTRA_METRICS: tuple[Metric, ...] = (
-    Metric("resolution_time_median", "distribution", _resolution_hours, "median", "hours"),
-    Metric("reopened_tickets", "rate", _reopened),
+    attrs.evolve(
+        standard_metrics()["resolution_time"], name="resolution_time_median", statistic="median"
+    ),
+    reopened_tickets_metric(),
 )
 """Two figures a support lead asks first: the median resolution time and the share of all
 tickets (open or not) ever reopened."""

@@ -81,7 +81,7 @@ def format_value(result: KpiResult) -> str:
 def _kpi_table(kpis: dict[str, KpiResult]) -> str:
     rows = "".join(
         f"<tr><td>{escape(name)}</td><td class=num>{escape(format_value(r))}</td>"
-        f"<td class=num>{r.sample_size:,}</td><td class=num>{len(r.excluded):,}</td></tr>"
+        f"<td class=num>{r.sample_size:,}</td><td class=num>{r.excluded_count:,}</td></tr>"
         for name, r in kpis.items()
     )
     return (
