@@ -71,7 +71,7 @@ def _dumps(data: Any) -> str:
     return _encode(data).decode()
 
 
-@frozen
+@frozen(cache_hash=True)  # a key of the store's event cache: hashed once, not per event
 class AggregateKind(Generic[T]):
     """One storable aggregate: its key, class, schema version and queried facts."""
 
