@@ -196,6 +196,7 @@ def test_a_tampered_stored_config_is_a_typed_error(tmp_path: Path) -> None:
     db = _skipping_db(tmp_path / "db.sqlite")
     for data, error, match in [
         ("{not json", CorruptHistory, "not JSON"),
+        ("[" * 100_000 + "]" * 100_000, CorruptHistory, "not JSON"),  # too deep for a parser
         ("[1]", CorruptHistory, "not a JSON object"),
         ('{"allow_tier_skip": "maybe?"}', CorruptHistory, "allow_tier_skip not as written"),
         ('{"handover_min_description": -1}', CorruptHistory, "cannot be decoded"),

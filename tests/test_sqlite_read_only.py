@@ -223,6 +223,48 @@ def test_a_database_a_writer_has_open_is_read_without_touching_it(tmp_path: Path
     writer.close()
 
 
+def test_an_empty_wal_file_left_beside_the_database_adds_no_shm_file(tmp_path: Path) -> None:
+    path = itil_db(tmp_path)
+    Path(f"{path}-wal").write_bytes(b"")  # left behind, or copied with the file
+    before = fingerprint(tmp_path)
+    assert read_all(path) == 30
+    assert fingerprint(tmp_path) == before
+    reader = SqliteStore(path, read_only=True)  # immutable: nothing waits in the -wal
+    with reader.unit_of_work() as uow:
+        assert uow.tickets.count() == 30
+    writer = SqliteStore(path)  # a writer arriving while it is read is still detected
+    try:
+        with writer.unit_of_work() as uow:
+            uow.tickets.add(example_ticket())
+            uow.commit()
+        with (
+            reader.unit_of_work() as uow,
+            pytest.raises(StorageError, match="written while it was read"),
+        ):
+            uow.tickets.count()
+    finally:
+        writer.close()
+        reader.close()
+
+
+def test_a_wal_file_with_commits_but_no_shm_is_read_commits_included(tmp_path: Path) -> None:
+    path = itil_db(tmp_path)
+    writer = SqliteStore(path)
+    with writer.unit_of_work() as uow:
+        uow.tickets.add(example_ticket())  # committed into the -wal file only
+        uow.commit()
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    for suffix in ("", "-wal"):  # a copy that missed the -shm (or a writer killed)
+        shutil.copyfile(f"{path}{suffix}", copy / f"{path.name}{suffix}")
+    writer.close()
+    before = fingerprint(copy)
+    assert read_all(copy / path.name) == 31  # the -wal's commit is read
+    after = fingerprint(copy)
+    assert {name: after[name] for name in before} == before  # database and -wal not written
+    assert set(after) - set(before) <= {f"{path.name}-shm"}  # SQLite's rebuilt index only
+
+
 # --- a read-only directory and file --------------------------------------------------------
 
 _PR_CAPBSET_DROP = 24

@@ -13,6 +13,7 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from itil_l2.kpis import KpiRow, kpi_table
 from itil_l2.report import DEFAULT_RESOLUTION_SLA, all_metrics, format_value
@@ -32,7 +33,7 @@ def terminal_width(fallback: int) -> int:
 
 
 def _long_table(row: KpiRow, title: str) -> Table:
-    table = Table(title=title)
+    table = Table(title=Text(title))  # Text: a path or name is shown as it is, never as markup
     for name, justify in (("KPI", "left"), ("value", "right"), ("n", "right"), ("excl.", "right")):
         table.add_column(name, justify=justify)  # type: ignore[arg-type]
     for name, result in row.results.items():
@@ -45,7 +46,7 @@ def _long_table(row: KpiRow, title: str) -> Table:
 def _wide_table(
     rows: Sequence[KpiRow], by: Sequence[str], metrics: Sequence[str], title: str
 ) -> Table:
-    table = Table(title=title)
+    table = Table(title=Text(title))
     for name in by:
         table.add_column(name)
     table.add_column("ended", justify="right")
@@ -54,7 +55,7 @@ def _wide_table(
     for row in rows:
         ended = row.results["resolution_rate"].sample_size  # resolved, closed or cancelled
         cells = [format_value(row.results[m]) for m in metrics]
-        table.add_row(*(row.key[d] for d in by), f"{ended:,}", *cells)
+        table.add_row(*(Text(row.key[d]) for d in by), f"{ended:,}", *cells)
     return table
 
 

@@ -25,6 +25,7 @@ from itil_l2.cli._database import import_recorded
 from itil_l2.cli._errors import UsageError
 from itil_l2.cli._output import kpi_csv, kpi_json, kpi_rich_table, terminal_width
 from itil_l2.cli._source import existing_file, load_db
+from itil_l2.errors import StorageError
 from itil_l2.importers import GroupDirectory, ImportMapping, ImportPolicy, ImportReport, import_into
 from itil_l2.kpis import (
     KpiRow,
@@ -132,7 +133,7 @@ def problem_source(
             if uow.tickets.count() or not uow.problems.count():
                 return None
     except sqlite3.DatabaseError as exc:
-        raise UsageError(f"{args.db}: not an itil-l2 database ({exc})") from None
+        raise StorageError(f"{args.db}: the database cannot be read ({exc})") from None
     finally:
         store.close()
     found = load_db(args.db, allow_incomplete=args.allow_incomplete, kind="problem")

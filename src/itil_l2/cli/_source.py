@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from itil_l2.cli._errors import UsageError
+from itil_l2.errors import StorageError
 from itil_l2.kpis import KpiRow, kpi_table, standard_metrics
 from itil_l2.report import EXTRA_METRICS
 from itil_l2.storage import stored_facts
@@ -62,7 +63,9 @@ def stored_kpi_rows(
 def opened_db(path: str, allow_incomplete: bool) -> Iterator[SqliteStore]:
     """An itil-l2 database opened read-only, its unfinished import refused or warned of.
 
-    A file that is not an itil-l2 database is a `UsageError` naming it.
+    A file that is not an itil-l2 database is `NotAnItilDatabase`, one that
+    SQLite finds damaged while reading it a `StorageError`: input refused
+    (exit 1), never a usage mistake.
     """
     existing_file(path, "database")
     store = SqliteStore(path, read_only=True)
@@ -82,7 +85,7 @@ def opened_db(path: str, allow_incomplete: bool) -> Iterator[SqliteStore]:
                 file=sys.stderr,
             )
         yield store
-    except sqlite3.DatabaseError as exc:
-        raise UsageError(f"{path}: not an itil-l2 database ({exc})") from None
+    except sqlite3.DatabaseError as exc:  # a damaged page met while reading: input refused
+        raise StorageError(f"{path}: the database cannot be read ({exc})") from None
     finally:
         store.close()

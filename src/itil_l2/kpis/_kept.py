@@ -57,7 +57,7 @@ class Kept:
         """The distinct CI references, in order."""
         try:
             refs = _loads(self.ci_text)
-        except msgspec.DecodeError as exc:
+        except (msgspec.DecodeError, RecursionError) as exc:  # RecursionError: nested too deep
             raise CorruptHistory(f"stored facts: ci_refs is not JSON: {exc}") from None
         if type(refs) is not list or not all(type(r) is str for r in refs):
             raise CorruptHistory(
@@ -68,7 +68,7 @@ class Kept:
     def _detail(self) -> dict[str, Any]:
         try:
             data = _loads(self.detail)
-        except msgspec.DecodeError as exc:
+        except (msgspec.DecodeError, RecursionError) as exc:
             raise CorruptHistory(f"stored facts: detail is not JSON: {exc}") from None
         if type(data) is not dict:
             raise CorruptHistory(f"stored facts: detail is not a JSON object: {self.detail[:80]!r}")

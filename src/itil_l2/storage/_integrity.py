@@ -111,7 +111,7 @@ def _view_differs(stored: str | None, replayed: str | None) -> str:
     try:
         mine, theirs = json.loads(stored or "null"), json.loads(replayed or "null")
         keys = sorted(k for k in {*mine, *theirs} if mine.get(k) != theirs.get(k))
-    except (ValueError, TypeError, AttributeError):
+    except (ValueError, TypeError, AttributeError, RecursionError):
         return "the view is not the replayed entity's view (unreadable JSON)"
     return f"the view is not the replayed entity's view ({', '.join(keys) or 'its text'} differ)"
 

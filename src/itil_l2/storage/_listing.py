@@ -118,7 +118,7 @@ class Order:
                 raise TypeError(value)
             if not isinstance(id, str) or order != self.text:
                 raise ValueError(order)
-        except (ValueError, TypeError, binascii.Error, UnicodeDecodeError) as exc:
+        except (ValueError, TypeError, binascii.Error, UnicodeDecodeError, RecursionError) as exc:
             raise ValidationError(
                 f"not a cursor of a list ordered by {self.text!r}: {cursor!r}"
             ) from exc

@@ -99,7 +99,7 @@ def _structure(cls: type[Any], kind: str, text: str) -> Any:
     where = f"the {kind} config stored with the data"
     try:
         data = json.loads(text)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # RecursionError: nested too deep
         raise CorruptHistory(f"{where} is not JSON: {exc}") from None
     if not isinstance(data, dict):
         raise CorruptHistory(f"{where} is not a JSON object")

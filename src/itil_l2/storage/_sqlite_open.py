@@ -9,12 +9,15 @@ So the file's own header decides:
 - a rollback-journal database, or a WAL database whose `-wal` file exists
   (a connection has it open, or a writer died): `mode=ro`, with SQLite's
   own locking; the files SQLite coordinates through already exist;
-- a WAL database without a `-wal` file: no connection has it open and every
-  commit is in the main file, so it is opened `mode=ro&immutable=1` (no
-  locks, no side files). `Snapshot.check` then verifies after every read
-  that it is still so (no `-wal` appeared, the file's size, time and inode
-  are unchanged): a writer that arrived meanwhile makes the read fail with
-  a `StorageError` instead of answering from a file that changed under it.
+- a WAL database without a `-wal` file, or with an empty one and no `-shm`
+  (left behind, e.g. copied with the file: it holds no commit, and an open
+  connection would have its `-shm`): every commit is in the main file, so
+  it is opened `mode=ro&immutable=1` (no locks, no side files).
+  `Snapshot.check` then verifies after every read that it is still so (no
+  `-wal` with content and no `-shm` appeared, the file's size, time and
+  inode are unchanged): a writer that arrived meanwhile makes the read fail
+  with a `StorageError` instead of answering from a file that changed under
+  it.
 """
 
 from __future__ import annotations
@@ -47,7 +50,7 @@ class Snapshot:
     def check(self) -> None:
         """Raise `StorageError` when the file is no longer the one that was opened."""
         try:
-            same = not os.path.exists(self.path + "-wal") and _stat(self.path) == self.stat
+            same = _idle(self.path) and _stat(self.path) == self.stat
         except OSError:
             same = False
         if not same:
@@ -75,6 +78,15 @@ def read_only_uri(path: str) -> tuple[str, Snapshot | None]:
     if not header.startswith(_MAGIC) or len(header) < 100:
         raise NotAnItilDatabase(f"{path}: not a database (no SQLite header)")
     uri = f"file:{quote(os.path.abspath(path))}?mode=ro"
-    if header[18] == _WAL and header[19] == _WAL and not os.path.exists(path + "-wal"):
+    if header[18] == _WAL and header[19] == _WAL and _idle(path):
         return f"{uri}&immutable=1", Snapshot(path, stat)
     return uri, None
+
+
+def _idle(path: str) -> bool:
+    """No connection has the WAL database open, and no commit waits in a `-wal` file."""
+    try:
+        wal = os.stat(path + "-wal").st_size
+    except FileNotFoundError:
+        return True
+    return wal == 0 and not os.path.exists(path + "-shm")
