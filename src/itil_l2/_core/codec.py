@@ -9,14 +9,16 @@ rows written now are one format. What changed in 0.2 is the machinery:
   encoder writes it: the standard library's compact text with unicode
   verbatim, except that a float with an exponent is spelt `1e16`, not
   `1e+16` (the same float).
-- **Decoding**: msgspec parses the text, then code generated once per class
-  builds the event (`structuring`) **without re-running the field
-  validators**: they ran when the event was made, before it was ever
-  written. Each value's *type* is still checked (a string where a string
-  belongs, a member of the enum, an aware time), so a row of the wrong shape
-  is `CorruptHistory`, never a half-built event; and replay still runs every
-  workflow rule on every event, so a stored history can never hold a state
-  the rules forbid. What a decoded event is not re-checked for is what only
+- **Decoding**: msgspec decodes the text into mirror `Struct`s of the event's
+  classes, checking each value's type in C, then code generated once per
+  class builds the event (`mirroring`; `structuring` builds it from parsed
+  dicts where a class cannot be mirrored, and for upcast rows) **without
+  re-running the field validators**: they ran when the event was made,
+  before it was ever written. Each value's *type* is still checked (a
+  string where a string belongs, a member of the enum, an aware time), so a
+  row of the wrong shape is `CorruptHistory`, never a half-built event; and
+  replay still runs every workflow rule on every event, so a stored history
+  can never hold a state the rules forbid. What a decoded event is not re-checked for is what only
   a validator knows (a blank title, a badly formed identifier): such a value
   can only come from a row edited by hand, and loads as it is written.
 
@@ -26,7 +28,8 @@ store wrote: it goes through the converter, validators and all.
 Why not msgspec's own attrs support: msgspec 0.19+ runs attrs validators on
 decode (what this module avoids), its encoding of times, durations and sets
 differs from the stored format, and it has no tagged unions for attrs
-classes. Why not orjson: it parses to dicts as msgspec does (measured the
+classes; its `Struct`s decode typed and tagged in C, hence the mirrors.
+Why not orjson: it parses to dicts as msgspec does (measured the
 same on these events) and has no typed decoding; one fast codec is a core
 dependency, not two.
 """
@@ -37,6 +40,7 @@ from typing import Any
 
 import msgspec
 
+from itil_l2._core.mirroring import mirror_decoder
 from itil_l2._core.structuring import attrs_structurer, parse, trusted_structurer, wrong
 from itil_l2._core.unstructuring import unstructurer
 
@@ -67,6 +71,7 @@ class EventCodec:
             return build(value)
 
         self._build = attrs_structurer(event_type, fallback, {"payload": payload})
+        self._decode = mirror_decoder(event_type, payloads, fallback)  # None: the dict path
 
         def data(e: Any) -> dict[str, Any]:
             return {
@@ -86,6 +91,8 @@ class EventCodec:
 
     def decode(self, text: str | bytes) -> Any:
         """The event stored as `text` in the current schema (types checked, no validators)."""
+        if self._decode is not None:
+            return self._decode(text)
         return self._build(parse(text))
 
     def structure(self, data: Any) -> Any:

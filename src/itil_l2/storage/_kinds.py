@@ -163,9 +163,9 @@ class AggregateKind(Generic[T]):
         Built by the codec: types checked, field validators not re-run (they
         ran when the event was made); replay then runs every rule.
         """
-        data = _loads(text)
-        if schema != self.schema:
-            data = upcasters.upgrade(self.name, schema, self.schema, data)
+        if schema == self.schema:
+            return self.codec.decode(text)  # type: ignore[union-attr]
+        data = upcasters.upgrade(self.name, schema, self.schema, _loads(text))
         return self.codec.structure(data)  # type: ignore[union-attr]
 
 

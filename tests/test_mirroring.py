@@ -1,0 +1,166 @@
+"""The typed decoder (msgspec mirrors, `itil_l2._core.mirroring`) against the dict path.
+
+Both read a stored event's text without running validators. They must build
+equal events of the same types from every text the library writes, and
+accept and refuse the same hostile texts: a row one of them refuses and the
+other loads would make integrity depend on which path a store took.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+from typing import Any
+
+import attrs
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from itil_l2._core.structuring import parse
+from itil_l2.storage import KINDS
+from itil_l2.storage._kinds import UNREADABLE
+from itil_l2.testing import (
+    change_requests,
+    configuration_items,
+    example_problem,
+    json_values,
+    knowledge_articles,
+    tickets,
+)
+
+_ENTITIES = st.one_of(tickets(), change_requests(), knowledge_articles(), configuration_items())
+_SETTINGS = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def _codec(entity: Any) -> Any:
+    return KINDS[type(entity)._KIND].codec
+
+
+def shape(value: Any) -> Any:
+    """`value` with the type of everything in it, so 1 and 1.0 or a list and a tuple differ."""
+    if attrs.has(type(value)):
+        return (
+            type(value),
+            tuple(shape(getattr(value, f.name)) for f in attrs.fields(type(value))),
+        )
+    if isinstance(value, (list, tuple)):
+        return (type(value), tuple(shape(v) for v in value))
+    if isinstance(value, frozenset):
+        return (frozenset, frozenset(shape(v) for v in value))
+    if isinstance(value, dict):
+        return (dict, tuple((k, shape(v)) for k, v in value.items()))
+    if isinstance(value, enum.Enum):
+        return (type(value), value.value)
+    return (type(value), value, repr(value))
+
+
+def _outcome(decode: Any, text: str) -> Any:
+    try:
+        return ("built", shape(decode(text)))
+    except UNREADABLE:
+        return ("refused",)
+
+
+def _both(codec: Any, text: str) -> tuple[Any, Any]:
+    return _outcome(codec._decode, text), _outcome(lambda t: codec._build(parse(t)), text)
+
+
+def test_every_entity_kind_decodes_through_mirrors() -> None:
+    assert all(k.codec._decode is not None for k in KINDS.values() if k.codec is not None)
+
+
+@_SETTINGS
+@given(_ENTITIES)
+def test_written_events_decode_to_themselves_on_both_paths(entity: Any) -> None:
+    codec = _codec(entity)
+    for event in entity.history:
+        text = codec.encode(event)
+        mirrored, by_dict = _both(codec, text)
+        assert mirrored == by_dict == ("built", shape(event))
+
+
+def test_a_problem_history_decodes_to_itself_on_both_paths() -> None:
+    problem = example_problem()
+    codec = _codec(problem)
+    for event in problem.history:
+        assert _both(codec, codec.encode(event)) == (("built", shape(event)),) * 2
+
+
+_TIMES = [
+    "2026-01-05T09:00:00+00:00",
+    "2026-01-05T09:00:00",
+    "2026-01-05T09:00:00Z",
+    "2026-01-05 09:00:00+00:00",
+    "2026-01-05T09:00+00:00",
+    "2026-01-05T09:00:00.1234567+00:00",
+    "2026-01-05T09:00:00.5-05:30",
+    "2026-01-05",
+    "20260105T090000+0000",
+    "9999-12-31T23:59:59.999999-14:00",
+    "",
+]
+_HOSTILE = [
+    *_TIMES,
+    *["L1", "L4", "phone", "incident", "agent", "high", "P1", "x" * 300, "\x00", "\ud800"],
+    *[2, 7, 0, -1, 1.0, 2.5, 2**63, 2**70, -0.0, 1e308, True, False, None],
+    *[[], {}, [[]], [""], ["a", 1], [{"name": "x"}], {"type": "start"}, {"name": "g"}],
+]
+"""Values put in every place of an event's JSON, one at a time."""
+_VALUES = st.one_of(json_values(), st.sampled_from(_HOSTILE))
+
+
+def _paths(node: Any, at: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    found = [at]
+    if isinstance(node, dict):
+        for key, value in node.items():
+            found += _paths(value, (*at, key))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            found += _paths(value, (*at, i))
+    return found
+
+
+def _mutated(data: Any, path: tuple[Any, ...], action: str, value: Any) -> Any:
+    if not path:
+        return value if action == "replace" else data
+    parent = data
+    for step in path[:-1]:
+        parent = parent[step]
+    last = path[-1]
+    if action == "delete" and isinstance(parent, dict):
+        del parent[last]
+    elif action == "add" and isinstance(parent, dict):
+        parent[f"{last}_extra"] = value
+    else:
+        parent[last] = value
+    return data
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_ENTITIES)
+def test_every_place_of_an_event_given_every_hostile_value_is_built_or_refused_alike(
+    entity: Any,
+) -> None:
+    codec = _codec(entity)
+    for event in entity.history[:8]:
+        text = codec.encode(event)
+        for path in _paths(json.loads(text)):
+            changes = [("delete", None), ("add", 1), *(("replace", v) for v in _HOSTILE)]
+            for action, value in changes:
+                hostile = _mutated(json.loads(text), path, action, value)
+                hostile_text = json.dumps(hostile, ensure_ascii=False)
+                mirrored, by_dict = _both(codec, hostile_text)
+                assert mirrored == by_dict, (hostile_text, mirrored, by_dict)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_ENTITIES, st.data())
+def test_hostile_texts_are_built_or_refused_alike(entity: Any, data: st.DataObject) -> None:
+    codec = _codec(entity)
+    event = data.draw(st.sampled_from(entity.history))
+    tree = json.loads(codec.encode(event))
+    path = data.draw(st.sampled_from(_paths(tree)))
+    action = data.draw(st.sampled_from(["replace", "replace", "delete", "add"]))
+    text = json.dumps(_mutated(tree, path, action, data.draw(_VALUES)), ensure_ascii=False)
+    mirrored, by_dict = _both(codec, text)
+    assert mirrored == by_dict, (text, mirrored, by_dict)
