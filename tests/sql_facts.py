@@ -3,7 +3,8 @@
 `fill(conn, tickets)` writes `facts_row(kpi_facts(ticket))` for each ticket,
 the row a store writes beside the events, without storing every history, so
 a test can put the SQL side against the Python side on many tickets.
-`copy_facts_row` adds a SQLite facts row of no ticket (a ghost) copied from a stored one.
+`copy_facts_row` adds a SQLite facts row of no ticket (a ghost) copied from a stored one;
+`store_by_tenant` stores tickets in a SQLite file, one unit of work per tenant.
 `assert_same_rows` compares `sql_kpi_table` rows with `kpi_table` rows: same
 keys, same sample sizes and numerators, rates exactly, other values within
 1e-9 (relative, or absolute near zero).
@@ -20,6 +21,7 @@ from sqlalchemy import Connection, Engine, create_engine, insert, text
 
 from itil_l2 import Ticket
 from itil_l2.kpis import FACTS_COLUMNS, KpiFacts, KpiRow, facts_row, kpi_facts
+from itil_l2.storage import SqliteStore
 from itil_l2.storage.sqlalchemy import metadata
 from test_storage_contract import postgres_url
 
@@ -102,3 +104,16 @@ def assert_same_rows(sql: Sequence[KpiRow], python: Sequence[KpiRow]) -> None:
                 assert got.value == want.value, where
             else:
                 assert close(got.value, want.value), (where, got.value, want.value)
+
+
+def store_by_tenant(path: Any, by_tenant: dict[str | None, list[Ticket]]) -> None:
+    """Store each tenant's tickets in the SQLite file `path` (one unit of work per tenant)."""
+    store = SqliteStore(path)
+    try:
+        for tenant, made in by_tenant.items():
+            with store.unit_of_work(tenant) as uow:
+                for ticket in made:
+                    uow.tickets.add(ticket)
+                uow.commit()
+    finally:
+        store.close()

@@ -52,6 +52,7 @@ from itil_l2.testing import example_printer_ticket, example_problem
 from itil_l2.testing._common import walk
 from itil_l2.testing._ticket_moves import draw_move
 from itil_l2.tickets import Ticket
+from sql_facts import store_by_tenant
 
 NEEDS_HISTORY = ("sla_compliance:", "recorded_")
 DIMS = ("day", "week", "month", "group", "tier", "category", "priority", "ci")
@@ -108,15 +109,7 @@ def _utf16(path: Path) -> None:
 def _store(path: Path, by_tenant: dict[str | None, list[Ticket]], *, utf16: bool = False) -> None:
     if utf16:
         _utf16(path)
-    store = SqliteStore(path)
-    try:
-        for tenant, made in by_tenant.items():
-            with store.unit_of_work(tenant) as uow:
-                for ticket in made:
-                    uow.tickets.add(ticket)
-                uow.commit()
-    finally:
-        store.close()
+    store_by_tenant(path, by_tenant)
 
 
 def _sql(db: Path, *statements: str) -> None:

@@ -41,7 +41,7 @@ from itil_l2.kpis._batch import Columns, Split, with_batch
 from itil_l2.kpis._engine import measure_facts
 from itil_l2.storage import Query, SqliteStore, stored_facts
 from itil_l2.tickets import Ticket
-from sql_facts import copy_facts_row
+from sql_facts import copy_facts_row, store_by_tenant
 
 Row = tuple[Any, ...]
 _AT = {name: i for i, name in enumerate(FACTS_COLUMNS)}
@@ -70,18 +70,6 @@ def _canon(table: list[KpiRow]) -> list[Any]:
         )
         for row in table
     ]
-
-
-def _store(path: Path, tickets: dict[str | None, list[Ticket]]) -> None:
-    store = SqliteStore(path)
-    try:
-        for tenant, made in tickets.items():
-            with store.unit_of_work(tenant) as uow:
-                for ticket in made:
-                    uow.tickets.add(ticket)
-                uow.commit()
-    finally:
-        store.close()
 
 
 def _read(
@@ -117,7 +105,7 @@ def _template(folder: Path, n: int, seed: int) -> tuple[bytes, list[str]]:
     if (n, seed) not in _TEMPLATES:
         path = folder / f"template-{n}-{seed}.sqlite"
         made = list(simulate(n, seed=seed))
-        _store(path, {None: made})
+        store_by_tenant(path, {None: made})
         _TEMPLATES[n, seed] = (path.read_bytes(), sorted(t.id for t in made))
     return _TEMPLATES[n, seed]
 
@@ -174,7 +162,7 @@ def test_two_tenants_with_the_same_ids_read_only_their_own_rows(tmp_path: Path) 
     path = tmp_path / "t.sqlite"
     a = list(simulate(9, seed=1))
     b = list(simulate(12, seed=2))  # same ids SIM-000000.., more of them, other facts
-    _store(path, {"a": a, "b": b})
+    store_by_tenant(path, {"a": a, "b": b})
     for batch_size in range(1, 8):
         stored, replayed, one = _read(path, tenant="a", batch_size=batch_size, by=["group"])
         assert stored == replayed == one
@@ -190,7 +178,7 @@ def test_two_tenants_with_the_same_ids_read_only_their_own_rows(tmp_path: Path) 
 def test_a_facts_row_moved_to_another_tenant_is_not_read(tmp_path: Path) -> None:
     """Tenant a's row of one ticket relabelled as tenant c's: a's ticket has none."""
     path = tmp_path / "m.sqlite"
-    _store(path, {"a": list(simulate(6, seed=4))})
+    store_by_tenant(path, {"a": list(simulate(6, seed=4))})
     _sql(path, "UPDATE itil_kpi_facts SET tenant = 'c' WHERE id = 'SIM-000002'")
     _outdated_at_every_batch_size(path, "a")
 
@@ -198,7 +186,7 @@ def test_a_facts_row_moved_to_another_tenant_is_not_read(tmp_path: Path) -> None
 def test_a_facts_row_whose_id_is_a_blob_is_no_facts_row(tmp_path: Path) -> None:
     """The same bytes as a BLOB id: not the ticket's row (OutdatedFacts), on either path."""
     path = tmp_path / "b.sqlite"
-    _store(path, {None: list(simulate(5, seed=4))})
+    store_by_tenant(path, {None: list(simulate(5, seed=4))})
     _sql(path, "UPDATE itil_kpi_facts SET id = CAST(id AS BLOB) WHERE id = 'SIM-000003'")
     _outdated_at_every_batch_size(path, queries=(None, Query()))
 
@@ -320,7 +308,7 @@ def test_a_forged_value_is_a_typed_error_or_read_as_row_by_row(
 
 def test_hours_whose_sum_overflows_are_each_finite_and_read(tmp_path: Path) -> None:
     path = tmp_path / "o.sqlite"
-    _store(path, {None: list(simulate(8, seed=6))})
+    store_by_tenant(path, {None: list(simulate(8, seed=6))})
     with sqlite3.connect(path) as conn:
         conn.execute("UPDATE itil_kpi_facts SET l1_total_h = 1.5e308")
     conn.close()
@@ -350,7 +338,7 @@ def _period_results(path: Path, period: Period, metrics: list[Metric]) -> tuple[
 
 def test_metrics_with_a_period_read_stored_facts_as_replayed(tmp_path: Path) -> None:
     path = tmp_path / "p.sqlite"
-    _store(path, {None: list(simulate(40, seed=8))})
+    store_by_tenant(path, {None: list(simulate(40, seed=8))})
     metrics = list(standard_metrics().values())
     for start, end in ((5, 7), (1, 30), (6, 6)):
         period = Period(
@@ -369,7 +357,7 @@ def _host_metric() -> Metric:
 
 def test_a_host_metric_without_batch_rule_mixed_with_standard_ones(tmp_path: Path) -> None:
     path = tmp_path / "h.sqlite"
-    _store(path, {None: list(simulate(30, seed=9))})
+    store_by_tenant(path, {None: list(simulate(30, seed=9))})
     metrics = [*standard_metrics().values(), _host_metric()]
     store = SqliteStore(path, read_only=True)
     try:
@@ -400,7 +388,7 @@ def _lazy(path: Path) -> dict[str, KpiResult]:
 
 def test_lazy_exclusions_equal_hash_pickle_and_print_as_made_by_hand(tmp_path: Path) -> None:
     path = tmp_path / "l.sqlite"
-    _store(path, {None: list(simulate(25, seed=10))})
+    store_by_tenant(path, {None: list(simulate(25, seed=10))})
     for name in _lazy(path):
         lazy = _lazy(path)[name]
         other = _lazy(path)[name]
@@ -425,7 +413,7 @@ def test_lazy_exclusions_equal_hash_pickle_and_print_as_made_by_hand(tmp_path: P
 
 def test_lazy_exclusions_read_from_many_threads_at_once(tmp_path: Path) -> None:
     path = tmp_path / "th.sqlite"
-    _store(path, {None: list(simulate(60, seed=11))})
+    store_by_tenant(path, {None: list(simulate(60, seed=11))})
     want = {k: r.excluded for k, r in _lazy(path).items()}
     for _ in range(5):
         results = _lazy(path)
@@ -488,7 +476,7 @@ def test_unusual_id_prefixes_read_in_the_same_order_as_replayed(tmp_path: Path) 
             continue
     ids = [t.id for t in made]
     made = [t for i, t in enumerate(made) if t.id not in ids[:i]]  # unique ids
-    _store(path, {None: made})
+    store_by_tenant(path, {None: made})
     for batch_size in range(1, 8):
         for by in ([], ["group"]):
             stored, replayed, one = _read(path, batch_size=batch_size, by=by)
@@ -500,7 +488,7 @@ def test_unusual_id_prefixes_read_in_the_same_order_as_replayed(tmp_path: Path) 
 def test_tickets_added_in_the_same_unit_of_work_read_alike_on_both_paths(tmp_path: Path) -> None:
     """Before commit: the range path and the joined path agree (figures or the same error)."""
     path = tmp_path / "w.sqlite"
-    _store(path, {None: list(simulate(6, seed=30))})
+    store_by_tenant(path, {None: list(simulate(6, seed=30))})
     extra = list(simulate(5, seed=31, prefix="NEW-"))
     store = SqliteStore(path)
     try:
@@ -525,7 +513,7 @@ def test_tickets_added_in_the_same_unit_of_work_read_alike_on_both_paths(tmp_pat
 @pytest.mark.parametrize("protocol", range(pickle.HIGHEST_PROTOCOL + 1))
 def test_a_stored_distribution_pickles_at_every_protocol(tmp_path: Path, protocol: int) -> None:
     path = tmp_path / "d.sqlite"
-    _store(path, {None: list(simulate(20, seed=40))})
+    store_by_tenant(path, {None: list(simulate(20, seed=40))})
     results = _lazy(path)
     for name, r in results.items():
         if r.distribution is None:
@@ -543,7 +531,7 @@ def test_joined_rows_read_as_a_sequence_of_pairs(tmp_path: Path) -> None:
     from itil_l2.kpis import JoinedRows
 
     path = tmp_path / "j.sqlite"
-    _store(path, {None: list(simulate(4, seed=41))})
+    store_by_tenant(path, {None: list(simulate(4, seed=41))})
     store = SqliteStore(path, read_only=True)
     try:
         with store.unit_of_work() as uow:
@@ -567,7 +555,7 @@ def test_a_lazy_result_copied_or_evolved_reads_the_same_exclusions(tmp_path: Pat
     import attrs
 
     path = tmp_path / "c.sqlite"
-    _store(path, {None: list(simulate(20, seed=42))})
+    store_by_tenant(path, {None: list(simulate(20, seed=42))})
     want = {k: r.excluded for k, r in _lazy(path).items()}
     for name, r in _lazy(path).items():
         copied, deep = copy.copy(r), copy.deepcopy(r)
@@ -595,7 +583,7 @@ def test_tenants_at_batch_edges_with_rows_of_the_other_tenant_gone(
     path = tmp_path_factory.mktemp("tenants") / "t.sqlite"
     a = list(simulate(sizes[0], seed=seeds[0]))
     b = list(simulate(sizes[1], seed=seeds[1]))
-    _store(path, {"a": a, "b": b})
+    store_by_tenant(path, {"a": a, "b": b})
     with sqlite3.connect(path) as conn:
         for i in drop:
             conn.execute(
@@ -612,7 +600,7 @@ def test_tenants_at_batch_edges_with_rows_of_the_other_tenant_gone(
 
 def test_measure_facts_without_a_period_reads_stored_facts_as_replayed(tmp_path: Path) -> None:
     path = tmp_path / "n.sqlite"
-    _store(path, {None: list(simulate(30, seed=43))})
+    store_by_tenant(path, {None: list(simulate(30, seed=43))})
     metrics = [*standard_metrics().values(), _host_metric()]
     store = SqliteStore(path, read_only=True)
     try:
@@ -641,7 +629,7 @@ def _utf16_store(path: Path, ghost: bool) -> list[str]:
     made: list[Ticket] = []
     for prefix in ("b-", "Ā-", "a-"):
         made.extend(simulate(3, seed=50, prefix=prefix))
-    _store(path, {None: made})
+    store_by_tenant(path, {None: made})
     if ghost:  # facts of no ticket: the unfiltered read falls back to the join
         with sqlite3.connect(path) as conn:
             copy_facts_row(conn, "a-000001x", of="a-000001")

@@ -75,6 +75,11 @@ def _outcomes(found: list[Any] | Split) -> list[Any]:
     return found.outcomes() if isinstance(found, Split) else found
 
 
+def _with(row: tuple[Any, ...], column: str, value: Any) -> tuple[Any, ...]:
+    at = FACTS_COLUMNS.index(column)
+    return (*row[:at], value, *row[at + 1 :])
+
+
 def _check(facts: list[KpiFacts]) -> None:
     shared = Columns(facts)  # one chunk for every metric: exclusions shared under one key
     for metric in _metrics():
@@ -238,8 +243,7 @@ def test_a_row_the_column_checks_refuse_is_read_one_by_one(column: str, value: A
     """Values `facts_from_row` converts (a bool for 1, an int for a float) leave the column path."""
     facts = [kpi_facts(t) for t in simulate(60, seed=3)]
     rows = [facts_row(f) for f in facts]
-    at = FACTS_COLUMNS.index(column)
-    rows[7] = (*rows[7][:at], value, *rows[7][at + 1 :])
+    rows[7] = _with(rows[7], column, value)
     batch = _pairs(rows)
     assert row_columns(batch) is None
     want = kpi_table([KpiFacts.from_row(r) for r in rows], by=["tier"])
@@ -256,6 +260,8 @@ def test_a_row_the_column_checks_refuse_is_read_one_by_one(column: str, value: A
         (lambda r: (r[0], (*r[1][:2], "noon", *r[1][3:])), CorruptHistory),
         (lambda r: (r[0], (*r[1][:7], "L4", *r[1][8:])), CorruptHistory),
         (lambda r: (r[0], r[1][:-1]), CorruptHistory),
+        (lambda r: (r[0], _with(r[1], "reopens", 2.5)), CorruptHistory),  # never rounded to 2
+        (lambda r: (r[0], _with(r[1], "tier_mask", 6.5)), CorruptHistory),
     ],
 )
 def test_a_bad_row_in_a_batch_is_the_same_typed_error_as_read_one_by_one(
@@ -306,3 +312,20 @@ def test_the_excluded_count_is_the_number_of_exclusions(
         == len(result.excluded)
         == sum(r is not None for chunk in reasons for r in chunk)
     )
+
+
+def test_checked_facts_rows_hand_on_only_rows_of_their_columns_types() -> None:
+    from itil_l2.kpis import checked_facts_rows
+
+    rows = [facts_row(kpi_facts(t)) for t in simulate(30, seed=5)]
+    assert checked_facts_rows(_pairs(rows)) == rows
+    assert checked_facts_rows([]) == []
+    for column, value in [("reopens", "2"), ("tier_mask", 6.0), ("l2_work_h", 2)]:
+        changed = [*rows]
+        changed[9] = _with(rows[9], column, value)  # read alone, each converts: never handed on
+        with pytest.raises(CorruptHistory, match="not of its column's type"):
+            checked_facts_rows(_pairs(changed))
+    changed = [*rows]
+    changed[3] = _with(rows[3], "facts_version", FACTS_VERSION - 1)
+    with pytest.raises(OutdatedFacts):
+        checked_facts_rows(_pairs(changed))

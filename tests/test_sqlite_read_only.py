@@ -198,7 +198,16 @@ def test_a_writer_arriving_during_a_read_is_detected(tmp_path: Path) -> None:
     with reader.unit_of_work() as uow:
         assert uow.tickets.count() == 30
     writer = SqliteStore(path)  # opens it: the -wal file appears, the schema row is rewritten
+    _refused_after(writer, reader)
+
+
+def _refused_after(writer: SqliteStore, reader: SqliteStore, *, add: bool = False) -> None:
+    """The reader's next read is refused: `writer` opened (and with `add` wrote) meanwhile."""
     try:
+        if add:
+            with writer.unit_of_work() as uow:
+                uow.tickets.add(example_ticket())
+                uow.commit()
         with (
             reader.unit_of_work() as uow,
             pytest.raises(StorageError, match="written while it was read"),
@@ -232,19 +241,7 @@ def test_an_empty_wal_file_left_beside_the_database_adds_no_shm_file(tmp_path: P
     reader = SqliteStore(path, read_only=True)  # immutable: nothing waits in the -wal
     with reader.unit_of_work() as uow:
         assert uow.tickets.count() == 30
-    writer = SqliteStore(path)  # a writer arriving while it is read is still detected
-    try:
-        with writer.unit_of_work() as uow:
-            uow.tickets.add(example_ticket())
-            uow.commit()
-        with (
-            reader.unit_of_work() as uow,
-            pytest.raises(StorageError, match="written while it was read"),
-        ):
-            uow.tickets.count()
-    finally:
-        writer.close()
-        reader.close()
+    _refused_after(SqliteStore(path), reader, add=True)  # a writer arriving is still detected
 
 
 def test_a_wal_file_with_commits_but_no_shm_is_read_commits_included(tmp_path: Path) -> None:

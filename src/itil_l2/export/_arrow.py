@@ -15,15 +15,13 @@ naming the extra to install, and `import itil_l2.export` still works.
 from __future__ import annotations
 
 import importlib
-import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import closing
 from os import PathLike
-from pathlib import Path
 from typing import Any, Literal
 
 from itil_l2.errors import ConfigurationError, ValidationError
-from itil_l2.kpis import FACTS_COLUMNS, FACTS_VERSION, KpiFacts, KpiRow, OutdatedFacts, facts_row
+from itil_l2.kpis import FACTS_COLUMNS, KpiFacts, KpiRow, facts_row
+from itil_l2.storage.sqlite import EVENT_COLUMNS
 
 __all__ = [
     "EVENT_COLUMNS",
@@ -37,8 +35,6 @@ __all__ = [
 ]
 
 BATCH = 50_000
-EVENT_COLUMNS = ("kind", "tenant", "id", "version", "schema", "at", "type", "data")
-"""The columns of the events table (`at`: a UTC timestamp in microseconds)."""
 
 
 class ExtraNotInstalled(ConfigurationError):
@@ -111,7 +107,7 @@ def _batches(rows: Iterable[Sequence[Any]], schema: Any) -> Iterator[Any]:
         yield _batch(pa, chunk, schema)
 
 
-def _batch(pa: Any, rows: list[Sequence[Any]], schema: Any) -> Any:
+def _batch(pa: Any, rows: Sequence[Sequence[Any]], schema: Any) -> Any:
     columns = list(zip(*rows, strict=True))
     arrays = [pa.array(c, type=f.type) for c, f in zip(columns, schema, strict=True)]
     return pa.RecordBatch.from_arrays(arrays, schema=schema)
@@ -122,58 +118,26 @@ def sqlite_batches(
 ) -> tuple[Any, Iterator[Any]]:
     """The schema and record batches of a SQLite store file's facts or events.
 
-    The file is checked to be an itil-l2 database and opened read-only; facts
-    of another `FACTS_VERSION`, or tickets without facts, raise `OutdatedFacts`
-    (run `itil-l2 rebuild-facts --db F`). All tenants unless `tenant` is given.
+    Read as `itil_l2.storage.sqlite.stored_rows` reads them: read-only, in one
+    read transaction, the facts of each ticket checked (facts of another
+    `FACTS_VERSION`, or tickets without facts, raise `OutdatedFacts`: run
+    `itil-l2 rebuild-facts --db F`; a faulty row `CorruptHistory`). All
+    tenants unless `tenant` is given. The file is opened and read as the
+    batches are taken.
     """
-    from itil_l2.storage.sqlite import SqliteStore
-
-    path = Path(db)
-    SqliteStore(path, read_only=True).close()  # refuses anything but an itil-l2 database
     schema = facts_schema() if what == "facts" else events_schema()
-    where, args = ("", ()) if tenant is None else (" WHERE tenant = ?", (tenant or "",))
-    db_conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-    try:
-        if what == "facts":
-            _check_facts(db_conn)
-            names = ", ".join(["tenant", *FACTS_COLUMNS])
-            sql = f"SELECT {names} FROM itil_kpi_facts{where} ORDER BY tenant, id"
-        else:
-            names = ", ".join(EVENT_COLUMNS)
-            sql = f"SELECT {names} FROM itil_events{where} ORDER BY tenant, kind, id, version"
-        cursor = db_conn.execute(sql, args)
-    except BaseException:
-        db_conn.close()
-        raise
-    return schema, _closing_batches(db_conn, cursor, schema)
+    return schema, _record_batches(db, what, tenant, schema)
 
 
-def _closing_batches(db: sqlite3.Connection, cursor: sqlite3.Cursor, schema: Any) -> Iterator[Any]:
+def _record_batches(
+    db: str | PathLike[str], what: Literal["facts", "events"], tenant: str | None, schema: Any
+) -> Iterator[Any]:
+    from itil_l2.storage.sqlite import stored_rows
+
     pa = pyarrow()
-    with closing(db):
-        while rows := cursor.fetchmany(BATCH):
-            yield _batch(pa, rows, schema)
-
-
-def _check_facts(db: sqlite3.Connection) -> None:
-    """Refuse facts of another version, and tickets stored without facts."""
-    try:
-        stale, facts = db.execute(
-            "SELECT count(*) FILTER (WHERE facts_version != ?), count(*) FROM itil_kpi_facts",
-            (FACTS_VERSION,),
-        ).fetchone()
-    except sqlite3.OperationalError:  # no facts table: written before facts were stored
-        raise OutdatedFacts(
-            "the database holds no KPI facts table (written by an earlier release): run"
-            " `itil-l2 rebuild-facts --db F` first"
-        ) from None
-    (tickets,) = db.execute("SELECT count(*) FROM itil_heads WHERE kind = 'ticket'").fetchone()
-    if stale or facts != tickets:
-        raise OutdatedFacts(
-            f"of {tickets:,} stored tickets, {max(tickets - facts, 0):,} have no KPI facts and"
-            f" {stale:,} have facts of another version than {FACTS_VERSION}: run"
-            " `itil-l2 rebuild-facts --db F` first"
-        )
+    with stored_rows(db, tenant=tenant, batch=BATCH) as rows:
+        for batch in rows.facts() if what == "facts" else rows.events():
+            yield _batch(pa, batch, schema)
 
 
 def read_facts(db: str | PathLike[str], *, tenant: str | None = None) -> Any:

@@ -7,7 +7,7 @@ from itil_l2._core.public import expose
 from ._backlog import (
     backlog,
 )
-from ._columnar import FactsRows, JoinedRows
+from ._columnar import FactsRows, JoinedRows, checked_facts_rows
 from ._engine import (
     Metric,
     measure,
@@ -103,6 +103,7 @@ __all__ = [
     "KpiRow",
     "Metric",
     "backlog",
+    "checked_facts_rows",
     "closed_without_rca",
     "escalation_rate",
     "facts_from_row",

@@ -37,7 +37,7 @@ from itil_l2.kpis._stored import (
     facts_from_row,
 )
 
-__all__ = ["FactsRows", "JoinedRows", "RowColumns", "facts_of", "row_columns"]
+__all__ = ["FactsRows", "JoinedRows", "RowColumns", "checked_facts_rows", "facts_of", "row_columns"]
 
 Pair = tuple[str, Sequence[Any] | None]
 """(ticket id, its stored facts row or None when it has none), as a store reads them."""
@@ -53,6 +53,36 @@ def facts_of(id: str, row: Sequence[Any] | None) -> KpiFacts:
     if len(row) == len(FACTS_COLUMNS) and row[0] != id:  # a short row: facts_from_row says so
         raise CorruptHistory(f"the stored KPI facts of ticket {id!r} name {row[0]!r}")
     return facts_from_row(row)
+
+
+def checked_facts_rows(batch: Sequence[Pair]) -> list[Sequence[Any]]:
+    """The facts rows of a batch of (ticket id, row or None), each exactly as stored.
+
+    For readers that hand stored rows on (an export): every row is checked as
+    `kpi_table` checks a batch it measures column by column (the current
+    `FACTS_VERSION`, each value of its column's type and range), so a row a
+    KPI would refuse is never handed on. A ticket without facts, or of
+    another version, is `OutdatedFacts`; any other faulty row `CorruptHistory`
+    (a fraction where a count belongs too, which reading a single row would
+    round).
+
+    >>> from itil_l2.kpis import checked_facts_rows, facts_row, kpi_facts
+    >>> from itil_l2.testing import example_printer_ticket
+    >>> row = facts_row(kpi_facts(example_printer_ticket(resolved=True)))
+    >>> checked_facts_rows([(row[0], row)]) == [row]
+    True
+    """
+    if not batch:
+        return []
+    found = row_columns(batch)
+    if found is not None:
+        return found[0]
+    for id, row in batch:
+        facts_of(id, row)  # the precise error, where reading it alone finds one
+    raise CorruptHistory(
+        "stored KPI facts hold a value that is not of its column's type"
+        " (a fraction where a whole number belongs, or a number where text does)"
+    )
 
 
 class JoinedRows(Sequence[Pair]):

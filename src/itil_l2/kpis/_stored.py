@@ -188,6 +188,8 @@ MAX_COUNT = 2**63 - 1
 
 
 def _count(value: Any) -> int:
+    if type(value) is float and not value.is_integer():  # int() would round it: a wrong figure
+        raise ValueError(f"a mask or count of {value!r} is not a whole number")
     count = int(value)
     if not 0 <= count <= MAX_COUNT:
         raise ValueError(f"a mask or count of {count} is outside 0..2**63-1")

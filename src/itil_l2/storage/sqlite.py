@@ -25,13 +25,15 @@ import sqlite3
 import tempfile
 import threading
 import weakref
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from os import PathLike
 from typing import Any
 
 from itil_l2._core.public import expose
 from itil_l2._core.serialization import UPCASTERS, Upcasters
 from itil_l2.errors import StorageError, ValidationError
+from itil_l2.storage._sqlite_dump import EVENT_COLUMNS, StoredRows
 from itil_l2.storage._sqlite_facts import FACTS_SCHEMA
 from itil_l2.storage._sqlite_imports import ImportLog, ImportRecord, IncompleteImport
 from itil_l2.storage._sqlite_open import Snapshot, read_only_uri
@@ -46,6 +48,7 @@ from itil_l2.storage._sqlite_views import Statistics, index_attributes
 from itil_l2.storage._store import OnCommit, Store
 
 __all__ = [
+    "EVENT_COLUMNS",
     "ImportLog",
     "ImportRecord",
     "IncompleteImport",
@@ -53,6 +56,8 @@ __all__ = [
     "SqliteBackend",
     "SqliteSession",
     "SqliteStore",
+    "StoredRows",
+    "stored_rows",
 ]
 
 
@@ -217,6 +222,35 @@ class SqliteStore(Store):
     def read_only(self) -> bool:
         """Whether the store was opened read-only."""
         return self.backend.read_only
+
+
+@contextmanager
+def stored_rows(
+    path: str | PathLike[str], *, tenant: str | None = None, batch: int = 50_000
+) -> Iterator[StoredRows]:
+    """A store file's KPI facts and event rows as stored, read-only, in one read transaction.
+
+    For exporters (`itil_l2.export` writes them as Arrow and Parquet): the
+    rows are read lazily, a `batch` at a time, while the block runs, and all
+    of one moment. `tenant` None reads every tenant. The file is refused as
+    `SqliteStore(path, read_only=True)` refuses it; a page SQLite finds
+    damaged is a `StorageError`, faulty rows are typed errors (`StoredRows`).
+    """
+    store = SqliteStore(path, read_only=True)
+    session = store.backend.session()
+    try:
+        with session._snapshot():
+            session._fetch("SELECT count(*) FROM itil_schema")  # the snapshot starts now
+            yield StoredRows(session._db, tenant, batch)
+        if isinstance(session, SnapshotSession):
+            session._check()  # an immutable opening: no writer came meanwhile
+    except sqlite3.DatabaseError as exc:
+        if isinstance(session, SnapshotSession):
+            session._check()  # a torn read of a file a writer changed: say so
+        raise StorageError(f"{store.backend.path}: the database cannot be read ({exc})") from None
+    finally:
+        session.close()
+        store.close()
 
 
 expose(__name__, globals(), __all__, source="itil_l2.storage._sqlite")
