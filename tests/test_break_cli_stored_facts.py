@@ -32,7 +32,7 @@ import shutil
 import sqlite3
 import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -44,14 +44,12 @@ from itil_l2 import SupportGroup, Tier
 from itil_l2._core.actor import SYSTEM
 from itil_l2._core.priority import Impact, Urgency
 from itil_l2.cli import main
-from itil_l2.errors import ItilL2Error
 from itil_l2.kpis import Exclusions, KpiResult, kpi_table, standard_metrics
 from itil_l2.report import EXTRA_METRICS
 from itil_l2.storage import SqliteStore, stored_facts
 from itil_l2.testing import example_printer_ticket, example_problem
-from itil_l2.testing._common import walk
-from itil_l2.testing._ticket_moves import draw_move
 from itil_l2.tickets import Ticket
+from odd_desks import odd_desks
 from sql_facts import store_by_tenant
 
 NEEDS_HISTORY = ("sla_compliance:", "recorded_")
@@ -122,82 +120,7 @@ def _sql(db: Path, *statements: str) -> None:
         con.close()
 
 
-# -- drawn tickets with odd names, categories, CIs and dates -------------------------------
-
-_ODD = st.sampled_from(
-    [
-        "désk",
-        "Ünïcode L2",
-        "=cmd|' /C calc'!A0",
-        "-neg",
-        "a,b",
-        'quo"te',
-        "(no group)",
-        "(none)",
-        "(open)",
-        "😀 emoji",
-        "x" * 40,
-        "null",
-        "ŉ",
-        "İstanbul",
-    ]
-)
-_STARTS = st.sampled_from(
-    [
-        datetime(2026, 1, 5, 8, tzinfo=UTC),
-        datetime(2025, 12, 31, 23, 59, tzinfo=UTC),  # a year and ISO-week edge
-        datetime(2024, 2, 29, 12, tzinfo=UTC),
-        datetime(2026, 3, 29, 0, 30, tzinfo=UTC),  # a European DST day
-        datetime(2020, 12, 28, tzinfo=UTC),  # ISO week 53
-        datetime(1999, 12, 31, 22, tzinfo=timezone(timedelta(hours=-5))),
-    ]
-)
-
-
-@st.composite
-def _groups(draw: st.DrawFn) -> tuple[SupportGroup, ...]:
-    names = draw(st.lists(_ODD, min_size=3, max_size=3, unique=True))
-    return tuple(SupportGroup(n, t) for n, t in zip(names, Tier, strict=True))
-
-
-@st.composite
-def _ticket(draw: st.DrawFn, groups: tuple[SupportGroup, ...], index: int) -> Ticket:
-    start = draw(_STARTS) + timedelta(minutes=draw(st.integers(0, 5000)))
-    suffix = draw(st.sampled_from(["", "a", "Z", "é", "_", "-"]))
-    attributes = draw(
-        st.sampled_from([None, {"made_sla": True}, {"made_sla": "false"}, {"knowledge": "TRUE"}])
-    )
-    ticket = Ticket.open(
-        id=f"INC-{index:03d}{suffix}",
-        title="t",
-        impact=draw(st.sampled_from(Impact)),
-        urgency=draw(st.sampled_from(Urgency)),
-        owner_group=groups[0],
-        at=start,
-        actor=SYSTEM,
-        category=draw(st.none() | _ODD),
-        ci_refs=draw(st.lists(_ODD, max_size=3, unique=True)),
-        attributes=attributes,
-    )
-    for now in walk(draw, 14, start):
-        trigger = draw(st.sampled_from(ticket.allowed_triggers()))
-        move = draw_move(draw, ticket, trigger, groups, valid=True)
-        try:
-            move.fire(ticket, now, SYSTEM)
-        except ItilL2Error:
-            continue
-    return ticket
-
-
-@st.composite
-def _desks(draw: st.DrawFn) -> dict[str | None, list[Ticket]]:
-    """Tickets of the default tenant, and sometimes another tenant's with the same ids."""
-    groups = draw(_groups())
-    own = [draw(_ticket(groups, i)) for i in range(draw(st.integers(1, 8)))]
-    tenants: dict[str | None, list[Ticket]] = {None: own}
-    if draw(st.booleans()):
-        tenants["acme"] = [draw(_ticket(groups, i)) for i in range(draw(st.integers(1, 4)))]
-    return tenants
+# -- drawn desks (tests/odd_desks.py) against replay -------------------------------------
 
 
 def _json(capsys: pytest.CaptureFixture[str], db: Path, *args: str) -> list[dict[str, Any]]:
@@ -212,7 +135,7 @@ def _json(capsys: pytest.CaptureFixture[str], db: Path, *args: str) -> list[dict
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(_desks(), st.lists(st.sampled_from(DIMS), unique=True, max_size=3), st.booleans())
+@given(odd_desks(), st.lists(st.sampled_from(DIMS), unique=True, max_size=3), st.booleans())
 def test_stored_facts_give_the_replayed_figures_on_drawn_desks(
     tmp_path_factory: pytest.TempPathFactory,
     capsys: pytest.CaptureFixture[str],
@@ -603,7 +526,7 @@ def test_excluded_count_read_from_threads_while_others_make_the_exclusions() -> 
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(_desks())
+@given(odd_desks())
 def test_every_stored_and_replayed_result_counts_its_exclusions(
     tmp_path_factory: pytest.TempPathFactory, desk: dict[str | None, list[Ticket]]
 ) -> None:

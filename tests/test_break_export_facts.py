@@ -41,9 +41,6 @@ from sqlalchemy import create_engine
 
 import itil_l2.export._parquet as parquet_module
 import itil_l2.storage._facts as facts_module
-from itil_l2 import SupportGroup, Tier
-from itil_l2._core.actor import SYSTEM
-from itil_l2._core.priority import Impact, Urgency
 from itil_l2.cli import main
 from itil_l2.errors import CorruptHistory, ItilL2Error, StorageError
 from itil_l2.export import EVENT_COLUMNS, read_events, read_facts, write_parquet
@@ -61,9 +58,8 @@ from itil_l2.storage import SqliteStore, stored_facts
 from itil_l2.storage.sql_kpis import sql_kpi_table
 from itil_l2.storage.sqlite import NotAnItilDatabase, StoredRows
 from itil_l2.testing import example_printer_ticket, example_problem
-from itil_l2.testing._common import walk
-from itil_l2.testing._ticket_moves import draw_move
 from itil_l2.tickets import Ticket
+from odd_desks import odd_desks
 from sql_facts import assert_same_rows, fill, store_by_tenant
 
 _SETTINGS = settings(
@@ -116,74 +112,7 @@ def _digest(folder: Path) -> dict[str, str]:
 _ALL_FACTS = "SELECT tenant, " + ", ".join(FACTS_COLUMNS) + " FROM itil_kpi_facts"
 
 
-# -- drawn desks: odd names, several tenants, periods at year and week edges --------------
-
-_ODD = st.sampled_from(
-    [
-        "désk",
-        "[bold]red[/bold]",
-        "=cmd|' /C calc'!A0",
-        "(no group)",
-        "(none)",
-        "(open)",
-        "😀 emoji",
-        "quo'te",
-        "null",
-        "İstanbul",
-    ]
-)
-_STARTS = st.sampled_from(
-    [
-        datetime(2025, 12, 31, 23, 59, tzinfo=UTC),  # year and ISO-week edge
-        datetime(2020, 12, 28, tzinfo=UTC),  # ISO week 53
-        datetime(2024, 2, 29, 12, tzinfo=UTC),
-        datetime(2026, 3, 29, 0, 30, tzinfo=UTC),  # a European DST day
-        datetime(1969, 12, 31, 23, 0, tzinfo=UTC),  # before the epoch: negative microseconds
-    ]
-)
-
-
-@st.composite
-def _groups(draw: st.DrawFn) -> tuple[SupportGroup, ...]:
-    names = draw(st.lists(_ODD, min_size=3, max_size=3, unique=True))
-    return tuple(SupportGroup(n, t) for n, t in zip(names, Tier, strict=True))
-
-
-@st.composite
-def _ticket(draw: st.DrawFn, groups: tuple[SupportGroup, ...], index: int) -> Ticket:
-    start = draw(_STARTS) + timedelta(minutes=draw(st.integers(0, 3000)))
-    ticket = Ticket.open(
-        id=f"INC-{index:03d}{draw(st.sampled_from(['', 'é', 'Z', '_']))}",
-        title=draw(_ODD),
-        impact=draw(st.sampled_from(Impact)),
-        urgency=draw(st.sampled_from(Urgency)),
-        owner_group=groups[0],
-        at=start,
-        actor=SYSTEM,
-        category=draw(st.none() | _ODD),
-        ci_refs=draw(st.lists(_ODD, max_size=2, unique=True)),
-    )
-    for now in walk(draw, 12, start):
-        trigger = draw(st.sampled_from(ticket.allowed_triggers()))
-        move = draw_move(draw, ticket, trigger, groups, valid=True)
-        try:
-            move.fire(ticket, now, SYSTEM)
-        except ItilL2Error:
-            continue
-    return ticket
-
-
-@st.composite
-def _desks(draw: st.DrawFn) -> dict[str | None, list[Ticket]]:
-    """The default tenant's tickets, and sometimes an odd tenant's with the same ids."""
-    groups = draw(_groups())
-    desk: dict[str | None, list[Ticket]] = {
-        None: [draw(_ticket(groups, i)) for i in range(draw(st.integers(1, 7)))]
-    }
-    if draw(st.booleans()):
-        tenant = draw(st.sampled_from(["acme", "zürich ✓", "[bold]x[/bold]"]))
-        desk[tenant] = [draw(_ticket(groups, i)) for i in range(draw(st.integers(1, 4)))]
-    return desk
+# -- drawn desks (tests/odd_desks.py) --------------------------------------------------------
 
 
 def _fresh(tmp: pytest.TempPathFactory, desk: dict[str | None, list[Ticket]]) -> Path:
@@ -196,7 +125,7 @@ def _fresh(tmp: pytest.TempPathFactory, desk: dict[str | None, list[Ticket]]) ->
 
 
 @_SETTINGS
-@given(_desks())
+@given(odd_desks())
 def test_read_facts_and_parquet_are_the_stored_facts_rows_column_by_column(
     tmp_path_factory: pytest.TempPathFactory, desk: dict[str | None, list[Ticket]]
 ) -> None:
@@ -250,7 +179,7 @@ FROM read_parquet(?) GROUP BY ALL ORDER BY ALL
 
 
 @_SETTINGS
-@given(_desks())
+@given(odd_desks())
 def test_duckdb_over_the_parquet_gives_the_figures_of_the_stored_facts(
     tmp_path_factory: pytest.TempPathFactory, desk: dict[str | None, list[Ticket]]
 ) -> None:
@@ -680,7 +609,7 @@ def test_a_writer_between_the_two_files_makes_no_mismatched_pair(
 
 
 @_SETTINGS
-@given(_desks())
+@given(odd_desks())
 def test_rebuild_facts_is_the_replay_and_idempotent(
     tmp_path_factory: pytest.TempPathFactory,
     capsys: pytest.CaptureFixture[str],
@@ -796,7 +725,7 @@ def _shifted(row: tuple[Any, ...], to: datetime, ident: str) -> tuple[Any, ...]:
 
 @_SETTINGS
 @given(
-    _desks(),
+    odd_desks(),
     st.lists(_SHIFTS, min_size=1, max_size=8),
     st.lists(
         st.sampled_from(["day", "week", "month", "group", "tier", "category", "priority", "ci"]),

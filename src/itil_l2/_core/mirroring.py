@@ -38,6 +38,7 @@ from itil_l2._core.structuring import (
     _generated,
     _plain,
     _timedelta,
+    absent_value,
     field_types,
     wrong,
 )
@@ -218,13 +219,7 @@ def _field_lines(
             *([f"    v = {code}"] if code != "v" else []),
             f"    _s{n}(o, v)",
         ]
-    default = field.default
-    if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
-        scope[f"_d{n}"] = getattr(default, "factory", None)
-        absent = f"_d{n}(o)" if getattr(default, "takes_self", False) else f"_d{n}()"
-    else:
-        scope[f"_d{n}"] = default
-        absent = f"_d{n}"
+    absent = absent_value(n, field, scope)
     return [
         f"    v = m.{name}",
         "    if v is _A:",

@@ -23,7 +23,15 @@ import msgspec
 
 from itil_l2.errors import ValidationError
 
-__all__ = ["Structurer", "attrs_structurer", "field_types", "parse", "trusted_structurer", "wrong"]
+__all__ = [
+    "Structurer",
+    "absent_value",
+    "attrs_structurer",
+    "field_types",
+    "parse",
+    "trusted_structurer",
+    "wrong",
+]
 
 Structurer = Callable[[Any], Any]
 
@@ -327,14 +335,7 @@ def _field_lines(
             *(f"    {line}" for line in build),
             f"    _set(o, {name!r}, v)",
         ]
-    default = field.default
-    factory = getattr(default, "factory", None)
-    if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
-        scope[f"_d{n}"] = factory
-        absent = f"_d{n}(o)" if getattr(default, "takes_self", False) else f"_d{n}()"
-    else:
-        scope[f"_d{n}"] = default
-        absent = f"_d{n}"
+    absent = absent_value(n, field, scope)
     return [
         f"    v = d.get({name!r}, _M)",
         "    if v is _M:",
@@ -343,3 +344,13 @@ def _field_lines(
         *(f"        {line}" for line in build),
         f"    _set(o, {name!r}, v)",
     ]
+
+
+def absent_value(n: int, field: attrs.Attribute[Any], scope: dict[str, Any]) -> str:
+    """Generated code's expression of `field`'s attrs default (a factory called, with `o`)."""
+    default = field.default
+    if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
+        scope[f"_d{n}"] = getattr(default, "factory", None)
+        return f"_d{n}(o)" if getattr(default, "takes_self", False) else f"_d{n}()"
+    scope[f"_d{n}"] = default
+    return f"_d{n}"
