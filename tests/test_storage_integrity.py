@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import attrs
-import msgspec
 import pytest
 from sqlalchemy import Engine, create_engine, text
 
@@ -245,8 +244,7 @@ def test_an_undecodable_event_is_corrupt_naming_it(
     stream = _stream(example_ticket(), e1=edit)
     with pytest.raises(CorruptHistory, match=r"ticket 'INC-EXAMPLE'.*event 1") as info:
         KINDS["ticket"].decode(stream, UPCASTERS)
-    # the dict path's own error, or the typed decoder's (msgspec names the field it refused)
-    assert isinstance(info.value.__cause__, (cause, msgspec.ValidationError))
+    assert isinstance(info.value.__cause__, cause)
 
 
 def test_a_stored_value_is_not_revalidated_but_replay_still_runs_every_rule() -> None:

@@ -10,15 +10,21 @@ values into the attrs instance, without its validators (they ran when the
 event was made; see `itil_l2._core.codec`). About a third less time per event
 than parsing to dicts and checking there.
 
-The two paths accept and refuse the same texts and build equal events
-(`tests/test_mirroring.py` holds them to it on drawn events of every entity
-and on mutated texts): times are parsed by the same `datetime.fromisoformat`
-and checked for an offset as `structuring` does (msgspec's RFC 3339 parser
-accepts other spellings), numbers for floats and durations by the same
-functions, and a field whose type `structuring` leaves to the converter (a
-class with a structure hook of its own, a union) is handed over raw to the
-converter, validators and all, as there. A class this module cannot mirror
-makes `mirror_decoder` return None: the codec keeps the dict path.
+The mirrors only ever build what the dict path builds, equal and of the
+same types, and the dict path is the authority on everything else: a text
+the mirrors refuse for any reason (a key no class has, a value of another
+type, even in the first copy of a key given twice) is decoded again by the
+dict path, which builds or refuses it as it always did. So a stored row
+loads or is refused alike whichever path reads it (`tests/test_mirroring.py`
+holds them to it on drawn events of every entity given hostile values in
+every place). To build alike, times are parsed by the same
+`datetime.fromisoformat` and checked for an offset as `structuring` does
+(msgspec's RFC 3339 parser takes other spellings), floats and durations by
+the same functions, and a field whose type `structuring` leaves to the
+converter (a class with a structure hook of its own, a union) is handed over
+raw to the converter, validators and all, as there. A class this module
+cannot mirror makes `mirror_decoder` return None: the codec keeps the dict
+path.
 """
 
 from __future__ import annotations
@@ -131,7 +137,7 @@ class _Mirrors:
             specs.append((field.name, tp, _ABSENT) if has_default else (field.name, tp))
         lines.append("    return o")
         exec("\n".join(lines), scope)  # code built from field names only
-        options: dict[str, Any] = {"kw_only": True, "frozen": True}
+        options: dict[str, Any] = {"kw_only": True, "frozen": True, "forbid_unknown_fields": True}
         if tag is not None:
             options.update(tag_field="type", tag=tag)
         struct = msgspec.defstruct(f"Mirror{cls.__name__}", specs, **options)

@@ -27,6 +27,7 @@ from itil_l2.storage._sqlite_sql import (
     VIEW_SCHEMA,
     cis_of,
     events_of,
+    undecodable_text,
     where,
 )
 from itil_l2.storage._sqlite_sql import head as _head
@@ -78,7 +79,8 @@ class SqliteSession(ConfigRows):
 
     def load(self, kind: str, tenant: str, id: str) -> Stream | None:
         load = _LOAD if self._backend.views else _OLD_LOAD
-        rows = self._read().execute(load, (kind, tenant, id)).fetchall()
+        with undecodable_text(f"stored {kind} {id!r}"):
+            rows = self._read().execute(load, (kind, tenant, id)).fetchall()
         heads = [r for r in rows if r[0] == 0]
         if not heads:
             return None  # no head row: not stored (events without one are never read)
@@ -134,7 +136,7 @@ class SqliteSession(ConfigRows):
             + "".join(f" AND {c}" for c in clauses)
             + " ORDER BY id LIMIT ?"
         )
-        with self._snapshot():
+        with self._snapshot(), undecodable_text(f"stored {kind}s after {after!r}"):
             rows = self._db.execute(sql, (kind, tenant, *params, limit)).fetchall()
             ids = [r[0] for r in rows]
             events = events_of(self._db, kind, tenant, ids)
@@ -142,7 +144,8 @@ class SqliteSession(ConfigRows):
         return [Stream(_head(r, refs.get(r[0], ())), events.get(r[0], ())) for r in rows]
 
     def events_since(self, tenant: str, after: int, limit: int) -> list[Notice]:
-        return notices_since(self._read(), tenant, after, limit)
+        with undecodable_text(f"the notification log after position {after}"):
+            return notices_since(self._read(), tenant, after, limit)
 
     def list_views(
         self,
@@ -155,7 +158,8 @@ class SqliteSession(ConfigRows):
     ) -> list[Listed]:
         self._where(query)  # refuses filters an old read-only schema cannot answer
         view = "view" if self._backend.views else "NULL"  # NULL: the store replays the row
-        return list_views(self._read(), view, kind, tenant, query, order, after, limit)
+        with undecodable_text(f"a list of stored {kind}s"):
+            return list_views(self._read(), view, kind, tenant, query, order, after, limit)
 
     def unviewed(self) -> list[tuple[str, str]]:
         """The (kind, tenant) pairs with heads that hold no view (`Store.fill_views`)."""
@@ -171,7 +175,8 @@ class SqliteSession(ConfigRows):
     ) -> Sequence[tuple[str, Sequence[Any] | None]]:
         """(id, stored facts row or None) of the matching tickets (`stored_facts`)."""
         self._where(query)
-        return facts_rows(self._read(), tenant, query, after, limit)
+        with undecodable_text("stored KPI facts"):
+            return facts_rows(self._read(), tenant, query, after, limit)
 
     def put_facts(self, tenant: str, rows: Sequence[tuple[Any, ...]]) -> None:
         """Replace stored tickets' facts rows (`Store.rebuild_facts`)."""

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from operator import attrgetter
 from typing import Any
 
+from itil_l2.errors import CorruptHistory
 from itil_l2.storage._query import Query
 from itil_l2.storage._rows import EventRow, Head
 
 __all__ = [
     "attribute_sql",
+    "undecodable_text",
     "HEAD_COLUMNS",
     "INSERT_CI",
     "INSERT_EVENT",
@@ -220,3 +223,18 @@ def cis_of(db: sqlite3.Connection, kind: str, tenant: str, ids: list[str]) -> di
         for id, ci in rows:
             found.setdefault(id, []).append(ci)
     return found
+
+
+@contextmanager
+def undecodable_text(where: str) -> Iterator[None]:
+    """A stored TEXT value that is not UTF-8 (a row edited by hand) as `CorruptHistory`.
+
+    sqlite3 cannot hand such a value over as text and fails the whole fetch
+    with `OperationalError("Could not decode to UTF-8 column ...")`.
+    """
+    try:
+        yield
+    except sqlite3.OperationalError as exc:
+        if "decode" not in str(exc):
+            raise
+        raise CorruptHistory(f"{where}: a stored value is not UTF-8 text ({exc})") from None

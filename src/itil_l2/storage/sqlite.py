@@ -43,6 +43,7 @@ from itil_l2.storage._sqlite_sql import (
     HEAD_COLUMNS,
     OLD_HEAD_COLUMNS,
     VIEW_SCHEMA,
+    undecodable_text,
 )
 from itil_l2.storage._sqlite_views import Statistics, index_attributes
 from itil_l2.storage._store import OnCommit, Store
@@ -239,7 +240,7 @@ def stored_rows(
     store = SqliteStore(path, read_only=True)
     session = store.backend.session()
     try:
-        with session._snapshot():
+        with session._snapshot(), undecodable_text(f"{store.backend.path}: stored rows"):
             session._fetch("SELECT count(*) FROM itil_schema")  # the snapshot starts now
             yield StoredRows(session._db, tenant, batch)
         if isinstance(session, SnapshotSession):
