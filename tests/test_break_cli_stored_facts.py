@@ -40,6 +40,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from breaking import cli, run_sql
 from itil_l2 import SupportGroup, Tier
 from itil_l2._core.actor import SYSTEM
 from itil_l2._core.priority import Impact, Urgency
@@ -58,17 +59,6 @@ FIXTURE = Path(__file__).parent / "fixtures" / "v0_1_0" / "store.sqlite"
 
 
 # -- helpers --------------------------------------------------------------------------
-
-
-def cli(capsys: pytest.CaptureFixture[str], *args: str | Path) -> tuple[int, str, str]:
-    """Run `main`; a traceback (any exception escaping it) fails the test with its type."""
-    try:
-        code = main([str(a) for a in args])
-    except Exception as exc:  # the promise is: never a traceback
-        capsys.readouterr()
-        pytest.fail(f"a traceback instead of a one-line error: {type(exc).__name__}: {exc}")
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def _one_line_error(err: str) -> None:
@@ -108,16 +98,6 @@ def _store(path: Path, by_tenant: dict[str | None, list[Ticket]], *, utf16: bool
     if utf16:
         _utf16(path)
     store_by_tenant(path, by_tenant)
-
-
-def _sql(db: Path, *statements: str) -> None:
-    con = sqlite3.connect(db)
-    try:
-        for s in statements:
-            con.execute(s)
-        con.commit()
-    finally:
-        con.close()
 
 
 # -- drawn desks (tests/odd_desks.py) against replay -------------------------------------
@@ -229,7 +209,7 @@ def test_a_forged_or_outdated_facts_row_is_a_one_line_typed_error(
     error: str,
 ) -> None:
     db = _copy(simulated, tmp_path)
-    _sql(db, sql)
+    run_sql(db, sql)
     before = _state(db)
     code, out, err = cli(
         capsys,
@@ -279,9 +259,9 @@ def test_another_tenants_outdated_facts_do_not_concern_the_default_tenant(
     db = tmp_path / "tenants.sqlite"
     t = example_printer_ticket(resolved=True)
     _store(db, {None: [t], "acme": [example_printer_ticket(resolved=False)]})
-    _sql(db, "UPDATE itil_kpi_facts SET facts_version = 99 WHERE tenant = 'acme'")
+    run_sql(db, "UPDATE itil_kpi_facts SET facts_version = 99 WHERE tenant = 'acme'")
     assert _json(capsys, db, "--stored-facts") == _without_history_metrics(_json(capsys, db))
-    _sql(db, "DELETE FROM itil_kpi_facts WHERE tenant = 'acme'")
+    run_sql(db, "DELETE FROM itil_kpi_facts WHERE tenant = 'acme'")
     assert cli(capsys, "kpi", "--db", db, "--stored-facts")[0] == 0
 
 
@@ -564,7 +544,7 @@ def test_deeply_nested_ci_refs_json_is_a_typed_error_not_a_traceback(
     """
     db = _copy(simulated, tmp_path)
     deep = "[" * 1000 + "]" * 1000
-    _sql(db, f"UPDATE itil_kpi_facts SET ci_refs = '{deep}' {_LAST}")
+    run_sql(db, f"UPDATE itil_kpi_facts SET ci_refs = '{deep}' {_LAST}")
     code, out, err = cli(capsys, "kpi", "--db", db, "--stored-facts", "--by", "ci")
     assert (code, out) == (1, "")
     _one_line_error(err)

@@ -41,6 +41,7 @@ from sqlalchemy import create_engine
 
 import itil_l2.export._parquet as parquet_module
 import itil_l2.storage._facts as facts_module
+from breaking import cli, run_sql
 from itil_l2.cli import main
 from itil_l2.errors import CorruptHistory, ItilL2Error, StorageError
 from itil_l2.export import EVENT_COLUMNS, read_events, read_facts, write_parquet
@@ -69,27 +70,6 @@ _SETTINGS = settings(
 )
 _FIRST = "WHERE id = (SELECT min(id) FROM itil_kpi_facts)"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def cli(capsys: pytest.CaptureFixture[str], *args: str | Path) -> tuple[int, str, str]:
-    """Run `main`; any exception escaping it (a traceback) fails the test with its type."""
-    try:
-        code = main([str(a) for a in args])
-    except Exception as exc:  # the promise is: never a traceback
-        capsys.readouterr()
-        pytest.fail(f"a traceback instead of a one-line error: {type(exc).__name__}: {exc}")
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def _sql(db: Path, *statements: str) -> None:
-    con = sqlite3.connect(db)
-    try:
-        for s in statements:
-            con.execute(s)
-        con.commit()
-    finally:
-        con.close()
 
 
 def _rows(db: Path, sql: str) -> list[tuple[Any, ...]]:
@@ -240,7 +220,7 @@ def test_outdated_facts_are_refused_before_anything_is_written(
     simulated: Path, tmp_path: Path, damage: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     db = _copy(simulated, tmp_path)
-    _sql(db, *damage.split("; "))
+    run_sql(db, *damage.split("; "))
     before = hashlib.sha256(db.read_bytes()).hexdigest()
     out = tmp_path / "out"
     out.mkdir()
@@ -271,7 +251,7 @@ def test_files_that_are_not_itil_databases_are_refused_untouched(
 ) -> None:
     db = tmp_path / "other.sqlite"
     if content is None:
-        _sql(db, "CREATE TABLE t (x)", "INSERT INTO t VALUES (1)")
+        run_sql(db, "CREATE TABLE t (x)", "INSERT INTO t VALUES (1)")
     else:
         db.write_bytes(content)
     before = db.read_bytes()
@@ -404,7 +384,7 @@ def test_a_malformed_facts_row_is_a_typed_one_line_error_not_a_traceback(
     to int64`, and `DIR/.facts.parquet.part` is left behind.
     """
     db = _copy(simulated, tmp_path)
-    _sql(db, damage)
+    run_sql(db, damage)
     with pytest.raises(ItilL2Error):
         read_facts(db)
     out = tmp_path / "out"
@@ -432,7 +412,7 @@ def test_a_fractional_integer_is_not_exported_truncated(
     (a typed error) or exporting it as stored would both keep the promise.
     """
     db = _copy(simulated, tmp_path)
-    _sql(db, damage)
+    run_sql(db, damage)
     ((stored,),) = _rows(db, f"SELECT {column} FROM itil_kpi_facts {_FIRST}")
     try:
         table = read_facts(db)
@@ -457,7 +437,7 @@ def test_a_ticket_without_facts_is_refused_even_beside_a_ghost_row(
     db = _copy(simulated, tmp_path)
     cols = ", ".join(FACTS_COLUMNS[1:])
     ghost = f"INSERT INTO itil_kpi_facts SELECT tenant, 'GHOST-1', {cols} FROM itil_kpi_facts"
-    _sql(
+    run_sql(
         db,
         f"{ghost} {_FIRST}",
         f"DELETE FROM itil_kpi_facts {_FIRST.replace('min', 'max')}",
@@ -485,7 +465,7 @@ def test_a_ghost_facts_row_of_a_ticketless_tenant_is_not_outdated_facts(
     """
     db = _copy(simulated, tmp_path)
     cols = ", ".join(FACTS_COLUMNS)
-    _sql(db, f"INSERT INTO itil_kpi_facts SELECT 'nobody', {cols} FROM itil_kpi_facts {_FIRST}")
+    run_sql(db, f"INSERT INTO itil_kpi_facts SELECT 'nobody', {cols} FROM itil_kpi_facts {_FIRST}")
     code, _, err = cli(capsys, "kpi", "--db", db, "--stored-facts")
     assert code == 0, err
     code, _, err = cli(capsys, "rebuild-facts", "--db", db)
@@ -514,7 +494,7 @@ def test_a_malformed_event_leaves_no_half_export(
     `.events.parquet.part`.
     """
     db = _copy(simulated, tmp_path)
-    _sql(
+    run_sql(
         db,
         "INSERT INTO itil_events (kind, tenant, id, version, schema, at, type, data)"
         " VALUES ('ticket', '', 'SIM-000001', 999, 1, 'not a time', 'x', '{}')",
@@ -617,7 +597,7 @@ def test_rebuild_facts_is_the_replay_and_idempotent(
 ) -> None:
     db = _fresh(tmp_path_factory, desk)
     written = sorted(_rows(db, _ALL_FACTS))
-    _sql(db, "UPDATE itil_kpi_facts SET facts_version = 0, l1_work_h = 1e9, end_group = 'old'")
+    run_sql(db, "UPDATE itil_kpi_facts SET facts_version = 0, l1_work_h = 1e9, end_group = 'old'")
     code, out, err = cli(capsys, "rebuild-facts", "--db", db)
     total = sum(len(ts) for ts in desk.values())
     assert code == 0 and out.startswith(f"{total:,} tickets"), err
@@ -640,7 +620,7 @@ def test_an_interrupted_rebuild_leaves_the_old_facts(
     simulated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     db = _copy(simulated, tmp_path)
-    _sql(db, "UPDATE itil_kpi_facts SET facts_version = 0")
+    run_sql(db, "UPDATE itil_kpi_facts SET facts_version = 0")
     old = sorted(_rows(db, _ALL_FACTS))
     calls = {"n": 0}
     real = facts_module.facts_row
@@ -674,7 +654,7 @@ def test_one_corrupt_tenant_leaves_its_facts_and_the_cli_says_one_line(
     simulated: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     db = _copy(simulated, tmp_path)
-    _sql(
+    run_sql(
         db,
         "UPDATE itil_kpi_facts SET facts_version = 0",
         "DROP TRIGGER itil_events_append_only",
@@ -770,7 +750,7 @@ def test_sql_kpis_refuse_malformed_ci_json_with_a_typed_error(tmp_path: Path) ->
 
 def test_not_an_itil_database_is_refused_by_read_events(tmp_path: Path) -> None:
     other = tmp_path / "other.sqlite"
-    _sql(other, "CREATE TABLE itil_events (x)")
+    run_sql(other, "CREATE TABLE itil_events (x)")
     with pytest.raises(NotAnItilDatabase):
         read_events(other)
     assert os.path.getsize(other) > 0

@@ -35,7 +35,6 @@ from itil_l2._core import structuring
 from itil_l2._core.codec import EventCodec
 from itil_l2._core.structuring import parse
 from itil_l2.storage import KINDS, SqliteStore, converter
-from itil_l2.storage._kinds import UNREADABLE
 from itil_l2.testing import (
     change_requests,
     configuration_items,
@@ -44,6 +43,7 @@ from itil_l2.testing import (
     knowledge_articles,
     tickets,
 )
+from test_mirroring import json_paths, outcome, shape
 
 _ENTITIES = st.one_of(
     tickets(max_steps=8),
@@ -59,42 +59,17 @@ _OPENED, _ASSIGNED, _STARTED = _TEXTS[0], _TEXTS[1], _TEXTS[2]
 "actor_id":"system","payload":{"assignee":"system","type":"start"},"schema":2}` is _STARTED."""
 
 
-def shape(value: Any) -> Any:
-    """`value` with the type of everything in it (1 vs 1.0, list vs tuple, enum vs str)."""
-    if attrs.has(type(value)):
-        fields = attrs.fields(type(value))
-        return (type(value), tuple(shape(getattr(value, f.name)) for f in fields))
-    if isinstance(value, list | tuple):
-        return (type(value), tuple(shape(v) for v in value))
-    if isinstance(value, frozenset):
-        return (frozenset, frozenset(shape(v) for v in value))
-    if isinstance(value, dict):
-        return (dict, tuple((k, shape(v)) for k, v in value.items()))
-    if isinstance(value, enum.Enum):
-        return (type(value), value.value)
-    if isinstance(value, datetime):
-        return (datetime, value, value.utcoffset(), repr(value.tzinfo))
-    return (type(value), value, repr(value))
-
-
-def _outcome(decode: Callable[[Any], Any], text: str | bytes) -> tuple[Any, ...]:
-    try:
-        return ("built", shape(decode(text)))
-    except UNREADABLE:
-        return ("refused",)
-
-
 def _both(codec: Any, text: str | bytes) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
     """(the codec's outcome, the dict path's); anything outside UNREADABLE propagates (a bug).
 
     The mirrors alone may refuse more (the dict path then decides), but what they build
     must be what the dict path builds.
     """
-    mirrored = _outcome(codec._decode, text)
-    by_dict = _outcome(lambda t: codec._build(parse(t)), text)
+    mirrored = outcome(codec._decode, text)
+    by_dict = outcome(lambda t: codec._build(parse(t)), text)
     if mirrored[0] == "built":
         assert mirrored == by_dict, text
-    return _outcome(codec.decode, text), by_dict
+    return outcome(codec.decode, text), by_dict
 
 
 def _envelope(payload: str, *, at: str = "2026-01-05T09:05:00+00:00") -> str:
@@ -437,7 +412,7 @@ def test_bytes_and_text_decode_to_the_same_event_on_both_paths() -> None:
     for text in _TEXTS:
         for form in (text, text.encode(), text + " \n\t", text.encode() + b"\r\n"):
             mirrored, by_dict = _both(_TICKET, form)
-            assert mirrored == by_dict == _outcome(_TICKET._decode, text)
+            assert mirrored == by_dict == outcome(_TICKET._decode, text)
         for bad in (b"\xef\xbb\xbf" + text.encode(), text.encode() + b"\x00", text[:-1]):
             assert _both(_TICKET, bad) == (("refused",), ("refused",))
 
@@ -477,17 +452,6 @@ _RAW = [
 _MARK = "\u2603mark\u2603"
 
 
-def _paths(node: Any, at: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    found = [at]
-    if isinstance(node, dict):
-        for key, value in node.items():
-            found += _paths(value, (*at, key))
-    elif isinstance(node, list):
-        for i, value in enumerate(node):
-            found += _paths(value, (*at, i))
-    return found
-
-
 def _raw_edit(text: str, path: tuple[Any, ...], raw: str, mode: str) -> str:
     """`text` with the value at `path` replaced by the raw JSON `raw`, or `raw` given after it
     under the same key (a duplicate, last one valid or not), or under a new key."""
@@ -523,7 +487,7 @@ def test_raw_json_spellings_anywhere_in_a_row_are_read_alike(
     codec = KINDS[type(entity)._KIND].codec
     event = data.draw(st.sampled_from(entity.history))
     text = codec.encode(event)
-    path = data.draw(st.sampled_from(_paths(json.loads(text))))
+    path = data.draw(st.sampled_from(json_paths(json.loads(text))))
     raw = data.draw(st.sampled_from(_RAW))
     mode = data.draw(st.sampled_from(["replace", "replace", "duplicate_after", "extra_key"]))
     hostile = _raw_edit(text, path, raw, mode)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import enum
 import json
+from datetime import datetime
 from typing import Any
 
 import attrs
@@ -39,13 +40,11 @@ def _codec(entity: Any) -> Any:
 
 
 def shape(value: Any) -> Any:
-    """`value` with the type of everything in it, so 1 and 1.0 or a list and a tuple differ."""
+    """`value` with the type of everything in it (1 vs 1.0, list vs tuple, enum vs str, zones)."""
     if attrs.has(type(value)):
-        return (
-            type(value),
-            tuple(shape(getattr(value, f.name)) for f in attrs.fields(type(value))),
-        )
-    if isinstance(value, (list, tuple)):
+        fields = attrs.fields(type(value))
+        return (type(value), tuple(shape(getattr(value, f.name)) for f in fields))
+    if isinstance(value, list | tuple):
         return (type(value), tuple(shape(v) for v in value))
     if isinstance(value, frozenset):
         return (frozenset, frozenset(shape(v) for v in value))
@@ -53,10 +52,12 @@ def shape(value: Any) -> Any:
         return (dict, tuple((k, shape(v)) for k, v in value.items()))
     if isinstance(value, enum.Enum):
         return (type(value), value.value)
+    if isinstance(value, datetime):
+        return (datetime, value, value.utcoffset(), repr(value.tzinfo))
     return (type(value), value, repr(value))
 
 
-def _outcome(decode: Any, text: str) -> Any:
+def outcome(decode: Any, text: str | bytes) -> Any:
     try:
         return ("built", shape(decode(text)))
     except UNREADABLE:
@@ -64,13 +65,13 @@ def _outcome(decode: Any, text: str) -> Any:
 
 
 def _both(codec: Any, text: str) -> tuple[Any, Any]:
-    return _outcome(codec._decode, text), _outcome(lambda t: codec._build(parse(t)), text)
+    return outcome(codec._decode, text), outcome(lambda t: codec._build(parse(t)), text)
 
 
 def _alike(codec: Any, text: str) -> None:
     """The codec decides as the dict path; the mirrors alone build only what it builds."""
     mirrored, by_dict = _both(codec, text)
-    assert _outcome(codec.decode, text) == by_dict, text
+    assert outcome(codec.decode, text) == by_dict, text
     if mirrored[0] == "built":
         assert mirrored == by_dict, (text, mirrored, by_dict)
 
@@ -119,14 +120,14 @@ _HOSTILE = [
 _VALUES = st.one_of(json_values(), st.sampled_from(_HOSTILE))
 
 
-def _paths(node: Any, at: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+def json_paths(node: Any, at: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     found = [at]
     if isinstance(node, dict):
         for key, value in node.items():
-            found += _paths(value, (*at, key))
+            found += json_paths(value, (*at, key))
     elif isinstance(node, list):
         for i, value in enumerate(node):
-            found += _paths(value, (*at, i))
+            found += json_paths(value, (*at, i))
     return found
 
 
@@ -154,7 +155,7 @@ def test_every_place_of_an_event_given_every_hostile_value_is_built_or_refused_a
     codec = _codec(entity)
     for event in entity.history[:8]:
         text = codec.encode(event)
-        for path in _paths(json.loads(text)):
+        for path in json_paths(json.loads(text)):
             changes = [("delete", None), ("add", 1), *(("replace", v) for v in _HOSTILE)]
             for action, value in changes:
                 hostile = _mutated(json.loads(text), path, action, value)
@@ -167,6 +168,6 @@ def test_hostile_texts_are_built_or_refused_alike(entity: Any, data: st.DataObje
     codec = _codec(entity)
     event = data.draw(st.sampled_from(entity.history))
     tree = json.loads(codec.encode(event))
-    path = data.draw(st.sampled_from(_paths(tree)))
+    path = data.draw(st.sampled_from(json_paths(tree)))
     action = data.draw(st.sampled_from(["replace", "replace", "delete", "add"]))
     _alike(codec, json.dumps(_mutated(tree, path, action, data.draw(_VALUES)), ensure_ascii=False))
