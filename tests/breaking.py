@@ -1,8 +1,10 @@
-"""Helpers of the adversarial tests: the command line run in-process, SQL run on a file."""
+"""Helpers of the adversarial tests: the command line in-process, SQL on a file, threads."""
 
 from __future__ import annotations
 
 import sqlite3
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -30,3 +32,23 @@ def run_sql(db: Path, *statements: str) -> None:
         con.commit()
     finally:
         con.close()
+
+
+def in_threads(work: Callable[[], None], threads: int) -> list[str]:
+    """Run `work` in `threads` threads started together; the failures they raised."""
+    failures: list[str] = []
+    barrier = threading.Barrier(threads)
+
+    def run() -> None:
+        try:
+            barrier.wait()
+            work()
+        except Exception as exc:  # collected: the test asserts there are none
+            failures.append(repr(exc))
+
+    started = [threading.Thread(target=run) for _ in range(threads)]
+    for thread in started:
+        thread.start()
+    for thread in started:
+        thread.join()
+    return failures

@@ -27,6 +27,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from break_rows import HOSTILE, edited, event_texts, json_paths, kind_of, replayed_head, stream
+from breaking import in_threads
 from itil_l2 import CorruptHistory, Impact, Urgency, ValidationError
 from itil_l2._core import structuring, unstructuring
 from itil_l2._core.checks import MAX_JSON_DEPTH, MAX_JSON_INT
@@ -468,26 +469,17 @@ def test_the_library_codecs_decode_from_many_threads_at_once() -> None:
     ticket, problem = example_ticket(), example_problem()
     rows = [(kind_of(e), e.history) for e in (ticket, problem)]
     texts = [(kind, [kind.codec.encode(ev) for ev in history], history) for kind, history in rows]
-    failures: list[str] = []
 
     def work() -> None:
-        try:
-            for _ in range(200):
-                for kind, encoded, history in texts:
-                    decoded = [
-                        kind.event(ev.schema, t, UPCASTERS)
-                        for ev, t in zip(history, encoded, strict=True)
-                    ]
-                    assert decoded == list(history)
-        except Exception as exc:
-            failures.append(repr(exc))
+        for _ in range(200):
+            for kind, encoded, history in texts:
+                decoded = [
+                    kind.event(ev.schema, t, UPCASTERS)
+                    for ev, t in zip(history, encoded, strict=True)
+                ]
+                assert decoded == list(history)
 
-    threads = [threading.Thread(target=work) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert failures == []
+    assert in_threads(work, 4) == []
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))

@@ -19,7 +19,6 @@ import enum
 import json
 import pickle
 import sqlite3
-import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -30,6 +29,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from breaking import in_threads
 from itil_l2 import CorruptHistory
 from itil_l2._core import structuring
 from itil_l2._core.codec import EventCodec
@@ -652,26 +652,15 @@ def test_eight_threads_decoding_every_kind_at_once_build_the_originals() -> None
     for entity in entities:
         codec = KINDS[type(entity)._KIND].codec
         rows += [(codec, codec.encode(e), e) for e in entity.history]
-    failures: list[str] = []
-    barrier = threading.Barrier(8)
 
     def work() -> None:
-        try:
-            barrier.wait()
-            for _ in range(100):
-                for codec, text, event in rows:
-                    decoded = codec._decode(text)
-                    assert decoded == event
-                    assert shape(decoded) == shape(event)
-        except Exception as exc:
-            failures.append(repr(exc))
+        for _ in range(100):
+            for codec, text, event in rows:
+                decoded = codec._decode(text)
+                assert decoded == event
+                assert shape(decoded) == shape(event)
 
-    threads = [threading.Thread(target=work) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert failures == []
+    assert in_threads(work, 8) == []
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
