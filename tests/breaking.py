@@ -1,4 +1,5 @@
-"""Helpers of the adversarial tests: the command line in-process, SQL on a file, threads."""
+"""Helpers of the adversarial tests: the command line in-process, hand edits of a store file,
+threads."""
 
 from __future__ import annotations
 
@@ -6,10 +7,13 @@ import sqlite3
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from itil_l2.cli import main
+from itil_l2.storage import SqliteStore
+from itil_l2.testing import example_ticket
 
 
 def cli(capsys: pytest.CaptureFixture[str], *args: str | Path) -> tuple[int, str, str]:
@@ -23,15 +27,35 @@ def cli(capsys: pytest.CaptureFixture[str], *args: str | Path) -> tuple[int, str
     return code, out, err
 
 
-def run_sql(db: Path, *statements: str) -> None:
-    """Run `statements` on the SQLite file `db` (a test editing rows by hand), committed."""
+UNGUARDED = "DROP TRIGGER itil_events_append_only"
+"""The statement that lets a test edit stored events (append-only for the library)."""
+
+
+def run_sql(db: Path, *statements: str | tuple[str, tuple[Any, ...]]) -> None:
+    """Run `statements` (text, or (text, parameters)) on the SQLite file `db`, committed.
+
+    A test editing rows by hand, as an attacker or a bad disk would.
+    """
     con = sqlite3.connect(db)
     try:
-        for s in statements:
-            con.execute(s)
+        for statement in statements:
+            sql, params = (statement, ()) if isinstance(statement, str) else statement
+            con.execute(sql, params)
         con.commit()
     finally:
         con.close()
+
+
+def example_store(path: Path) -> Path:
+    """A SQLite store file at `path` holding `example_ticket()` ("INC-EXAMPLE")."""
+    store = SqliteStore(path)
+    try:
+        with store.unit_of_work() as uow:
+            uow.tickets.add(example_ticket())
+            uow.commit()
+    finally:
+        store.close()
+    return path
 
 
 def in_threads(work: Callable[[], None], threads: int) -> list[str]:

@@ -27,7 +27,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from break_rows import HOSTILE, edited, event_texts, json_paths, kind_of, replayed_head, stream
-from breaking import in_threads
+from breaking import UNGUARDED, example_store, in_threads, run_sql
 from itil_l2 import CorruptHistory, Impact, Urgency, ValidationError
 from itil_l2._core import structuring, unstructuring
 from itil_l2._core.checks import MAX_JSON_DEPTH, MAX_JSON_INT
@@ -135,20 +135,13 @@ def test_a_value_edited_anywhere_in_a_row_is_corrupt_or_loads_usable(
 
 @pytest.mark.parametrize("moment", ["9999-12-31T23:59:59-23:59", "9999-12-31T23:00:00-01:00"])
 def test_an_event_time_beyond_the_calendar_is_corrupt_history(tmp_path: Path, moment: str) -> None:
-    path = tmp_path / "itil_events.data"
-    store = SqliteStore(path)
-    with store.unit_of_work() as uow:
-        uow.tickets.add(example_ticket())
-        uow.commit()
-    store.close()
-    db = sqlite3.connect(path)
-    (text,) = db.execute("SELECT data FROM itil_events WHERE version = 3").fetchone()
-    db.execute("DROP TRIGGER itil_events_append_only")
-    db.execute(
-        "UPDATE itil_events SET data = ? WHERE version = 3", (edited(text, ("at",), moment),)
+    path = example_store(tmp_path / "itil_events.data")
+    text = event_texts(example_ticket())[2]  # the stored text of event 3
+    run_sql(
+        path,
+        UNGUARDED,
+        ("UPDATE itil_events SET data = ? WHERE version = 3", (edited(text, ("at",), moment),)),
     )
-    db.commit()
-    db.close()
     store = SqliteStore(path)
     try:
         with pytest.raises(CorruptHistory), store.unit_of_work() as uow:

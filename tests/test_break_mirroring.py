@@ -18,7 +18,6 @@ import copy
 import enum
 import json
 import pickle
-import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -29,7 +28,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from breaking import in_threads
+from break_rows import json_paths
+from breaking import UNGUARDED, example_store, in_threads, run_sql
 from itil_l2 import CorruptHistory
 from itil_l2._core import structuring
 from itil_l2._core.codec import EventCodec
@@ -43,7 +43,7 @@ from itil_l2.testing import (
     knowledge_articles,
     tickets,
 )
-from test_mirroring import json_paths, outcome, shape
+from test_mirroring import outcome, shape
 
 _ENTITIES = st.one_of(
     tickets(max_steps=8),
@@ -142,17 +142,9 @@ def test_a_key_no_class_has_is_read_alike_on_both_paths(text: str | bytes) -> No
 
 
 def _store_with(tmp: Path, text: str | bytes, schema: int) -> tuple[str, str]:
-    path = tmp / "itil_events.data"
-    store = SqliteStore(path)
-    with store.unit_of_work() as uow:
-        uow.tickets.add(example_ticket())
-        uow.commit()
-    store.close()
-    db = sqlite3.connect(path)
-    db.execute("DROP TRIGGER itil_events_append_only")
-    db.execute("UPDATE itil_events SET data = ?, schema = ? WHERE version = 3", (text, schema))
-    db.commit()
-    db.close()
+    path = example_store(tmp / "itil_events.data")
+    edit = "UPDATE itil_events SET data = ?, schema = ? WHERE version = 3"
+    run_sql(path, UNGUARDED, (edit, (text, schema)))
     store = SqliteStore(path)
     found: list[str] = []
     try:
@@ -216,18 +208,11 @@ def test_a_row_that_is_not_utf8_text_is_corrupt_history_not_a_sqlite_error(
     `sqlite3.OperationalError: Could not decode to UTF-8 column ...` while
     fetching, instead of CorruptHistory naming the row.
     """
-    path = _mk(tmp_path / "u") / "itil_events.data"
-    store = SqliteStore(path)
-    with store.unit_of_work() as uow:
-        uow.tickets.add(example_ticket())
-        uow.commit()
-    store.close()
-    db = sqlite3.connect(path)
-    db.execute("DROP TRIGGER itil_events_append_only")
+    path = example_store(_mk(tmp_path / "u") / "itil_events.data")
     bad = _STARTED.encode().replace(b'"schema"', b'"z\xff":1,"schema"')
-    db.execute("UPDATE itil_events SET data = CAST(? AS TEXT) WHERE version = 3", (bad,))
-    db.commit()
-    db.close()
+    run_sql(
+        path, UNGUARDED, ("UPDATE itil_events SET data = CAST(? AS TEXT) WHERE version = 3", (bad,))
+    )
     store = SqliteStore(path)
     try:
         for read in (
@@ -487,7 +472,7 @@ def test_raw_json_spellings_anywhere_in_a_row_are_read_alike(
     codec = KINDS[type(entity)._KIND].codec
     event = data.draw(st.sampled_from(entity.history))
     text = codec.encode(event)
-    path = data.draw(st.sampled_from(json_paths(json.loads(text))))
+    path = data.draw(st.sampled_from(list(json_paths(json.loads(text)))))
     raw = data.draw(st.sampled_from(_RAW))
     mode = data.draw(st.sampled_from(["replace", "replace", "duplicate_after", "extra_key"]))
     hostile = _raw_edit(text, path, raw, mode)

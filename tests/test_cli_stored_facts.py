@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from breaking import UNGUARDED, run_sql
 from itil_l2.cli import main
 from itil_l2.storage import SqliteStore
 
@@ -79,13 +80,12 @@ def test_the_table_names_its_source(simulated: Path, capsys: pytest.CaptureFixtu
 
 def _forge_first_event(db: Path) -> None:
     """Make one ticket's history unreplayable (a test forging rows, not the library)."""
-    with sqlite3.connect(db) as con:
-        con.execute("DROP TRIGGER itil_events_append_only")
-        con.execute(
-            "UPDATE itil_events SET data = '{\"nope\": 1}' WHERE kind = 'ticket' AND version = 2"
-            " AND id = (SELECT min(id) FROM itil_events WHERE kind = 'ticket')"
-        )
-    con.close()
+    run_sql(
+        db,
+        UNGUARDED,
+        "UPDATE itil_events SET data = '{\"nope\": 1}' WHERE kind = 'ticket' AND version = 2"
+        " AND id = (SELECT min(id) FROM itil_events WHERE kind = 'ticket')",
+    )
 
 
 def test_no_history_is_replayed(

@@ -13,38 +13,28 @@ from pathlib import Path
 
 import pytest
 
+from breaking import example_store
 from itil_l2.errors import CorruptHistory, ValidationError
 from itil_l2.kpis import KpiFacts, facts_row, kpi_facts
 from itil_l2.storage import SqliteStore
 from itil_l2.testing import example_printer_ticket
-from itil_l2.testing._tickets import fresh_ticket
 
 DEEP = "[" * 100_000 + "]" * 100_000
 
 
-def _stored(tmp_path: Path) -> Path:
-    path = tmp_path / "desk.sqlite"
-    store = SqliteStore(path)
-    with store.unit_of_work() as uow:
-        uow.tickets.add(fresh_ticket("INC-1"))
-        uow.commit()
-    store.close()
-    return path
-
-
 def test_a_forged_view_too_deep_to_parse_is_corrupt_history(tmp_path: Path) -> None:
-    path = _stored(tmp_path)
+    path = example_store(tmp_path / "desk.sqlite")
     with sqlite3.connect(path) as db:
         db.execute("UPDATE itil_heads SET view = ?", (DEEP,))
     db.close()
     store = SqliteStore(path, read_only=True)
     with store.unit_of_work() as uow, pytest.raises(CorruptHistory, match="view"):
-        uow.tickets.get("INC-1")
+        uow.tickets.get("INC-EXAMPLE")
     store.close()
 
 
 def test_a_cursor_too_deep_to_parse_is_a_validation_error(tmp_path: Path) -> None:
-    store = SqliteStore(_stored(tmp_path))
+    store = SqliteStore(example_store(tmp_path / "desk.sqlite"))
     cursor = base64.urlsafe_b64encode(DEEP.encode()).decode()
     with store.unit_of_work() as uow, pytest.raises(ValidationError, match="not a cursor"):
         uow.tickets.list(cursor=cursor)

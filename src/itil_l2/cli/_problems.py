@@ -15,7 +15,6 @@ problem), `known_errors_raised` and `closed_without_rca`.
 from __future__ import annotations
 
 import argparse
-import sqlite3
 import sys
 from collections import Counter
 from collections.abc import Sequence
@@ -24,8 +23,7 @@ from datetime import UTC, datetime
 from itil_l2.cli._database import import_recorded
 from itil_l2.cli._errors import UsageError
 from itil_l2.cli._output import kpi_csv, kpi_json, kpi_rich_table, terminal_width
-from itil_l2.cli._source import existing_file, load_db
-from itil_l2.errors import StorageError
+from itil_l2.cli._source import existing_file, load_db, opened_db
 from itil_l2.importers import GroupDirectory, ImportMapping, ImportPolicy, ImportReport, import_into
 from itil_l2.kpis import (
     KpiRow,
@@ -36,7 +34,7 @@ from itil_l2.kpis import (
     problem_time_to_resolve,
 )
 from itil_l2.problems import Problem
-from itil_l2.storage import MemoryStore, SqliteStore
+from itil_l2.storage import MemoryStore
 
 __all__ = ["import_problems", "problem_kpi", "problem_source"]
 
@@ -126,16 +124,10 @@ def problem_source(
         return problems, args.path
     if args.db is None or args.mapping is not None:
         return None
-    existing_file(args.db, "database")
-    store = SqliteStore(args.db, read_only=True)
-    try:
-        with store.unit_of_work() as uow:
-            if uow.tickets.count() or not uow.problems.count():
-                return None
-    except sqlite3.DatabaseError as exc:
-        raise StorageError(f"{args.db}: the database cannot be read ({exc})") from None
-    finally:
-        store.close()
+    first_look = opened_db(args.db, args.allow_incomplete, imports=False)
+    with first_look as store, store.unit_of_work() as uow:
+        if uow.tickets.count() or not uow.problems.count():
+            return None
     found = load_db(args.db, allow_incomplete=args.allow_incomplete, kind="problem")
     return [p for p in found if isinstance(p, Problem)], args.db
 

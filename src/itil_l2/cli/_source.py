@@ -60,17 +60,18 @@ def stored_kpi_rows(
 
 
 @contextmanager
-def opened_db(path: str, allow_incomplete: bool) -> Iterator[SqliteStore]:
+def opened_db(path: str, allow_incomplete: bool, *, imports: bool = True) -> Iterator[SqliteStore]:
     """An itil-l2 database opened read-only, its unfinished import refused or warned of.
 
     A file that is not an itil-l2 database is `NotAnItilDatabase`, one that
     SQLite finds damaged while reading it a `StorageError`: input refused
-    (exit 1), never a usage mistake.
+    (exit 1), never a usage mistake. `imports=False` leaves the import runs
+    to a later opening (a first look at what the file holds).
     """
     existing_file(path, "database")
     store = SqliteStore(path, read_only=True)
     try:
-        run = store.imports.unfinished()
+        run = store.imports.unfinished() if imports else None
         if run is not None:
             if not allow_incomplete:
                 raise IncompleteImport(

@@ -68,6 +68,11 @@ class SqliteSession(ConfigRows):
         finally:
             self._db.execute("COMMIT")
 
+    @contextmanager
+    def _guard(self) -> Iterator[None]:
+        """Reads that must be of the file as opened (SQLite's locks see to it here)."""
+        yield
+
     def _begin_write(self) -> None:
         if not self._db.in_transaction:
             if self._backend.read_only:

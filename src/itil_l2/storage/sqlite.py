@@ -239,16 +239,13 @@ def stored_rows(
     """
     store = SqliteStore(path, read_only=True)
     session = store.backend.session()
+    where = store.backend.path
     try:
-        with session._snapshot(), undecodable_text(f"{store.backend.path}: stored rows"):
+        with session._guard(), session._snapshot(), undecodable_text(f"{where}: stored rows"):
             session._fetch("SELECT count(*) FROM itil_schema")  # the snapshot starts now
             yield StoredRows(session._db, tenant, batch)
-        if isinstance(session, SnapshotSession):
-            session._check()  # an immutable opening: no writer came meanwhile
     except sqlite3.DatabaseError as exc:
-        if isinstance(session, SnapshotSession):
-            session._check()  # a torn read of a file a writer changed: say so
-        raise StorageError(f"{store.backend.path}: the database cannot be read ({exc})") from None
+        raise StorageError(f"{where}: the database cannot be read ({exc})") from None
     finally:
         session.close()
         store.close()
