@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import msgspec
@@ -18,6 +19,7 @@ from hypothesis import strategies as st
 
 from itil_l2 import SYSTEM, Priority, Tier, ValidationError
 from itil_l2._core import structuring
+from itil_l2._core.time import isoformat
 from itil_l2.storage import KINDS, UPCASTERS, converter
 from itil_l2.testing import (
     change_requests,
@@ -126,3 +128,29 @@ _ANALYSIS = (
 def test_text_that_is_not_an_event_is_a_typed_error(text: str) -> None:
     with pytest.raises((msgspec.DecodeError, KeyError, ValidationError)):
         KINDS["ticket"].codec.decode(text)
+
+
+class _Moment(datetime):
+    """A datetime subclass whose text is its own (the fast path must leave it alone)."""
+
+    def isoformat(self, sep: str = "T", timespec: str = "auto") -> str:
+        return "mine"
+
+
+_OFFSETS = st.one_of(
+    st.just(UTC),
+    st.timedeltas(min_value=timedelta(hours=-23), max_value=timedelta(hours=23)).map(timezone),
+    st.timezones(),
+)
+
+
+@settings(max_examples=500)
+@given(st.datetimes(timezones=_OFFSETS))
+def test_time_text_is_the_standard_librarys_for_every_time_and_offset(moment: datetime) -> None:
+    assert isoformat(moment) == moment.isoformat()
+    assert isoformat(moment.astimezone(UTC)) == moment.astimezone(UTC).isoformat()
+
+
+def test_time_text_of_a_datetime_subclass_is_its_own() -> None:
+    moment = _Moment(2026, 1, 5, 9, 3, tzinfo=UTC)
+    assert isoformat(moment) == "mine"

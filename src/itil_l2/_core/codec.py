@@ -42,6 +42,7 @@ import msgspec
 
 from itil_l2._core.mirroring import mirror_decoder
 from itil_l2._core.structuring import attrs_structurer, parse, trusted_structurer, wrong
+from itil_l2._core.time import isoformat
 from itil_l2._core.unstructuring import unstructurer
 
 __all__ = ["EventCodec"]
@@ -77,7 +78,7 @@ class EventCodec:
             return {
                 "entity_id": e.entity_id,
                 "version": e.version,
-                "at": e.at.isoformat(),
+                "at": isoformat(e.at),
                 "actor_id": e.actor_id,
                 "payload": flat[type(e.payload)](e.payload),
                 "schema": e.schema,

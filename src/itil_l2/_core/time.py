@@ -1,8 +1,10 @@
-"""Time checks shared by every entity: aware datetimes only, never backwards."""
+"""Time checks shared by every entity (aware datetimes only, never backwards), and ISO text."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
+
+import msgspec
 
 from itil_l2.errors import EventOutOfOrder, NaiveDatetime, ValidationError
 
@@ -22,3 +24,25 @@ def ensure_not_before(at: datetime, last: datetime, entity_id: str) -> None:
         raise EventOutOfOrder(
             f"{entity_id}: event at {at.isoformat()} is before the last event at {last.isoformat()}"
         )
+
+
+def isoformat(moment: datetime) -> str:
+    """`moment.isoformat()`, about four times faster for a time in UTC (the usual case).
+
+    Every event's time is written as this text (and every view's times), so
+    it is on the hot path of every save; `datetime.isoformat` builds its text
+    through a format string, msgspec's encoder writes the same digits in C
+    (only the offset is spelt `Z`, which is replaced).
+
+    >>> from datetime import UTC, datetime, timedelta, timezone
+    >>> isoformat(datetime(2026, 1, 5, 9, 3, 0, 120000, tzinfo=UTC))
+    '2026-01-05T09:03:00.120000+00:00'
+    >>> isoformat(datetime(2026, 1, 5, 9, 3, tzinfo=timezone(timedelta(hours=1))))
+    '2026-01-05T09:03:00+01:00'
+    """
+    if moment.tzinfo is UTC and type(moment) is datetime:
+        return _encode(moment)[1:-2].decode() + "+00:00"
+    return moment.isoformat()
+
+
+_encode = msgspec.json.Encoder().encode

@@ -23,6 +23,7 @@ from typing import Any
 import attrs
 
 from itil_l2._core.structuring import field_types
+from itil_l2._core.time import isoformat
 
 __all__ = ["unstructurer"]
 
@@ -99,9 +100,10 @@ def _plain(tp: Any, src: str, n: int, scope: dict[str, Any], converter: Any) -> 
     if tp in _AS_IS or (origin is dict and args == (str, Any)) or args == (str, Ellipsis):
         return src  # msgspec writes these as the converter's data would be written
     if isinstance(tp, type) and issubclass(tp, enum.Enum):
-        return f"{src}.value"
+        return f"{src}._value_"  # `.value` is a Python-level property: a call per value
     if tp is datetime:
-        return f"{src}.isoformat()"
+        scope["_iso"] = isoformat
+        return f"_iso({src})"
     if tp is timedelta:
         return f"{src}.total_seconds()"
     if origin is frozenset:

@@ -205,8 +205,12 @@ def events_of(
             " ORDER BY id, version",
             (kind, tenant, *chunk),
         )
-        for r in rows:
-            found.setdefault(r[0], []).append(EventRow(r[1], r[2], time(r[3]), r[4], r[5]))  # type: ignore[arg-type]
+        current, events = None, []
+        for id, version, schema, at, trigger, data in rows:
+            if id != current:  # rows come by id: one dict lookup per aggregate, not per row
+                current = id
+                events = found.setdefault(id, [])
+            events.append(EventRow(version, schema, time(at), trigger, data))  # type: ignore[arg-type]
     return {id: tuple(events) for id, events in found.items()}
 
 

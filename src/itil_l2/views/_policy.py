@@ -26,6 +26,7 @@ from typing import Any
 from attrs import frozen
 
 from itil_l2._core.priority import Priority
+from itil_l2._core.time import isoformat
 
 __all__ = ["Choice", "Format", "enum_text", "iso", "iso_or_none", "seconds", "text_or_none"]
 
@@ -63,7 +64,7 @@ def iso(moment: datetime) -> str:
         offset = moment.utcoffset()
         if offset is not None and offset % _MINUTE:
             moment = moment.astimezone(UTC)
-    return moment.isoformat()
+    return isoformat(moment)
 
 
 _MINUTE = timedelta(minutes=1)
