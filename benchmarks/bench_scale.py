@@ -237,7 +237,8 @@ def main() -> None:
     print(f"bench_scale: {n:,} tickets, replay sample {sample:,}, medians of {args.repeat}")
     generate(path, n)
     print(facts_size(path, n))
-    print(f"warmed the file cache (facts, heads, the sample's events) in {warm(path, sample):.1f} s")
+    took = warm(path, sample)
+    print(f"warmed the file cache (facts, heads, the sample's events) in {took:.1f} s")
     store = SqliteStore(path, read_only=True)
     engine = create_engine(f"sqlite:///{path}")
     for by in ([], ["tier", "month"]):
