@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from itil_l2 import CorruptHistory, Query, ValidationError
 from itil_l2.errors import UnknownSchema
 from itil_l2.storage import SqliteStore, Upcasters
 from itil_l2.storage._sqlite_schema import SCHEMA_VERSION
+from itil_l2.storage._sqlite_sql import time as stored_time
 from itil_l2.testing import example_ticket
 
 
@@ -144,3 +148,27 @@ def test_bad_arguments_are_typed_errors(tmp_path: Path) -> None:
     with pytest.raises(ValidationError):
         Query(opened_from="2026-01-01")  # type: ignore[arg-type]
     store.close()
+
+
+def _by_timedelta(value: object) -> object:
+    """A stored time as the adapter read it before 0.2 (a timedelta per value), or the error."""
+    try:
+        return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(0, 0, value)  # type: ignore[arg-type]
+    except Exception as exc:  # the error's type is the result
+        return type(exc)
+
+
+@settings(max_examples=400)
+@given(
+    st.one_of(
+        st.integers(-(2**63), 2**63 - 1),
+        st.floats(allow_nan=True, allow_infinity=True),
+        st.sampled_from([0.5, 1.5, 2.5, -0.5, True, False, "12", b"12", 10**30]),
+    )
+)
+def test_a_stored_time_reads_as_it_always_did_whatever_the_column_holds(value: object) -> None:
+    try:
+        got: object = stored_time(value)  # type: ignore[arg-type]
+    except Exception as exc:  # the error's type is the result
+        got = type(exc)
+    assert got == _by_timedelta(value)

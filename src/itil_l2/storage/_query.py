@@ -26,7 +26,7 @@ from itil_l2._core.time import ensure_aware
 from itil_l2.errors import ValidationError
 from itil_l2.storage._rows import Head
 
-__all__ = ["ATTRIBUTE_KINDS", "Query", "attribute_name"]
+__all__ = ["ATTRIBUTE_KINDS", "Query", "attribute_name", "checked_query"]
 
 STATES: dict[str, tuple[str, ...]] = {
     "ticket": (
@@ -288,3 +288,15 @@ def _within(value: datetime | None, start: datetime | None, before: datetime | N
     if value is None:
         return False
     return (start is None or value >= start) and (before is None or value < before)
+
+
+_ALL = Query()
+
+
+def checked_query(query: Query | None) -> Query:
+    """`query`, or the query of everything for None; anything else is a `ValidationError`."""
+    if query is None:
+        return _ALL
+    if not isinstance(query, Query):
+        raise ValidationError(f"expected a Query, got {type(query).__name__}")
+    return query

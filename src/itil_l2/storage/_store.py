@@ -27,7 +27,7 @@ from itil_l2.problems import Problem
 from itil_l2.storage._kinds import KINDS, AggregateKind, EventDecoder
 from itil_l2.storage._listing import Order, Page, list_page
 from itil_l2.storage._outbox import Notification, notifications
-from itil_l2.storage._query import Query, attribute_name
+from itil_l2.storage._query import Query, attribute_name, checked_query
 from itil_l2.storage._settings import ConfigTexts
 from itil_l2.storage._store_configs import ConfigChecks, config_class
 from itil_l2.storage.ports import StorageBackend, StorageSession
@@ -38,7 +38,6 @@ __all__ = ["Store", "StoreUnitOfWork"]
 
 T = TypeVar("T")
 OnCommit = Callable[[tuple[Any, ...]], None]
-_ALL = Query()
 
 
 class Store:
@@ -57,6 +56,10 @@ class Store:
     `on_commit` receives every committed unit of work's events, in order,
     after the commit. `indexed_attributes` names the host attributes (of
     tickets and CIs) that queries may filter on; the SQL stores index them.
+    `event_cache` events stay decoded (keyed by their whole text, which an
+    event never changes), so loading a ticket read before decodes nothing
+    again; a `find()` caches at most that many of its events: a longer scan
+    would only evict its own (and the gets') unread.
 
     >>> from datetime import datetime, timezone
     >>> from itil_l2.storage import MemoryStore
@@ -94,9 +97,9 @@ class Store:
         self._stored_configs: dict[str, str] = {}  # kind -> stored config text seen committed
         self.upcasters = upcasters
         self.on_commit = on_commit
-        self._event: EventDecoder = functools.lru_cache(maxsize=max(event_cache, 0))(
-            lambda kind, schema, text: kind.event(schema, text, upcasters)
-        )
+        self._decoded: EventDecoder = lambda kind, schema, data: kind.event(schema, data, upcasters)
+        self._room = max(event_cache, 0)  # `find` caches at most this many events of a scan
+        self._event: EventDecoder = functools.lru_cache(maxsize=self._room)(self._decoded)
 
     def unit_of_work(self, tenant: str | None = None) -> StoreUnitOfWork:
         """A new unit of work; every read and write in it is confined to `tenant`.
@@ -235,12 +238,15 @@ class _Repo(Generic[T]):
         if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
             raise ValidationError(f"batch_size must be a positive int, got {batch_size!r}")
         after: str | None = None
+        store, room = self._uow._store, self._uow._store._room
         while True:
             batch = self._uow._session().select(
                 self._kind.name, self._uow._key, query, after, batch_size
             )
+            room -= sum(len(stream.events) for stream in batch)  # a scan caches a cache-full:
+            event = store._event if room >= 0 else store._decoded  # more would evict unread
             with collection_paused():  # one pause a batch, never across a yield
-                items = [self._decode(stream) for stream in batch]
+                items = [self._decode(stream, event) for stream in batch]
             yield from items
             if len(batch) < batch_size:
                 return
@@ -276,7 +282,7 @@ class _Repo(Generic[T]):
             )
 
     def _checked(self, query: Query | None) -> Query:
-        query = _checked(query)
+        query = checked_query(query)
         query.check_kind(self._kind.name)
         declared = self._uow._store.indexed_attributes
         unknown = sorted(n for n, _ in query.attributes or () if n not in declared)
@@ -287,10 +293,10 @@ class _Repo(Generic[T]):
             )
         return query
 
-    def _decode(self, stream: Any) -> T:
+    def _decode(self, stream: Any, event: EventDecoder | None = None) -> T:
         store = self._uow._store
         config = self._uow._config(self._kind) if self._kind.is_entity else None
-        item = self._kind.decode(stream, store.upcasters, config, store._event)
+        item = self._kind.decode(stream, store.upcasters, config, event or store._event)
         if isinstance(item, Entity):
             item._stored_in(self._uow._key)
         return item
@@ -305,14 +311,6 @@ def _checked_tenant(tenant: str | None) -> str | None:
 
 def _tenant(key: str) -> str:
     return f"tenant {key!r}" if key else "no tenant"
-
-
-def _checked(query: Query | None) -> Query:
-    if query is None:
-        return _ALL
-    if not isinstance(query, Query):
-        raise ValidationError(f"expected a Query, got {type(query).__name__}")
-    return query
 
 
 class StoreUnitOfWork(ConfigChecks):

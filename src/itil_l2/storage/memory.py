@@ -235,6 +235,7 @@ class MemoryStore(Store):
         timeout: float = 30.0,
         replace_configs: bool = False,
         indexed_attributes: Sequence[str] = (),
+        event_cache: int = 16_384,
     ) -> None:
         backend = MemoryBackend(timeout=timeout)
         super().__init__(
@@ -244,4 +245,5 @@ class MemoryStore(Store):
             on_commit=on_commit,
             replace_configs=replace_configs,
             indexed_attributes=indexed_attributes,
+            event_cache=event_cache,
         )

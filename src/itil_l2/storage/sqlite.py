@@ -202,6 +202,7 @@ class SqliteStore(Store):
         read_only: bool = False,
         replace_configs: bool = False,
         indexed_attributes: Sequence[str] = (),
+        event_cache: int = 16_384,
     ) -> None:
         backend = SqliteBackend(path, timeout=timeout, read_only=read_only)
         super().__init__(
@@ -211,6 +212,7 @@ class SqliteStore(Store):
             on_commit=on_commit,
             replace_configs=replace_configs,
             indexed_attributes=indexed_attributes,
+            event_cache=event_cache,
         )
         self.imports = ImportLog(self)
         """The import runs recorded in this database."""
