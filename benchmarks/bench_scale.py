@@ -130,8 +130,18 @@ def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
 
 
 def median_of(repeat: int, fn: Callable[[], Any]) -> tuple[float, Any]:
-    runs = [timed(fn) for _ in range(repeat)]
-    return statistics.median(t for t, _ in runs), runs[-1][1]
+    """The median time of `repeat` runs and the last run's result.
+
+    Each run's result is dropped before the next starts, so every repeat
+    starts alike (a result of a million values kept alive is memory the
+    next repeat cannot reuse).
+    """
+    times, out = [], None
+    for _ in range(repeat):
+        out = None
+        took, out = timed(fn)
+        times.append(took)
+    return statistics.median(times), out
 
 
 def generate(path: Path, n: int) -> None:
