@@ -24,6 +24,7 @@ default config (`_DEFAULT`).
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
@@ -95,12 +96,15 @@ class Upcasters:
 
     def __init__(self) -> None:
         self._steps: dict[tuple[str, int], Upcaster] = {}
+        self._caches: weakref.WeakSet[Any] = weakref.WeakSet()  # stores' decoded events
 
     def register(self, kind: str, from_schema: int, upcaster: Upcaster) -> None:
         """Add the step that upgrades `kind`'s events from `from_schema` to the next version."""
         if (kind, from_schema) in self._steps:
             raise ValidationError(f"an upcaster for {kind} schema {from_schema} is registered")
         self._steps[(kind, from_schema)] = upcaster
+        for cache in list(self._caches):  # events decoded before this step decode anew
+            cache.cache_clear()
 
     def upgrade(self, kind: str, schema: int, current: int, data: dict[str, Any]) -> dict[str, Any]:
         """Chain the steps from `schema` to `current`; a gap or a newer schema is an error.

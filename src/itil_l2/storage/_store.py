@@ -11,7 +11,6 @@ rows; they cannot get these rules wrong.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Generic, Self, TypeVar
 
@@ -24,6 +23,8 @@ from itil_l2.cmdb import ConfigurationItem
 from itil_l2.errors import NotFound, StorageError, TenantMismatch, ValidationError
 from itil_l2.knowledge import KnowledgeArticle
 from itil_l2.problems import Problem
+from itil_l2.storage._event_cache import cache_size
+from itil_l2.storage._event_cache import event_cache as event_cache_of
 from itil_l2.storage._kinds import KINDS, AggregateKind, EventDecoder
 from itil_l2.storage._listing import Order, Page, list_page
 from itil_l2.storage._outbox import Notification, notifications
@@ -56,10 +57,11 @@ class Store:
     `on_commit` receives every committed unit of work's events, in order,
     after the commit. `indexed_attributes` names the host attributes (of
     tickets and CIs) that queries may filter on; the SQL stores index them.
-    `event_cache` events stay decoded (keyed by their whole text, which an
-    event never changes), so loading a ticket read before decodes nothing
-    again; a `find()` caches at most that many of its events: a longer scan
-    would only evict its own (and the gets') unread.
+    `event_cache` events (a whole number, 0 for none) stay decoded (keyed by
+    their whole text, which an event never changes), so loading a ticket read
+    before decodes nothing again; a `find()` caches at most that many of its
+    events: a longer scan would only evict its own (and the gets') unread.
+    Adding a step to `upcasters` clears it.
 
     >>> from datetime import datetime, timezone
     >>> from itil_l2.storage import MemoryStore
@@ -98,8 +100,8 @@ class Store:
         self.upcasters = upcasters
         self.on_commit = on_commit
         self._decoded: EventDecoder = lambda kind, schema, data: kind.event(schema, data, upcasters)
-        self._room = max(event_cache, 0)  # `find` caches at most this many events of a scan
-        self._event: EventDecoder = functools.lru_cache(maxsize=self._room)(self._decoded)
+        self._room = cache_size(event_cache)  # `find` caches at most this many events of a scan
+        self._event = event_cache_of(self._decoded, event_cache, upcasters)
 
     def unit_of_work(self, tenant: str | None = None) -> StoreUnitOfWork:
         """A new unit of work; every read and write in it is confined to `tenant`.

@@ -205,15 +205,19 @@ class SqliteStore(Store):
         event_cache: int = 16_384,
     ) -> None:
         backend = SqliteBackend(path, timeout=timeout, read_only=read_only)
-        super().__init__(
-            backend,
-            configs=configs,
-            upcasters=upcasters,
-            on_commit=on_commit,
-            replace_configs=replace_configs,
-            indexed_attributes=indexed_attributes,
-            event_cache=event_cache,
-        )
+        try:
+            super().__init__(
+                backend,
+                configs=configs,
+                upcasters=upcasters,
+                on_commit=on_commit,
+                replace_configs=replace_configs,
+                indexed_attributes=indexed_attributes,
+                event_cache=event_cache,
+            )
+        except BaseException:  # a refused argument leaves no connection open
+            backend.close()
+            raise
         self.imports = ImportLog(self)
         """The import runs recorded in this database."""
         if not read_only and 0 < backend.schema < VIEW_SCHEMA:
