@@ -1,22 +1,64 @@
-"""The store's cache of decoded events: each stored text decoded once.
+"""The events a store decodes: read-only all the way down, and each stored text decoded once.
 
 A stored event's text never changes, so a store keeps the event decoded
 from it (`functools.lru_cache`, keyed by kind, schema and the whole text):
-loading a ticket read before decodes nothing again. The cache is cleared
-whenever a step is added to the store's `Upcasters`, so a step registered
-after a load applies to the next load as it would with no cache.
+loading a ticket read before decodes nothing again. Every load of that text,
+in any ticket or tenant, and every notification, is handed the same event.
+An event is frozen, but a few hold JSON containers (a ticket's or CI's
+`attributes`, a field change's old and new values): the store makes those
+read-only when it decodes them (`ReadOnlyDict`, `ReadOnlyList`: equal to,
+and instances of, `dict` and `list`), so no host can change what another
+load replays. `dict(value)` or `list(value)` gives a copy to change.
+
+The cache is cleared whenever a step is added to the store's `Upcasters`, so
+a step registered after a load applies to the next load as with no cache.
 """
 
 from __future__ import annotations
 
 import functools
-from typing import Any
+import typing
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from enum import Enum
+from operator import is_
+from types import UnionType
+from typing import Any, NoReturn, Union
 
+import attrs
+
+from itil_l2._core.mirroring import _setter
 from itil_l2._core.serialization import Upcasters
 from itil_l2.errors import ValidationError
 from itil_l2.storage._kinds import EventDecoder
 
-__all__ = ["cache_size", "event_cache"]
+__all__ = ["ReadOnlyDict", "ReadOnlyList", "cache_size", "event_cache", "read_only"]
+
+
+def _refuse(*_args: Any, **_kwargs: Any) -> NoReturn:
+    raise TypeError("a stored event is read-only: change a copy (dict(value) or list(value))")
+
+
+class ReadOnlyDict(dict[str, Any]):
+    """A decoded event's dict: equal to the dict it was written from, refusing every change."""
+
+    __slots__ = ()
+    __setitem__ = __delitem__ = __ior__ = _refuse
+    clear = pop = popitem = setdefault = update = _refuse
+
+    def __reduce__(self) -> tuple[type[ReadOnlyDict], tuple[dict[str, Any]]]:
+        return (ReadOnlyDict, (dict(self),))
+
+
+class ReadOnlyList(list[Any]):
+    """A decoded event's list: equal to the list it was written from, refusing every change."""
+
+    __slots__ = ()
+    __setitem__ = __delitem__ = __iadd__ = __imul__ = _refuse
+    append = extend = insert = pop = remove = clear = sort = reverse = _refuse
+
+    def __reduce__(self) -> tuple[type[ReadOnlyList], tuple[list[Any]]]:
+        return (ReadOnlyList, (list(self),))
 
 
 def cache_size(value: Any) -> int:
@@ -31,3 +73,99 @@ def event_cache(decoded: EventDecoder, size: int, upcasters: Upcasters) -> Event
     cached = functools.lru_cache(maxsize=size)(decoded)
     upcasters._caches.add(cached)  # held weakly: it goes with its store
     return cached
+
+
+def read_only(value: Any) -> Any:
+    """`value` (a freshly decoded event, not yet shared) with its dicts and lists read-only.
+
+    Changed in place, field by field (slot setters: the event is frozen to
+    everyone else); only the fields whose type may hold a container are
+    looked at (`_positions`), so most events cost two dict lookups.
+
+    >>> from itil_l2.storage import MemoryStore
+    >>> from itil_l2.testing import example_ticket
+    >>> store = MemoryStore()
+    >>> with store.unit_of_work() as uow:
+    ...     uow.tickets.add(example_ticket())
+    ...     uow.commit()
+    >>> with store.unit_of_work() as uow:
+    ...     attributes = uow.tickets.get("INC-EXAMPLE").history[0].payload.attributes
+    >>> attributes == {}, isinstance(attributes, dict)
+    (True, True)
+    >>> attributes["site"] = "oslo"
+    Traceback (most recent call last):
+    TypeError: a stored event is read-only: change a copy (dict(value) or list(value))
+    """
+    positions = _POSITIONS.get(type(value))
+    if positions is None:  # a dict, list or tuple, or a class not met before
+        return _other(value)
+    for name, put in positions:
+        field = getattr(value, name)
+        if _POSITIONS.get(type(field)) == ():  # most payloads: nothing to look at
+            continue
+        done = read_only(field)
+        if done is not field:
+            put(value, done)
+    return value
+
+
+def _other(value: Any) -> Any:
+    kind = type(value)
+    if kind is dict or kind is list:
+        return _json(value)
+    if kind is tuple:  # attrs items are changed in place: a new tuple only for a dict or list
+        items = list(map(read_only, value))
+        return value if all(map(is_, items, value)) else tuple(items)
+    _POSITIONS[kind] = _positions(kind)
+    return read_only(value)
+
+
+def _json(value: Any) -> Any:
+    """A JSON value with every dict and list (at any depth) read-only."""
+    kind = type(value)
+    if kind is dict:
+        return ReadOnlyDict({k: _json(v) for k, v in value.items()})
+    if kind is list:
+        return ReadOnlyList(map(_json, value))
+    return value
+
+
+Setter = Callable[[Any, Any], None]
+
+_POSITIONS: dict[type[Any], tuple[tuple[str, Setter], ...]] = {}
+"""`_positions` of every class met (a plain dict: it is read for every event decoded)."""
+
+
+def _positions(kind: type[Any]) -> tuple[tuple[str, Setter], ...]:
+    """The fields of attrs class `kind` whose type may hold a dict or a list; () for others."""
+    fields = getattr(kind, "__attrs_attrs__", None)
+    if fields is None:
+        return ()
+    try:
+        hints = typing.get_type_hints(kind)
+    except Exception:  # an annotation it cannot resolve: look at every field's value
+        hints = {}
+    return tuple(
+        (f.name, _setter(kind, f.name)) for f in fields if _may_hold(hints.get(f.name, Any))
+    )
+
+
+_ATOMS = (str, int, float, bool, type(None), bytes, date, datetime, timedelta, Enum)
+
+
+def _may_hold(tp: Any) -> bool:
+    """Whether a value of type `tp` may be, or hold, a dict or a list (when unsure: yes)."""
+    origin = typing.get_origin(tp)
+    if origin is tuple or origin is Union or origin is UnionType or origin is frozenset:
+        return any(_may_hold(a) for a in typing.get_args(tp) if a is not Ellipsis)
+    if origin is typing.Literal:
+        return False
+    if origin is None and isinstance(tp, type):
+        if issubclass(tp, _ATOMS):
+            return False
+        if attrs.has(tp):
+            found = _POSITIONS.get(tp)
+            if found is None:
+                found = _POSITIONS[tp] = _positions(tp)
+            return bool(found)
+    return True  # Any, a type variable, dict[...], list[...], Mapping[...], ...
