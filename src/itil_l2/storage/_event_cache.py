@@ -32,7 +32,7 @@ from itil_l2._core.serialization import Upcasters
 from itil_l2.errors import ValidationError
 from itil_l2.storage._kinds import EventDecoder
 
-__all__ = ["ReadOnlyDict", "ReadOnlyList", "cache_size", "event_cache", "read_only"]
+__all__ = ["ReadOnlyDict", "ReadOnlyList", "cache_size", "decoder", "event_cache", "read_only"]
 
 
 def _refuse(*_args: Any, **_kwargs: Any) -> NoReturn:
@@ -66,6 +66,11 @@ def cache_size(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise ValidationError(f"event_cache must be a whole number >= 0, got {value!r}")
     return value
+
+
+def decoder(upcasters: Upcasters) -> EventDecoder:
+    """A store's decoder of stored events: upcast, decoded, made `read_only`."""
+    return lambda kind, schema, data: read_only(kind.event(schema, data, upcasters))
 
 
 def event_cache(decoded: EventDecoder, size: int, upcasters: Upcasters) -> EventDecoder:

@@ -23,7 +23,7 @@ from itil_l2.cmdb import ConfigurationItem
 from itil_l2.errors import NotFound, StorageError, TenantMismatch, ValidationError
 from itil_l2.knowledge import KnowledgeArticle
 from itil_l2.problems import Problem
-from itil_l2.storage._event_cache import cache_size, read_only
+from itil_l2.storage._event_cache import cache_size, decoder
 from itil_l2.storage._event_cache import event_cache as event_cache_of
 from itil_l2.storage._kinds import KINDS, AggregateKind, EventDecoder
 from itil_l2.storage._listing import Order, Page, list_page
@@ -61,9 +61,8 @@ class Store:
     their whole text, which an event never changes), so loading a ticket read
     before decodes nothing again; a `find()` caches at most that many of its
     events: a longer scan would only evict its own (and the gets') unread.
-    Adding a step to `upcasters` clears it. A loaded event is shared by every
-    load of its text, so its dicts and lists are read-only (equal to and
-    instances of `dict` and `list`): no host can change what another load replays.
+    Adding a step to `upcasters` clears it. A loaded event is shared by every load of
+    its text, so its dicts and lists are read-only: no host changes what another load replays.
 
     >>> from datetime import datetime, timezone
     >>> from itil_l2.storage import MemoryStore
@@ -101,9 +100,7 @@ class Store:
         self._stored_configs: dict[str, str] = {}  # kind -> stored config text seen committed
         self.upcasters = upcasters
         self.on_commit = on_commit
-        self._decoded: EventDecoder = lambda kind, schema, data: read_only(
-            kind.event(schema, data, upcasters)
-        )
+        self._decoded: EventDecoder = decoder(upcasters)
         self._room = cache_size(event_cache)  # `find` caches at most this many events of a scan
         self._event = event_cache_of(self._decoded, event_cache, upcasters)
 
