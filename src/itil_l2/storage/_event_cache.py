@@ -17,6 +17,7 @@ a step registered after a load applies to the next load as with no cache.
 from __future__ import annotations
 
 import functools
+import sys
 import typing
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
@@ -119,6 +120,8 @@ def _other(value: Any) -> Any:
     if kind is dict or kind is list:
         return _json(value)
     if kind is tuple:  # attrs items are changed in place: a new tuple only for a dict or list
+        if not value:
+            return value
         items = list(map(read_only, value))
         return value if all(map(is_, items, value)) else tuple(items)
     _POSITIONS[kind] = _positions(kind)
@@ -146,13 +149,31 @@ def _positions(kind: type[Any]) -> tuple[tuple[str, Setter], ...]:
     fields = getattr(kind, "__attrs_attrs__", None)
     if fields is None:
         return ()
-    try:
-        hints = typing.get_type_hints(kind)
-    except Exception:  # an annotation it cannot resolve: look at every field's value
-        hints = {}
+    hints = _hints(kind)
     return tuple(
         (f.name, _setter(kind, f.name)) for f in fields if _may_hold(hints.get(f.name, Any))
     )
+
+
+def _hints(kind: type[Any]) -> dict[str, Any]:
+    """`kind`'s resolved annotations; {} (every field looked at) where they cannot be resolved.
+
+    A public class names its package as `__module__`, whose namespace may
+    lack names its annotations use: then the modules below that package that
+    hold the class are tried as the namespace.
+    """
+    try:
+        return typing.get_type_hints(kind)
+    except Exception:
+        pass
+    package = kind.__module__
+    for name, module in list(sys.modules.items()):
+        if name.startswith(package + ".") and vars(module).get(kind.__name__) is kind:
+            try:
+                return typing.get_type_hints(kind, globalns=vars(module))
+            except Exception:
+                continue
+    return {}
 
 
 _ATOMS = (str, int, float, bool, type(None), bytes, date, datetime, timedelta, Enum)
