@@ -281,19 +281,30 @@ def frozen_json(value: Mapping[str, Any] | None) -> dict[str, Any]:
     return _copy(value)  # type: ignore[no-any-return]
 
 
+def _read_only(*_args: Any, **_kwargs: Any) -> NoReturn:
+    raise TypeError("read-only: change it with a trigger (or a copy: dict(value), list(value))")
+
+
 class FrozenDict(dict[str, Any]):
     """A read-only dict: JSON-serialisable like any dict, but refuses every change."""
 
     __slots__ = ()
-
-    def _refuse(self, *_args: Any, **_kwargs: Any) -> None:
-        raise TypeError("attributes are read-only; change them with a trigger")
-
-    __setitem__ = __delitem__ = __ior__ = _refuse  # type: ignore[assignment]
-    clear = pop = popitem = setdefault = update = _refuse  # type: ignore[assignment]
+    __setitem__ = __delitem__ = __ior__ = _read_only
+    clear = pop = popitem = setdefault = update = _read_only
 
     def __reduce__(self) -> tuple[type[FrozenDict], tuple[dict[str, Any]]]:
         return (FrozenDict, (dict(self),))
+
+
+class FrozenList(list[Any]):
+    """A read-only list, equal to the list it holds (a stored event's; `frozen` makes tuples)."""
+
+    __slots__ = ()
+    __setitem__ = __delitem__ = __iadd__ = __imul__ = _read_only
+    append = extend = insert = pop = remove = clear = sort = reverse = _read_only
+
+    def __reduce__(self) -> tuple[type[FrozenList], tuple[list[Any]]]:
+        return (FrozenList, (list(self),))
 
 
 def frozen(value: Any) -> Any:

@@ -6,7 +6,7 @@ loading a ticket read before decodes nothing again. Every load of that text,
 in any ticket or tenant, and every notification, is handed the same event.
 An event is frozen, but a few hold JSON containers (a ticket's or CI's
 `attributes`, a field change's old and new values): the store makes those
-read-only when it decodes them (`ReadOnlyDict`, `ReadOnlyList`: equal to,
+read-only when it decodes them (`FrozenDict`, `FrozenList`: equal to,
 and instances of, `dict` and `list`), so no host can change what another
 load replays. `dict(value)` or `list(value)` gives a copy to change.
 
@@ -19,47 +19,20 @@ from __future__ import annotations
 import functools
 import sys
 import typing
-from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from enum import Enum
 from operator import is_
 from types import UnionType
-from typing import Any, NoReturn, Union
+from typing import Any, Union
 
 import attrs
 
-from itil_l2._core.mirroring import _setter
+from itil_l2._core.checks import FrozenDict, FrozenList
 from itil_l2._core.serialization import Upcasters
 from itil_l2.errors import ValidationError
 from itil_l2.storage._kinds import EventDecoder
 
-__all__ = ["ReadOnlyDict", "ReadOnlyList", "cache_size", "decoder", "event_cache", "read_only"]
-
-
-def _refuse(*_args: Any, **_kwargs: Any) -> NoReturn:
-    raise TypeError("a stored event is read-only: change a copy (dict(value) or list(value))")
-
-
-class ReadOnlyDict(dict[str, Any]):
-    """A decoded event's dict: equal to the dict it was written from, refusing every change."""
-
-    __slots__ = ()
-    __setitem__ = __delitem__ = __ior__ = _refuse
-    clear = pop = popitem = setdefault = update = _refuse
-
-    def __reduce__(self) -> tuple[type[ReadOnlyDict], tuple[dict[str, Any]]]:
-        return (ReadOnlyDict, (dict(self),))
-
-
-class ReadOnlyList(list[Any]):
-    """A decoded event's list: equal to the list it was written from, refusing every change."""
-
-    __slots__ = ()
-    __setitem__ = __delitem__ = __iadd__ = __imul__ = _refuse
-    append = extend = insert = pop = remove = clear = sort = reverse = _refuse
-
-    def __reduce__(self) -> tuple[type[ReadOnlyList], tuple[list[Any]]]:
-        return (ReadOnlyList, (list(self),))
+__all__ = ["cache_size", "cached_decoder", "decoder", "read_only"]
 
 
 def cache_size(value: Any) -> int:
@@ -74,7 +47,7 @@ def decoder(upcasters: Upcasters) -> EventDecoder:
     return lambda kind, schema, data: read_only(kind.event(schema, data, upcasters))
 
 
-def event_cache(decoded: EventDecoder, size: int, upcasters: Upcasters) -> EventDecoder:
+def cached_decoder(decoded: EventDecoder, size: int, upcasters: Upcasters) -> EventDecoder:
     """`decoded` with its last `size` events kept, forgotten when `upcasters` gains a step."""
     cached = functools.lru_cache(maxsize=size)(decoded)
     upcasters._caches.add(cached)  # held weakly: it goes with its store
@@ -84,9 +57,9 @@ def event_cache(decoded: EventDecoder, size: int, upcasters: Upcasters) -> Event
 def read_only(value: Any) -> Any:
     """`value` (a freshly decoded event, not yet shared) with its dicts and lists read-only.
 
-    Changed in place, field by field (slot setters: the event is frozen to
-    everyone else); only the fields whose type may hold a container are
-    looked at (`_positions`), so most events cost two dict lookups.
+    Changed in place, field by field (`object.__setattr__`: the event is
+    frozen to everyone else); only the fields whose type may hold a container
+    are looked at (`_positions`), so most events cost two dict lookups.
 
     >>> from itil_l2.storage import MemoryStore
     >>> from itil_l2.testing import example_ticket
@@ -100,18 +73,18 @@ def read_only(value: Any) -> Any:
     (True, True)
     >>> attributes["site"] = "oslo"
     Traceback (most recent call last):
-    TypeError: a stored event is read-only: change a copy (dict(value) or list(value))
+    TypeError: read-only: change it with a trigger (or a copy: dict(value), list(value))
     """
     positions = _POSITIONS.get(type(value))
     if positions is None:  # a dict, list or tuple, or a class not met before
         return _other(value)
-    for name, put in positions:
+    for name in positions:
         field = getattr(value, name)
         if _POSITIONS.get(type(field)) == ():  # most payloads: nothing to look at
             continue
         done = read_only(field)
         if done is not field:
-            put(value, done)
+            object.__setattr__(value, name, done)
     return value
 
 
@@ -124,7 +97,7 @@ def _other(value: Any) -> Any:
             return value
         items = list(map(read_only, value))
         return value if all(map(is_, items, value)) else tuple(items)
-    _POSITIONS[kind] = _positions(kind)
+    _known(kind)
     return read_only(value)
 
 
@@ -132,27 +105,31 @@ def _json(value: Any) -> Any:
     """A JSON value with every dict and list (at any depth) read-only."""
     kind = type(value)
     if kind is dict:
-        return ReadOnlyDict({k: _json(v) for k, v in value.items()})
+        return FrozenDict({k: _json(v) for k, v in value.items()})
     if kind is list:
-        return ReadOnlyList(map(_json, value))
+        return FrozenList(map(_json, value))
     return value
 
 
-Setter = Callable[[Any, Any], None]
-
-_POSITIONS: dict[type[Any], tuple[tuple[str, Setter], ...]] = {}
+_POSITIONS: dict[type[Any], tuple[str, ...]] = {}
 """`_positions` of every class met (a plain dict: it is read for every event decoded)."""
 
 
-def _positions(kind: type[Any]) -> tuple[tuple[str, Setter], ...]:
+def _known(kind: type[Any]) -> tuple[str, ...]:
+    """`_positions(kind)`, worked out once."""
+    found = _POSITIONS.get(kind)
+    if found is None:
+        found = _POSITIONS[kind] = _positions(kind)
+    return found
+
+
+def _positions(kind: type[Any]) -> tuple[str, ...]:
     """The fields of attrs class `kind` whose type may hold a dict or a list; () for others."""
     fields = getattr(kind, "__attrs_attrs__", None)
     if fields is None:
         return ()
     hints = _hints(kind)
-    return tuple(
-        (f.name, _setter(kind, f.name)) for f in fields if _may_hold(hints.get(f.name, Any))
-    )
+    return tuple(f.name for f in fields if _may_hold(hints.get(f.name, Any)))
 
 
 def _hints(kind: type[Any]) -> dict[str, Any]:
@@ -190,8 +167,5 @@ def _may_hold(tp: Any) -> bool:
         if issubclass(tp, _ATOMS):
             return False
         if attrs.has(tp):
-            found = _POSITIONS.get(tp)
-            if found is None:
-                found = _POSITIONS[tp] = _positions(tp)
-            return bool(found)
+            return bool(_known(tp))
     return True  # Any, a type variable, dict[...], list[...], Mapping[...], ...

@@ -23,8 +23,7 @@ from itil_l2.cmdb import ConfigurationItem
 from itil_l2.errors import NotFound, StorageError, TenantMismatch, ValidationError
 from itil_l2.knowledge import KnowledgeArticle
 from itil_l2.problems import Problem
-from itil_l2.storage._event_cache import cache_size, decoder
-from itil_l2.storage._event_cache import event_cache as event_cache_of
+from itil_l2.storage._event_cache import cache_size, cached_decoder, decoder
 from itil_l2.storage._kinds import KINDS, AggregateKind, EventDecoder
 from itil_l2.storage._listing import Order, Page, list_page
 from itil_l2.storage._outbox import Notification, notifications
@@ -102,7 +101,7 @@ class Store:
         self.on_commit = on_commit
         self._decoded: EventDecoder = decoder(upcasters)
         self._room = cache_size(event_cache)  # `find` caches at most this many events of a scan
-        self._event = event_cache_of(self._decoded, event_cache, upcasters)
+        self._event = cached_decoder(self._decoded, event_cache, upcasters)
 
     def unit_of_work(self, tenant: str | None = None) -> StoreUnitOfWork:
         """A new unit of work; every read and write in it is confined to `tenant`.
