@@ -16,6 +16,7 @@ import shutil
 import sqlite3
 import tempfile
 import threading
+import typing
 from collections.abc import Callable, Iterator
 from contextlib import nullcontext
 from datetime import UTC, datetime, timedelta
@@ -23,6 +24,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -40,6 +42,7 @@ from itil_l2 import (
 )
 from itil_l2.importers import simulate
 from itil_l2.storage import MemoryStore, SqliteStore, Store, Upcasters
+from itil_l2.storage._event_cache import read_only
 from itil_l2.storage.sqlalchemy import SqlAlchemyStore, metadata
 from itil_l2.testing import DEFAULT_GROUPS, example_problem, example_ticket
 
@@ -741,3 +744,37 @@ def test_a_loaded_event_pickles_and_copies_as_it_is() -> None:
     for again in (pickle.loads(pickle.dumps(history)), copy.deepcopy(history), copy.copy(history)):
         assert again == history == ticket.history
         assert _try_every_change(again) > 0  # a copy of a loaded event is read-only too
+
+
+@attrs.frozen
+class _Node:
+    """A value that holds values of its own kind (as an RCA tree does)."""
+
+    notes: list[str]
+    children: tuple[_Node, ...] = ()
+
+
+def test_a_tree_of_its_own_kind_is_made_read_only_to_the_leaves(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Working out which fields to look at ends at once: no recursion into the class itself.
+
+    (Recursing until Python's limit could even pass by luck, where the limit
+    hits inside `typing.get_type_hints` and the class falls back to every
+    field: so the calls are counted.)
+    """
+    calls: list[type[Any]] = []
+    real = typing.get_type_hints
+
+    def counted(kind: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        calls.append(kind)
+        return real(kind, *args, **kwargs)
+
+    monkeypatch.setattr(typing, "get_type_hints", counted)
+    leaf = _Node(["leaf"])
+    tree = read_only(_Node(["root"], (_Node(["mid"], (leaf,)),)))
+    assert tree == _Node(["root"], (_Node(["mid"], (_Node(["leaf"]),)),))
+    for node in (tree, tree.children[0], tree.children[0].children[0]):
+        with pytest.raises(TypeError, match="read-only"):
+            node.notes.append("more")
+    assert calls.count(_Node) == 1

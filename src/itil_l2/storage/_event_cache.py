@@ -115,11 +115,20 @@ _POSITIONS: dict[type[Any], tuple[str, ...]] = {}
 """`_positions` of every class met (a plain dict: it is read for every event decoded)."""
 
 
+_WORKING: set[type[Any]] = set()
+"""Classes whose positions are being worked out: one met again inside itself (a tree of
+its own kind) may hold a container as far as its own fields are concerned."""
+
+
 def _known(kind: type[Any]) -> tuple[str, ...]:
     """`_positions(kind)`, worked out once."""
     found = _POSITIONS.get(kind)
     if found is None:
-        found = _POSITIONS[kind] = _positions(kind)
+        _WORKING.add(kind)
+        try:
+            found = _POSITIONS[kind] = _positions(kind)
+        finally:
+            _WORKING.discard(kind)
     return found
 
 
@@ -167,5 +176,5 @@ def _may_hold(tp: Any) -> bool:
         if issubclass(tp, _ATOMS):
             return False
         if attrs.has(tp):
-            return bool(_known(tp))
+            return tp in _WORKING or bool(_known(tp))
     return True  # Any, a type variable, dict[...], list[...], Mapping[...], ...
